@@ -16,13 +16,34 @@ export interface Instance {
   readonly meta?: Readonly<Record<string, string>>;
 }
 
+/** What a process tells a registry about itself (only registries such as Consul use it). */
+export interface Registration {
+  /** Service name, e.g. `orders`. */
+  readonly service: string;
+  /** Unique instance id. Default: `<service>-<hostname>-<port>`. */
+  readonly id?: string;
+  /** Address other processes reach this one at (IP or host name). */
+  readonly address: string;
+  readonly port: number;
+  /** Path of the readiness endpoint the registry polls. Default `/ready`. */
+  readonly checkPath?: string;
+  readonly meta?: Readonly<Record<string, string>>;
+}
+
 export interface Discovery {
+  /** Backend name (`static`, `local`, `dns`, `consul`), for logs and `/ready`. */
+  readonly kind: string;
   /**
    * Healthy instances of `service`, from a cache that is refreshed in the
    * background: this never performs I/O on the request path once warmed.
    * An empty array means "known service, no healthy instance".
    */
   resolve(service: string): Promise<readonly Instance[]>;
+  /**
+   * Announces this process to the registry. Backends whose source of truth
+   * lives elsewhere (environment, the `msx up` supervisor, DNS) do nothing.
+   */
+  register(self: Registration): Promise<void>;
   /** Stops background refreshes and deregisters what this process registered. */
   close(): Promise<void>;
 }

@@ -1,0 +1,126 @@
+import type { Instance } from '../discovery.js';
+import { DiscoveryError } from '../discovery-error.js';
+import { leastConnections } from './least-connections.js';
+import { OutlierEjection, type OutlierEjectionOptions, type OutlierRecord } from './outlier-ejection.js';
+import { random } from './random.js';
+import { roundRobin } from './round-robin.js';
+import type { BalancingStrategy } from './strategy.js';
+
+/** How a tracked call ended, as far as the instance's health is concerned. */
+export type CallOutcome = 'success' | 'failure';
+
+/** Ends a tracked call. Calling it more than once has no further effect. */
+export type Release = (outcome: CallOutcome) => void;
+
+export interface InstanceStats {
+  readonly inFlight: number;
+  readonly consecutiveFailures: number;
+  /** Epoch ms until which the instance is skipped; 0 when admitted. */
+  readonly ejectedUntil: number;
+}
+
+/**
+ * Chooses an instance per call and learns from each call's outcome. Used by
+ * the service client and the gateway alike:
+ *
+ * ```ts
+ * const instance = balancer.pick(await discovery.resolve('users'));
+ * const release = balancer.track(instance);
+ * try { ...; release('success'); } catch (e) { release('failure'); throw e; }
+ * ```
+ *
+ * Report `failure` only for what says the instance is unwell (connection
+ * refused, timeout, 5xx); a 4xx is the caller's fault and counts as success.
+ */
+export interface Balancer {
+  readonly strategy: string;
+  /** One of `instances`, or `undefined` when the list is empty. */
+  pick(instances: readonly Instance[]): Instance | undefined;
+  /** Counts a call as in flight on `instance` until the returned function is called. */
+  track(instance: Instance): Release;
+  stats(instance: Instance): InstanceStats;
+}
+
+export const BALANCING_STRATEGIES = {
+  'round-robin': roundRobin,
+  random: () => random(),
+  'least-connections': leastConnections,
+} as const satisfies Record<string, () => BalancingStrategy>;
+
+export type BalancingStrategyName = keyof typeof BALANCING_STRATEGIES;
+
+export interface BalancerOptions {
+  /** A strategy name or your own {@link BalancingStrategy}. Default `round-robin`. */
+  readonly strategy?: BalancingStrategyName | BalancingStrategy;
+  /** Passive outlier ejection settings, or `false` to turn it off. Default `{ consecutiveFailures: 5, cooldownMs: 30000 }`. */
+  readonly outlierEjection?: OutlierEjectionOptions | false;
+  /** Clock, for tests. Default `Date.now`. */
+  readonly now?: () => number;
+}
+
+interface Record_ extends OutlierRecord {
+  inFlight: number;
+}
+
+function keyOf(instance: Instance): string {
+  return `${instance.service}\u0000${instance.id}\u0000${instance.url}`;
+}
+
+export function createBalancer(options: BalancerOptions = {}): Balancer {
+  const requested = options.strategy ?? 'round-robin';
+  let strategy: BalancingStrategy;
+  if (typeof requested === 'string') {
+    const factory = (BALANCING_STRATEGIES as Record<string, (() => BalancingStrategy) | undefined>)[requested];
+    if (!factory) {
+      throw new DiscoveryError(
+        'DISCOVERY_CONFIG_INVALID',
+        `Expected the \`strategy\` option to be one of ${Object.keys(BALANCING_STRATEGIES).join(', ')}, got ${JSON.stringify(requested)}`,
+      );
+    }
+    strategy = factory();
+  } else if (requested && typeof requested.choose === 'function') {
+    strategy = requested;
+  } else {
+    throw new DiscoveryError('DISCOVERY_CONFIG_INVALID', `Expected the \`strategy\` option to be a name or a strategy object, got ${String(requested)}`);
+  }
+  const ejection = options.outlierEjection === false ? undefined : new OutlierEjection(options.outlierEjection);
+  const now = options.now ?? Date.now;
+  // Records of instances that disappeared stay until the process ends; one small object per instance ever seen.
+  const records = new Map<string, Record_>();
+
+  const recordOf = (instance: Instance): Record_ => {
+    const key = keyOf(instance);
+    let record = records.get(key);
+    if (!record) {
+      record = { inFlight: 0, consecutiveFailures: 0, ejectedUntil: 0 };
+      records.set(key, record);
+    }
+    return record;
+  };
+  const load = { inFlight: (instance: Instance) => records.get(keyOf(instance))?.inFlight ?? 0 };
+
+  return {
+    strategy: strategy.name,
+    pick(instances) {
+      if (instances.length === 0) return undefined;
+      if (instances.length === 1) return instances[0];
+      const candidates = ejection ? ejection.admit(instances, (i) => records.get(keyOf(i)), now()) : instances;
+      return strategy.choose(candidates, load);
+    },
+    track(instance) {
+      const record = recordOf(instance);
+      record.inFlight += 1;
+      let released = false;
+      return (outcome) => {
+        if (released) return;
+        released = true;
+        record.inFlight -= 1;
+        ejection?.observe(record, outcome, now());
+      };
+    },
+    stats(instance) {
+      const r = records.get(keyOf(instance));
+      return { inFlight: r?.inFlight ?? 0, consecutiveFailures: r?.consecutiveFailures ?? 0, ejectedUntil: r?.ejectedUntil ?? 0 };
+    },
+  };
+}
