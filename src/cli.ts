@@ -1,0 +1,71 @@
+import { Command, CommanderError } from 'commander';
+import { addCommand } from './commands/add-service.js';
+import { doctorCommand } from './commands/doctor.js';
+import { newCommand } from './commands/new.js';
+import { plannedCommands } from './commands/planned-commands.js';
+import { CliError } from './errors/cli-error.js';
+import { MSX_VERSION } from './package-root.js';
+import { errColour } from './ui/colour.js';
+
+export function buildProgram(): Command {
+  const program = new Command('msx')
+    .description('Scaffold and operate Node.js microservice systems from one manifest, msx.yaml.')
+    .version(MSX_VERSION, '-V, --version')
+    .option('-C, --cwd <dir>', 'run as if msx was started in <dir>')
+    .showSuggestionAfterError(true)
+    .configureHelp({ sortSubcommands: false, showGlobalOptions: true })
+    .addHelpText('after', `
+Examples:
+  $ msx new demo --services users,orders --yes   # scaffold a system
+  $ cd demo && npm install && npm test           # build and test it
+  $ msx add service billing                      # grow it
+  $ msx doctor                                   # what this machine offers
+
+Exit codes: 0 ok, 1 failure, 2 usage or configuration error.
+Set NO_COLOR=1 to turn colour off.`);
+
+  for (const command of [newCommand(), addCommand(), doctorCommand(), ...plannedCommands()]) program.addCommand(command);
+
+  // Usage errors are ours to report (exit code 2), not commander's (exit code 1).
+  const exitOverride = (command: Command) => {
+    command.exitOverride();
+    command.commands.forEach(exitOverride);
+  };
+  exitOverride(program);
+  return program;
+}
+
+/** Runs msx with `argv` and returns the exit code. Never throws. */
+export async function main(argv: readonly string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync([...argv], { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (error) {
+    return report(error);
+  }
+}
+
+function report(error: unknown): number {
+  if (error instanceof CommanderError) {
+    // commander already printed its message (or the help text).
+    if (['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code)) return 0;
+    if (error.code === 'commander.executeSubCommandAsync') return error.exitCode;
+    return 2;
+  }
+  if (error instanceof CliError) {
+    process.stderr.write(`${errColour.red('error')} ${error.message}\n`);
+    for (const line of error.options.details ?? []) process.stderr.write(`  ${line}\n`);
+    if (error.options.hint) process.stderr.write(`${errColour.dim('hint')}  ${error.options.hint}\n`);
+    return error.exitCode;
+  }
+  if (error instanceof Error && error.name === 'ExitPromptError') {
+    process.stderr.write('cancelled\n');
+    return 130;
+  }
+  // Anything else is a bug in msx: say so, with the stack only when asked.
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`${errColour.red('internal error')} ${message}\n`);
+  if (process.env.MSX_DEBUG) process.stderr.write(`${error instanceof Error ? error.stack : ''}\n`);
+  else process.stderr.write(`${errColour.dim('hint')}  this is a bug in msx; run again with MSX_DEBUG=1 for details and report it\n`);
+  return 1;
+}

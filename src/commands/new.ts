@@ -1,0 +1,130 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { basename, relative, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Command, Option } from 'commander';
+import { CliError, usageError } from '../errors/cli-error.js';
+import { EXAMPLES, type ExampleName } from '../examples/examples.js';
+import { initialManifest, type NewServiceRequest } from '../manifest/initial-manifest.js';
+import { DNS_LABEL_RULE, dnsLabelProblem, suggestDnsLabel } from '../manifest/names.js';
+import { manifestSchema } from '../manifest/schema.js';
+import { writeTreeAtomically } from '../scaffold/atomic-tree-writer.js';
+import { runtimeBundle } from '../scaffold/runtime-bundle.js';
+import { systemSecrets } from '../scaffold/secrets.js';
+import { planSystem } from '../scaffold/system-plan.js';
+import { colour } from '../ui/colour.js';
+import { info, printJson } from '../ui/output.js';
+import { canPrompt, workingDir } from './command-context.js';
+import { checkServiceName, parseServiceList } from './service-list.js';
+
+interface NewOptions {
+  services?: string;
+  example?: string;
+  name?: string;
+  yes?: boolean;
+  force?: boolean;
+  json?: boolean;
+}
+
+const DEFAULT_SERVICES = 'users,orders';
+
+export function newCommand(): Command {
+  return new Command('new')
+    .description('scaffold a new system: msx.yaml, a gateway, services, tests, secrets')
+    .argument('<dir>', 'folder to create (must be empty or absent unless --force)')
+    .option('-s, --services <list>', 'services to create, comma-separated; name:worker for a worker (e.g. users,orders,mailer:worker)')
+    .addOption(new Option('-e, --example <name>', 'generate an example system').choices(Object.keys(EXAMPLES)))
+    .option('-n, --name <name>', 'system name (default: the folder name)')
+    .option('-y, --yes', 'accept defaults instead of asking')
+    .option('-f, --force', 'write into a non-empty folder, replacing files msx generates')
+    .option('--json', 'print what was created as JSON')
+    .addHelpText('after', `
+Examples:
+  $ msx new demo --services users,orders --yes
+  $ msx new shop --example shop --yes
+  $ msx new acme --name acme-platform --services accounts,billing,mailer:worker
+  $ msx new                      # in a terminal: asks for what is missing
+
+Then: cd <dir> && npm install && npm test`)
+    .action(async (dir: string, options: NewOptions, command: Command) => {
+      await runNew(resolve(workingDir(command), dir), options);
+    });
+}
+
+async function runNew(target: string, options: NewOptions): Promise<void> {
+  if (options.example) checkExample(options.example as ExampleName);
+  if (existsSync(target) && readdirSync(target).length > 0 && !options.force) {
+    throw usageError(`${relative(process.cwd(), target) || target} is not empty`, 'choose a new folder, or pass --force to generate into it anyway (files msx generates are replaced)');
+  }
+
+  const interactive = canPrompt(options.yes);
+  const systemName = options.name ?? (interactive ? await askSystemName(basename(target)) : basename(target));
+  const nameProblem = dnsLabelProblem(systemName);
+  if (nameProblem) {
+    throw usageError(`"${systemName}" cannot be a system name: ${nameProblem}`, `a name must be ${DNS_LABEL_RULE}; pass --name ${suggestDnsLabel(systemName)}`);
+  }
+  const services: NewServiceRequest[] = parseServiceList(options.services ?? (interactive ? await askServices() : DEFAULT_SERVICES));
+
+  const manifestInput = initialManifest(systemName, services);
+  const manifest = manifestSchema.parse(manifestInput);
+  const files = planSystem(manifest, manifestInput, runtimeBundle(), systemSecrets(manifest));
+
+  const pauseMs = Number(process.env.MSX_TEST_PAUSE_BEFORE_COMMIT_MS ?? 0);
+  await writeTreeAtomically(target, files, {
+    merge: options.force,
+    beforeCommit: pauseMs > 0 ? () => sleep(pauseMs) : undefined,
+  });
+
+  const shown = relative(process.cwd(), target) || '.';
+  if (options.json) {
+    printJson({ dir: target, name: systemName, services: Object.entries(manifest.services).map(([name, s]) => ({ name, kind: s.kind, port: s.port })), files: files.map((f) => f.path) });
+    return;
+  }
+  info(`${colour.green('✔')} created ${colour.bold(systemName)} in ${shown} (${files.length} files)`);
+  for (const [name, service] of Object.entries(manifest.services)) {
+    info(`  ${name.padEnd(16)} ${service.kind.padEnd(8)} :${service.port}`);
+  }
+  info('');
+  info('Next:');
+  info(`  cd ${shown}`);
+  info('  npm install     # install the services (npm workspaces)');
+  info('  npm test        # build and run every service\'s tests');
+  info('  npm start -w services/<name>');
+}
+
+function checkExample(example: ExampleName): void {
+  const entry = EXAMPLES[example];
+  if (!entry.available) {
+    throw new CliError(`the "${example}" example is not available yet: ${entry.unavailableReason}`, {
+      exitCode: 2,
+      hint: 'generate your own services meanwhile, e.g. msx new demo --services users,orders --yes',
+    });
+  }
+}
+
+async function askSystemName(fallback: string): Promise<string> {
+  const { input } = await import('@inquirer/prompts');
+  return input({
+    message: 'System name',
+    default: dnsLabelProblem(fallback) ? suggestDnsLabel(fallback) : fallback,
+    validate: (value) => {
+      const problem = dnsLabelProblem(value);
+      return problem ? `${problem}; must be ${DNS_LABEL_RULE}` : true;
+    },
+  });
+}
+
+async function askServices(): Promise<string> {
+  const { input } = await import('@inquirer/prompts');
+  return input({
+    message: 'Services (comma-separated; name:worker for a worker)',
+    default: DEFAULT_SERVICES,
+    validate: (value) => {
+      try {
+        parseServiceList(value).forEach((s) => checkServiceName(s.name));
+        return true;
+      } catch (error) {
+        return error instanceof CliError ? `${error.message}${error.options.hint ? ` (${error.options.hint})` : ''}` : String(error);
+      }
+    },
+  });
+}

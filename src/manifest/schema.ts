@@ -1,0 +1,136 @@
+import { z } from 'zod';
+import { DNS_LABEL, DNS_LABEL_RULE } from './names.js';
+import { DURATION } from './duration.js';
+
+/**
+ * The schema of `msx.yaml`, the one manifest every command reads. It is the
+ * single source for validation, for the JSON Schema written into generated
+ * systems (editor completion), and for the TypeScript types of the CLI.
+ * Objects are strict: an unknown key is an error (with a did-you-mean).
+ */
+
+const name = z.string().regex(DNS_LABEL, { error: `must be ${DNS_LABEL_RULE}` });
+const port = z.number().int().min(1024, { error: 'must be 1024 or above (lower ports need root)' }).max(65535, { error: 'must be at most 65535' });
+const duration = z.string().regex(DURATION, { error: 'must be a duration such as 500ms, 5s, 1m or 1h' });
+const size = z.string().regex(/^\d+(b|kb|mb|gb)$/i, { error: 'must be a size such as 100kb, 1mb or 50mb' });
+const eventType = z.string().regex(/^[a-z][a-z0-9-]*(\.[a-z0-9-]+)+$/, { error: 'must be a dotted event type such as order.created' });
+const eventPattern = z.string().regex(/^([a-z0-9-]+|\*|#)(\.([a-z0-9-]+|\*|#))*$/, {
+  error: 'must be an event type or pattern such as order.created, order.* or #',
+});
+const httpMethod = z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+const envVarName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, { error: 'must be an environment variable name such as LOG_LEVEL' });
+
+export const routeSchema = z.strictObject({
+  path: z.string().regex(/^\/[-a-zA-Z0-9_/.:]*$/, { error: 'must be a path prefix starting with "/", such as /api/users' })
+    .describe('Path prefix the gateway matches, e.g. /api/users'),
+  to: z.string().regex(/^\/[-a-zA-Z0-9_/.:]*$/, { error: 'must be a path starting with "/", such as /users' })
+    .optional().describe('Upstream path the prefix is rewritten to (default: the same path)'),
+  methods: z.array(httpMethod).min(1).optional().describe('Methods this route applies to (default: all)'),
+  public: z.boolean().default(false).describe('Whether the route is served without a user token'),
+  timeout: duration.default('10s').describe('Upstream timeout'),
+  bodyLimit: size.default('1mb').describe('Largest request body accepted'),
+  rateLimit: name.optional().describe('Rate-limit group of the gateway that applies (default: the gateway\'s default group)'),
+});
+
+const eventsSchema = z.strictObject({
+  publishes: z.array(eventType).default([]).describe('Event types this service publishes'),
+  subscribes: z.array(eventPattern).default([]).describe('Event types or patterns this service consumes'),
+});
+
+const commonServiceFields = {
+  port: port.describe('Port of the first instance on the local target; inside containers too'),
+  replicas: z.number().int().min(1).max(50).default(1).describe('Instances to run'),
+  env: z.record(envVarName, z.string()).default({}).describe('Extra environment variables (no secrets: those belong in .env)'),
+};
+
+export const httpServiceSchema = z.strictObject({
+  kind: z.literal('http'),
+  ...commonServiceFields,
+  database: z.boolean().default(false).describe('Whether the service owns a database'),
+  calls: z.array(name).default([]).describe('Services this one calls over HTTP (start order and discovery)'),
+  events: eventsSchema.default({ publishes: [], subscribes: [] }),
+  routes: z.array(routeSchema).default([]).describe('Routes the gateway exposes to this service'),
+});
+
+export const workerServiceSchema = z.strictObject({
+  kind: z.literal('worker'),
+  ...commonServiceFields,
+  database: z.boolean().default(false).describe('Whether the service owns a database'),
+  calls: z.array(name).default([]),
+  events: eventsSchema.default({ publishes: [], subscribes: [] }),
+});
+
+const rateLimitSchema = z.strictObject({
+  points: z.number().int().min(1).describe('Requests allowed per window'),
+  per: duration.describe('Window length'),
+  by: z.enum(['ip', 'subject']).default('ip').describe('Whose budget: client IP, or the token\'s subject'),
+});
+
+export const gatewayServiceSchema = z.strictObject({
+  kind: z.literal('gateway'),
+  ...commonServiceFields,
+  auth: z.strictObject({
+    algorithms: z.array(z.enum(['HS256', 'RS256', 'ES256', 'EdDSA'])).min(1).default(['HS256'])
+      .describe('Accepted JWT algorithms (HS256 uses JWT_SECRET from .env)'),
+    issuer: z.string().min(1).optional(),
+    audience: z.string().min(1).optional(),
+    jwksUrl: z.url().optional().describe('JWKS endpoint for RS256/ES256/EdDSA tokens'),
+    clockSkew: duration.default('30s'),
+  }).default({ algorithms: ['HS256'], clockSkew: '30s' }),
+  rateLimits: z.record(name, rateLimitSchema).default({ default: { points: 100, per: '1s', by: 'ip' } })
+    .describe('Named rate-limit groups; routes pick one with rateLimit (default: "default")'),
+  cors: z.strictObject({
+    origins: z.array(z.string().min(1)).default([]),
+    credentials: z.boolean().default(false),
+  }).default({ origins: [], credentials: false }),
+});
+
+export const serviceSchema = z.discriminatedUnion('kind', [httpServiceSchema, workerServiceSchema, gatewayServiceSchema]);
+
+const imagesSchema = z.record(z.string().min(1), z.string().min(1)).default({})
+  .describe('Images to use instead of the defaults, by role: node, rabbitmq, postgres, redis');
+
+export const infrastructureSchema = z.strictObject({
+  local: z.strictObject({
+    bus: z.enum(['embedded', 'rabbitmq']).default('embedded'),
+    database: z.enum(['embedded', 'postgres']).default('embedded'),
+    discovery: z.enum(['local', 'static', 'consul']).default('local'),
+  }).default({ bus: 'embedded', database: 'embedded', discovery: 'local' }),
+  compose: z.strictObject({
+    bus: z.enum(['rabbitmq']).default('rabbitmq'),
+    database: z.enum(['postgres']).default('postgres'),
+    discovery: z.enum(['dns', 'consul']).default('dns'),
+    images: imagesSchema,
+  }).default({ bus: 'rabbitmq', database: 'postgres', discovery: 'dns', images: {} }),
+  kubernetes: z.strictObject({
+    bus: z.enum(['rabbitmq']).default('rabbitmq'),
+    database: z.enum(['postgres']).default('postgres'),
+    discovery: z.enum(['dns', 'consul']).default('dns'),
+    namespace: name.optional().describe('Namespace to deploy into (default: the system name)'),
+    registry: z.string().min(1).optional().describe('Registry prefix for built images, e.g. registry.example.com/team'),
+    images: imagesSchema,
+  }).default({ bus: 'rabbitmq', database: 'postgres', discovery: 'dns', images: {} }),
+});
+
+export const manifestSchema = z.strictObject({
+  version: z.literal(1, { error: 'must be 1 (the only manifest version so far)' }),
+  name: name.describe('System name: becomes the npm workspace name, compose project and Kubernetes namespace'),
+  description: z.string().optional(),
+  services: z.record(name, serviceSchema).refine((services) => Object.keys(services).length > 0, {
+    error: 'must list at least one service',
+  }),
+  infrastructure: infrastructureSchema.default({
+    local: { bus: 'embedded', database: 'embedded', discovery: 'local' },
+    compose: { bus: 'rabbitmq', database: 'postgres', discovery: 'dns', images: {} },
+    kubernetes: { bus: 'rabbitmq', database: 'postgres', discovery: 'dns', images: {} },
+  }),
+});
+
+export type Manifest = z.infer<typeof manifestSchema>;
+export type ManifestInput = z.input<typeof manifestSchema>;
+export type ServiceSpec = z.infer<typeof serviceSchema>;
+export type HttpServiceSpec = z.infer<typeof httpServiceSchema>;
+export type WorkerServiceSpec = z.infer<typeof workerServiceSchema>;
+export type GatewayServiceSpec = z.infer<typeof gatewayServiceSchema>;
+export type RouteSpec = z.infer<typeof routeSchema>;
+export type ServiceKind = ServiceSpec['kind'];

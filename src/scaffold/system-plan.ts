@@ -1,0 +1,45 @@
+import { manifestJsonSchema } from '../manifest/json-schema.js';
+import { MANIFEST_FILE } from '../manifest/load-manifest.js';
+import { manifestText, SCHEMA_FILE } from '../manifest/manifest-text.js';
+import type { Manifest, ManifestInput } from '../manifest/schema.js';
+import { gatewayConfigModule } from './gateway-config.js';
+import { servicePackageJson, systemPackageJson, systemTsconfig } from './package-files.js';
+import { SYSTEM_VENDOR_DIR, type RuntimeBundle } from './runtime-bundle.js';
+import { envFileText } from './secrets.js';
+import { SERVICE_KINDS } from './service-kinds.js';
+import { serviceTemplateData, systemTemplateData } from './template-data.js';
+import { renderTemplate, type PlannedFile } from './template-renderer.js';
+
+export const GATEWAY_CONFIG_FILE = 'src/gateway.generated.ts';
+
+/** Every file of a new system. Pure apart from reading templates. */
+export function planSystem(
+  manifest: Manifest,
+  manifestInput: ManifestInput,
+  bundle: RuntimeBundle,
+  secrets: Record<string, string>,
+): PlannedFile[] {
+  return [
+    { path: MANIFEST_FILE, content: manifestText(manifestInput) },
+    { path: SCHEMA_FILE, content: `${JSON.stringify(manifestJsonSchema(), null, 2)}\n` },
+    { path: 'package.json', content: systemPackageJson(manifest) },
+    { path: 'tsconfig.json', content: systemTsconfig(manifest) },
+    { path: '.env', content: envFileText(secrets), mode: 0o600 },
+    { path: `${SYSTEM_VENDOR_DIR}/${bundle.fileName}`, content: bundle.content },
+    ...renderTemplate('system', systemTemplateData(manifest)),
+    ...Object.keys(manifest.services).flatMap((name) => planService(manifest, name, bundle)),
+  ];
+}
+
+/** The files of one service folder, services/<name>/. */
+export function planService(manifest: Manifest, name: string, bundle: RuntimeBundle): PlannedFile[] {
+  const service = manifest.services[name]!;
+  const dir = `services/${name}`;
+  const files: PlannedFile[] = [
+    { path: `${dir}/package.json`, content: servicePackageJson(manifest, name, bundle) },
+    ...renderTemplate('service-base', serviceTemplateData(manifest, name), dir),
+    ...renderTemplate(SERVICE_KINDS[service.kind].template, serviceTemplateData(manifest, name), dir),
+  ];
+  if (service.kind === 'gateway') files.push({ path: `${dir}/${GATEWAY_CONFIG_FILE}`, content: gatewayConfigModule(manifest) });
+  return files;
+}
