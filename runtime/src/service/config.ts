@@ -1,0 +1,116 @@
+import bytes from 'bytes';
+import { z } from 'zod';
+import { ConfigError, type ConfigIssue } from './errors/ConfigError.js';
+
+/** pino's level names; `silent` turns logging off. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** A zod object shape whose keys are environment variable names. */
+export type ConfigShape = z.ZodRawShape;
+
+/** Configuration every service reads from its environment. */
+export interface BaseConfig {
+  /** `PORT`, default 3000. */
+  readonly PORT: number;
+  /** `HOST`, default `127.0.0.1`: a service is reachable from outside only when its deployment says so (`0.0.0.0` in containers). */
+  readonly HOST: string;
+  /** `LOG_LEVEL`, default `info`. */
+  readonly LOG_LEVEL: LogLevel;
+  /** `SHUTDOWN_TIMEOUT_MS`, default 10000: how long in-flight requests may run after SIGTERM before their sockets are destroyed. */
+  readonly SHUTDOWN_TIMEOUT_MS: number;
+  /** `MSX_INSTANCE`, default `<name>-<pid>`: tells replicas of one service apart in logs and metrics. */
+  readonly MSX_INSTANCE: string;
+  /** `BODY_LIMIT`, default the `bodyLimit` option or `1mb`: largest JSON body accepted, in `bytes` notation (`100kb`, `1mb`). */
+  readonly BODY_LIMIT: string;
+}
+
+/** The typed configuration of a service: the base variables plus the service's own. */
+export type ServiceConfig<S extends ConfigShape> = BaseConfig & z.output<z.ZodObject<S>>;
+
+export interface ConfigSource<S extends ConfigShape> {
+  readonly service: string;
+  readonly extra: S | undefined;
+  readonly bodyLimit: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+const SECRET_NAME = /SECRET|PASSWORD|PASSWD|TOKEN|KEY|CREDENTIAL|PRIVATE/i;
+
+function baseShape(service: string, bodyLimit: string) {
+  return {
+    PORT: z
+      .string()
+      .regex(/^\d{1,5}$/, { error: 'must be an integer 0-65535' })
+      .transform(Number)
+      .refine((n) => n <= 65535, { error: 'must be an integer 0-65535' })
+      .default(3000),
+    HOST: z.string().min(1).default('127.0.0.1'),
+    LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+    SHUTDOWN_TIMEOUT_MS: z
+      .string()
+      .regex(/^\d{1,10}$/, { error: 'must be a whole number of milliseconds' })
+      .transform(Number)
+      .refine((n) => n <= 2_147_483_647, { error: 'must be at most 2147483647 milliseconds' })
+      .default(10_000),
+    MSX_INSTANCE: z.string().min(1).default(`${service}-${process.pid}`),
+    BODY_LIMIT: z
+      .string()
+      .refine((v) => (bytes.parse(v) ?? 0) > 0, { error: 'must be a positive size such as 100kb or 1mb' })
+      .default(bodyLimit),
+  };
+}
+
+/**
+ * Reads and validates the service's configuration from `env`, all at once,
+ * so that one start-up reports every bad variable. An empty string counts
+ * as unset (compose files often pass `VAR=` for "not configured").
+ *
+ * @throws ConfigError naming each variable that is missing or invalid.
+ */
+export function loadConfig<S extends ConfigShape>(source: ConfigSource<S>): ServiceConfig<S> {
+  const shape = { ...baseShape(source.service, source.bodyLimit), ...(source.extra ?? {}) };
+  const raw: Record<string, string | undefined> = {};
+  for (const key of Object.keys(shape)) {
+    const value = source.env[key];
+    raw[key] = value === '' ? undefined : value;
+  }
+  const result = z.object(shape).safeParse(raw, { error: describeProblem });
+  if (result.success) return result.data as ServiceConfig<S>;
+
+  const issues: ConfigIssue[] = [];
+  const seen = new Set<string>();
+  for (const issue of result.error.issues) {
+    const variable = String(issue.path[0] ?? '(config)');
+    if (seen.has(variable)) continue;
+    seen.add(variable);
+    const value = raw[variable];
+    issues.push({
+      variable,
+      problem: value === undefined ? 'is required' : issue.message,
+      received: value === undefined ? undefined : SECRET_NAME.test(variable) ? '(redacted)' : value,
+    });
+  }
+  throw new ConfigError(source.service, issues);
+}
+
+/**
+ * Phrases zod's issues as "must …" so the one-line error reads naturally
+ * after the variable name. Schema-level messages take precedence over this.
+ */
+function describeProblem(issue: z.core.$ZodRawIssue): string | undefined {
+  switch (issue.code) {
+    case 'invalid_type':
+      return `must be ${issue.expected === 'number' || issue.expected === 'int' ? 'a number' : `a ${issue.expected}`}`;
+    case 'invalid_value':
+      return `must be one of ${issue.values.map((v) => String(v)).join(', ')}`;
+    case 'invalid_format':
+      return `must be a valid ${issue.format}`;
+    case 'too_small':
+      return `must be at least ${String(issue.minimum)}${issue.origin === 'string' ? ' characters long' : ''}`;
+    case 'too_big':
+      return `must be at most ${String(issue.maximum)}${issue.origin === 'string' ? ' characters long' : ''}`;
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,156 @@
+import { createServer, type Server } from 'node:http';
+import { constants as osConstants } from 'node:os';
+import express from 'express';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { loadConfig, type ConfigShape, type ServiceConfig } from './config.js';
+import { ListenError } from './errors/ListenError.js';
+import { ShutdownError } from './errors/ShutdownError.js';
+import { httpMetrics } from './httpMetrics.js';
+import { createLogger } from './logger.js';
+import { notFound, problemHandler } from './problemResponses.js';
+import { probes } from './probes.js';
+import { Readiness } from './readiness.js';
+import { requestContext } from './requestContext.js';
+import { requestLog } from './requestLog.js';
+import { Resources } from './resources.js';
+import { ServerDrain } from './ServerDrain.js';
+import type { ListeningAddress, ListenOptions, Service, ServiceOptions } from './service.js';
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
+
+/**
+ * Builds a service: validated configuration, logger, metrics registry, and
+ * an express app already wired with request ids, request logs, HTTP
+ * metrics, JSON body parsing, `/health`, `/ready`, `/metrics` and
+ * problem+json errors. Add routes to `service.app`, then `listen()`.
+ *
+ * @throws ConfigError when the environment is invalid; run the service
+ *   inside `runService` to turn it into one line on stderr and exit 78.
+ */
+export function createService<S extends ConfigShape = {}>(options: ServiceOptions<S>): Service<ServiceConfig<S>> {
+  const { name } = options;
+  if (!DNS_LABEL.test(name)) {
+    throw new TypeError(`createService: name must be a DNS-1123 label (lowercase letters, digits, '-'), got ${JSON.stringify(name)}`);
+  }
+  const config = loadConfig({
+    service: name,
+    extra: options.config,
+    bodyLimit: options.bodyLimit ?? '1mb',
+    env: options.env ?? process.env,
+  });
+  const log = createLogger({ service: name, instance: config.MSX_INSTANCE, level: config.LOG_LEVEL, destination: options.logDestination });
+
+  const registry = new Registry();
+  registry.setDefaultLabels({ service: name });
+  collectDefaultMetrics({ register: registry });
+
+  const readiness = new Readiness();
+  const resources = new Resources();
+
+  // Routes live on their own app, mounted inside the kit's app: whatever
+  // order the user adds routes in, the kit's middleware runs first and its
+  // 404 and error handling last.
+  const app = express();
+  app.disable('x-powered-by');
+  const probeRouter = probes(readiness, registry);
+  const root = express();
+  root.disable('x-powered-by');
+  root.use(requestContext(log));
+  root.use(probeRouter);
+  root.use(requestLog(), httpMetrics(registry));
+  if (options.parseJsonBody !== false) root.use(express.json({ limit: config.BODY_LIMIT }));
+  root.use(app);
+  root.use(notFound(() => [probeRouter, app.router]));
+  root.use(problemHandler());
+
+  let server: Server | undefined;
+  let drain: ServerDrain | undefined;
+  let closing: Promise<void> | undefined;
+  const signalHandlers = new Map<NodeJS.Signals, () => void>();
+
+  function removeSignalHandlers(): void {
+    for (const [signal, handler] of signalHandlers) process.removeListener(signal, handler);
+    signalHandlers.clear();
+  }
+
+  function installSignalHandlers(): void {
+    for (const signal of SIGNALS) {
+      const handler = (): void => {
+        if (closing !== undefined) {
+          log.warn({ signal }, 'second signal during shutdown; exiting now');
+          process.exit(128 + (osConstants.signals[signal] ?? 1));
+        }
+        log.info({ signal }, 'signal received; shutting down');
+        service.close().then(
+          () => process.exit(0),
+          (error: unknown) => {
+            log.error({ err: error }, 'shutdown finished with errors');
+            process.exit(1);
+          },
+        );
+      };
+      signalHandlers.set(signal, handler);
+      process.on(signal, handler);
+    }
+  }
+
+  async function shutdown(): Promise<void> {
+    readiness.markShuttingDown();
+    log.info({ inFlight: drain?.inFlight ?? 0 }, 'shutting down');
+    if (drain !== undefined) {
+      const { abandoned } = await drain.drain(config.SHUTDOWN_TIMEOUT_MS);
+      if (abandoned > 0) log.warn({ abandoned, timeoutMs: config.SHUTDOWN_TIMEOUT_MS }, 'shutdown timeout: cut requests still in flight');
+      else log.info('server closed; all requests finished');
+    }
+    const failures = await resources.closeAll(config.SHUTDOWN_TIMEOUT_MS, log);
+    removeSignalHandlers();
+    if (failures.length > 0) throw new ShutdownError(name, failures);
+    log.info('stopped');
+  }
+
+  const service: Service<ServiceConfig<S>> = {
+    name,
+    config,
+    app,
+    log,
+    metrics: { registry },
+    readiness,
+    get server() {
+      return server;
+    },
+    get closing() {
+      return closing !== undefined;
+    },
+    onClose(resource, close) {
+      resources.add(resource, close);
+    },
+    async listen(listenOptions) {
+      if (server !== undefined) throw new Error(`${name}: listen() was already called`);
+      if (closing !== undefined) throw new Error(`${name}: cannot listen after close()`);
+      const opts: ListenOptions = typeof listenOptions === 'number' ? { port: listenOptions } : (listenOptions ?? {});
+      const host = opts.host ?? config.HOST;
+      const port = opts.port ?? config.PORT;
+      const candidate = createServer(root);
+      const address = await new Promise<ListeningAddress>((resolve, reject) => {
+        candidate.once('error', (error: NodeJS.ErrnoException) => reject(new ListenError(name, host, port, error)));
+        candidate.listen(port, host, () => {
+          const bound = candidate.address();
+          const boundPort = typeof bound === 'object' && bound !== null ? bound.port : port;
+          const urlHost = host.includes(':') ? `[${host}]` : host;
+          resolve({ url: `http://${urlHost}:${boundPort}`, host, port: boundPort });
+        });
+      });
+      server = candidate;
+      drain = new ServerDrain(candidate);
+      if (opts.handleSignals !== false) installSignalHandlers();
+      log.info({ url: address.url }, 'listening');
+      return address;
+    },
+    close() {
+      closing ??= shutdown();
+      return closing;
+    },
+  };
+  return service;
+}

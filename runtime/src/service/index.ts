@@ -1,0 +1,18 @@
+export { createService } from './createService.js';
+export { runService } from './runService.js';
+export type { Service, ServiceOptions, ListenOptions, ListeningAddress, ServiceMetrics } from './service.js';
+export { LOG_LEVELS, type BaseConfig, type ConfigShape, type LogLevel, type ServiceConfig } from './config.js';
+export { HttpProblem, isHttpProblem, PROBLEM_CONTENT_TYPE, type FieldError, type ProblemDocument, type ProblemInit } from './HttpProblem.js';
+export { problems } from './problems.js';
+export { validate, validationProblem, VALIDATION_PROBLEM_TYPE } from './validate.js';
+export { MALFORMED_JSON_PROBLEM_TYPE, BODY_TOO_LARGE_PROBLEM_TYPE } from './problemResponses.js';
+export { Readiness, DEFAULT_READINESS_TIMEOUT_MS, type ReadinessCheck, type ReadinessCheckOptions, type ReadinessReport, type DependencyState } from './readiness.js';
+export type { CloseFn } from './resources.js';
+export { REQUEST_ID_HEADER } from './requestContext.js';
+export { UNMATCHED_ROUTE } from './routeTemplate.js';
+export { ABORTED_STATUS } from './httpMetrics.js';
+export { HEALTH_PATH, READY_PATH, METRICS_PATH } from './probes.js';
+export { StartupError } from './errors/StartupError.js';
+export { ConfigError, CONFIG_ERROR_EXIT_CODE, type ConfigIssue } from './errors/ConfigError.js';
+export { ListenError } from './errors/ListenError.js';
+export { ShutdownError, type CloseFailure } from './errors/ShutdownError.js';
