@@ -1,0 +1,26 @@
+/** `@msx/runtime/auth`: user-token verification and signing, gateway identity, service-to-service tokens. */
+export {
+  createUserTokenVerifier,
+  verifyUserToken,
+  signUserToken,
+  type UserTokenAlgorithm,
+  type UserTokenOptions,
+  type UserIdentity,
+  type UserTokenVerifier,
+  type SignUserTokenOptions,
+  type UserTokenClaims,
+} from './user-token.js';
+export { UserTokenError, type UserTokenErrorCode } from './user-token-error.js';
+export {
+  gatewayIdentity,
+  readGatewayIdentity,
+  signGatewayIdentity,
+  GatewayIdentityError,
+  IDENTITY_HEADER,
+  IDENTITY_SIGNATURE_HEADER,
+  IDENTITY_SECRET_ENV,
+  type GatewayIdentity,
+  type GatewayIdentityErrorCode,
+  type GatewayIdentityOptions,
+  type RequestWithIdentity,
+} from './gateway-identity.js';

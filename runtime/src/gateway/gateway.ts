@@ -1,0 +1,426 @@
+/**
+ * `createGateway`: the edge of an msx system. One `node:http` server; per
+ * request, in order: own endpoints (`/health`, `/ready`, `/metrics`), CORS
+ * (preflights end here), route match, body-size check, rate limit (IP
+ * groups before authentication so token floods are limited too), user-token
+ * verification on non-public routes, then the proxy through the service's
+ * circuit breaker to a balanced instance.
+ *
+ * `node:http` + undici instead of express: the proxy path is measured in
+ * bench/gateway, where express's routing and middleware chain cost more
+ * than everything else the gateway does.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { signGatewayIdentity, IDENTITY_SECRET_ENV } from '../auth/gateway-identity.js';
+import { createUserTokenVerifier, type UserIdentity, type UserTokenOptions, type UserTokenVerifier } from '../auth/user-token.js';
+import { UserTokenError } from '../auth/user-token-error.js';
+import type { Discovery } from '../discovery/discovery.js';
+import type { Balancer, BalancerOptions } from '../discovery/balancers/balancer.js';
+import { createLogger } from '../service/logger.js';
+import { bearerToken, wwwAuthenticate } from './authenticate.js';
+import { createCors, type Cors, type CorsOptions } from './cors.js';
+import { buildUpstreamHeaders } from './forwarded-headers.js';
+import { GatewayConfigError } from './gateway-config-error.js';
+import { GatewayMetrics, NO_ROUTE, ABORTED_STATUS } from './gateway-metrics.js';
+import { BodyTooLargeError, forward } from './proxy.js';
+import { createRateLimits, setRateLimitHeaders, type RateLimitGroup, type RateLimits, type RateLimitStoreOptions } from './rate-limit.js';
+import { buildRouteTable, type Route, type RouteSpec, type RouteTable } from './route-table.js';
+import { GATEWAY_PROBLEM_TYPES, sendProblem } from './send-problem.js';
+import { requestIdFrom, traceparentFrom } from './trace-context.js';
+import { UpstreamError } from './upstream-error.js';
+import { Upstreams, type BreakerOptions, type UpstreamPoolOptions, type BreakerState } from './upstreams.js';
+
+export interface GatewayOptions {
+  /** Name in logs, metrics and the default rate-limit key prefix. Default `gateway`. */
+  readonly name?: string;
+  readonly routes: readonly RouteSpec[];
+  /** Where services are; the gateway never closes it. */
+  readonly discovery: Discovery;
+  /** User-token verification; required when any route is not public. */
+  readonly auth?: UserTokenOptions;
+  /** HMAC key for identity headers to services. Default `process.env.GATEWAY_IDENTITY_SECRET`; required when any route is not public. */
+  readonly identitySecret?: string;
+  /** Named rate-limit groups; routes pick one with `rateLimit`, a group named `default` applies to routes that name none. */
+  readonly rateLimits?: Readonly<Record<string, RateLimitGroup>>;
+  /** Share budgets through Redis. Default: in-process budgets. */
+  readonly rateLimitStore?: RateLimitStoreOptions;
+  /** CORS; off when absent. */
+  readonly cors?: CorsOptions;
+  /** Circuit breaker per service. Default 5 consecutive failures, half-open after 5 s. */
+  readonly breaker?: BreakerOptions;
+  /** Upstream keep-alive pools. */
+  readonly upstream?: UpstreamPoolOptions;
+  /** A balancer shared with other code, or options for the gateway's own. Default round-robin with outlier ejection. */
+  readonly balancer?: Balancer | BalancerOptions;
+  /**
+   * Take the client IP from the last `X-Forwarded-For` entry (the one the
+   * proxy in front of the gateway appended). Only when such a proxy exists,
+   * or clients choose their own rate-limit key. Default false.
+   */
+  readonly trustProxy?: boolean;
+  /** Realm in `WWW-Authenticate`. Default the gateway name. */
+  readonly realm?: string;
+  /** Default: a pino logger at `LOG_LEVEL` (info). */
+  readonly logger?: Logger;
+  /** How long in-flight requests may finish after close() or SIGTERM, ms. Default 10,000. */
+  readonly shutdownTimeoutMs?: number;
+  /** Collect process metrics (CPU, memory, event loop) too. Default true. */
+  readonly defaultMetrics?: boolean;
+}
+
+export interface UpstreamReadiness {
+  readonly service: string;
+  readonly instances: number;
+  readonly circuit: BreakerState;
+}
+
+export interface Gateway {
+  readonly server: Server;
+  readonly metrics: GatewayMetrics;
+  readonly routes: RouteTable;
+  /**
+   * Starts listening (and connects to Redis when configured). With
+   * `handleSignals` (default true) SIGTERM and SIGINT drain and exit 0.
+   */
+  listen(options?: { port?: number; host?: string; handleSignals?: boolean }): Promise<AddressInfo>;
+  /** Stops accepting, lets in-flight requests finish (up to the shutdown timeout), then closes pools and Redis. */
+  close(): Promise<void>;
+  /** Upstream reachability, as `/ready` reports it. */
+  readiness(): Promise<{ ready: boolean; upstreams: UpstreamReadiness[]; rateLimitStore: string }>;
+}
+
+interface Ctx {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly start: number;
+  readonly requestId: string;
+  readonly path: string;
+  routeLabel: string;
+  serviceLabel: string;
+}
+
+export function createGateway(options: GatewayOptions): Gateway {
+  const name = options.name ?? 'gateway';
+  const realm = options.realm ?? name;
+  const logger = options.logger ?? createLogger({ service: name, instance: `${name}-${process.pid}`, level: (process.env.LOG_LEVEL as 'info') || 'info' });
+  if (options.discovery === undefined || typeof options.discovery.resolve !== 'function') {
+    throw new GatewayConfigError('discovery', options.discovery, 'Expected the `discovery` option to implement Discovery (resolve(service))');
+  }
+  const metrics = new GatewayMetrics({ defaultMetrics: options.defaultMetrics ?? true });
+  const rateLimits: RateLimits = createRateLimits(options.rateLimits ?? {}, options.rateLimitStore, `msx:rl:${name}`, {
+    onStoreError: (group) => metrics.rateLimitStoreError(group),
+    warn: (message, details) => logger.warn(details, message),
+  });
+  const table = buildRouteTable(options.routes, rateLimits.groups);
+  const needsAuth = table.routes.some((r) => !r.public);
+  let verifier: UserTokenVerifier | undefined;
+  let identitySecret: string | undefined;
+  if (options.auth !== undefined) {
+    try {
+      verifier = createUserTokenVerifier(options.auth);
+    } catch (err) {
+      throw new GatewayConfigError('auth', options.auth, `Invalid \`auth\` option: ${(err as Error).message}`);
+    }
+  }
+  if (needsAuth) {
+    if (verifier === undefined) {
+      throw new GatewayConfigError('auth', undefined, 'Some routes are not public, so the `auth` option is required');
+    }
+    identitySecret = options.identitySecret ?? process.env[IDENTITY_SECRET_ENV];
+    if (identitySecret === undefined || identitySecret.length < 16) {
+      throw new GatewayConfigError('identitySecret', undefined, `Some routes are not public, so the identity secret is required (at least 16 characters): pass \`identitySecret\` or set ${IDENTITY_SECRET_ENV}`);
+    }
+  }
+  const cors: Cors | undefined = options.cors === undefined ? undefined : createCors(options.cors);
+  const upstreams = new Upstreams(options.discovery, options.breaker, options.upstream, options.balancer);
+  const shutdownTimeoutMs = options.shutdownTimeoutMs ?? 10_000;
+  const trustProxy = options.trustProxy ?? false;
+  // Signed identity headers depend only on the token, and the verifier returns the same object for a cached token.
+  const signedIdentities = new WeakMap<UserIdentity, { identity: string; signature: string }>();
+  const routedServices = [...new Set(table.routes.map((r) => r.service))];
+  let draining = false;
+
+  function clientIp(req: IncomingMessage): string {
+    if (trustProxy) {
+      const xff = req.headers['x-forwarded-for'];
+      if (typeof xff === 'string' && xff !== '') {
+        const last = xff.slice(xff.lastIndexOf(',') + 1).trim();
+        if (last !== '') return last;
+      }
+    }
+    return req.socket.remoteAddress ?? 'unknown';
+  }
+
+  function finish(ctx: Ctx): void {
+    const { res } = ctx;
+    const status = res.writableFinished ? String(res.statusCode) : ABORTED_STATUS;
+    metrics.observeRequest(ctx.routeLabel, ctx.serviceLabel, status, (performance.now() - ctx.start) / 1000);
+  }
+
+  async function readiness() {
+    const upstreamStates = await Promise.all(
+      routedServices.map(async (service) => {
+        let instances = 0;
+        try {
+          instances = (await options.discovery.resolve(service)).length;
+        } catch {
+          instances = 0;
+        }
+        return { service, instances, circuit: upstreams.breakerState(service) };
+      }),
+    );
+    return {
+      ready: !draining && upstreamStates.every((u) => u.instances > 0),
+      upstreams: upstreamStates,
+      rateLimitStore: rateLimits.storeStatus(),
+    };
+  }
+
+  function sendJson(res: ServerResponse, status: number, body: unknown): void {
+    const text = JSON.stringify(body);
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+    res.end(text);
+  }
+
+  /** Own endpoints; true when handled. */
+  function ownEndpoint(req: IncomingMessage, res: ServerResponse): boolean {
+    const url = req.url ?? '/';
+    if (url !== '/health' && url !== '/ready' && url !== '/metrics') return false;
+    if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+    if (url === '/health') sendJson(res, 200, { status: 'ok', name });
+    else if (url === '/ready') {
+      readiness().then(
+        (state) => sendJson(res, state.ready ? 200 : 503, { status: state.ready ? 'ready' : 'not-ready', ...state }),
+        (err: unknown) => {
+          logger.error({ err }, 'readiness check failed');
+          sendJson(res, 503, { status: 'not-ready' });
+        },
+      );
+    } else {
+      metrics.registry.metrics().then(
+        (text) => {
+          res.writeHead(200, { 'content-type': metrics.registry.contentType });
+          res.end(text);
+        },
+        (err: unknown) => {
+          logger.error({ err }, 'metrics collection failed');
+          res.writeHead(500).end();
+        },
+      );
+    }
+    return true;
+  }
+
+  async function rateLimit(ctx: Ctx, route: Route, key: string): Promise<boolean> {
+    const decision = await rateLimits.consume(route.rateLimit!, key);
+    setRateLimitHeaders(ctx.res, decision);
+    if (decision.allowed) return true;
+    metrics.rateLimitRejected(route.rateLimit!);
+    sendProblem(
+      ctx.res,
+      { status: 429, type: GATEWAY_PROBLEM_TYPES.rateLimited, title: 'Too many requests', detail: `Rate limit of ${decision.limit} requests per window reached; retry in ${decision.resetSec} s` },
+      ctx.path,
+      ctx.requestId,
+    );
+    return false;
+  }
+
+  function refuseToken(ctx: Ctx, error: UserTokenError): void {
+    if (error.status === 401) ctx.res.setHeader('www-authenticate', wwwAuthenticate(realm, error));
+    else logger.warn({ err: error.cause ?? error }, 'user token keys unavailable');
+    sendProblem(
+      ctx.res,
+      error.status === 401
+        ? { status: 401, type: GATEWAY_PROBLEM_TYPES.unauthenticated, title: 'Unauthenticated', detail: error.message, extensions: { code: error.code } }
+        : { status: 503, type: GATEWAY_PROBLEM_TYPES.upstreamUnavailable, title: 'Token keys unavailable', detail: 'The signing keys could not be fetched; try again' },
+      ctx.path,
+      ctx.requestId,
+    );
+  }
+
+  function upstreamProblem(ctx: Ctx, route: Route, err: UpstreamError): void {
+    metrics.upstreamError(route.service, err.kind);
+    const type =
+      err.status === 504 ? GATEWAY_PROBLEM_TYPES.upstreamTimeout : err.status === 503 ? GATEWAY_PROBLEM_TYPES.upstreamUnavailable : GATEWAY_PROBLEM_TYPES.upstreamFailed;
+    if (err.kind === 'failed') logger.warn({ err: err.cause ?? err, service: route.service, requestId: ctx.requestId }, 'upstream failed');
+    sendProblem(ctx.res, { status: err.status, type, detail: err.message, extensions: { service: route.service, reason: err.kind } }, ctx.path, ctx.requestId);
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (ownEndpoint(req, res)) return;
+    const requestId = requestIdFrom(req.headers['x-request-id']);
+    const url = req.url ?? '/';
+    const ctx: Ctx = { req, res, start: performance.now(), requestId, path: url, routeLabel: NO_ROUTE, serviceLabel: NO_ROUTE };
+    res.setHeader('x-request-id', requestId);
+    if (draining) res.setHeader('connection', 'close');
+    res.once('close', () => finish(ctx));
+    if (cors !== undefined && cors.handle(req, res)) return;
+
+    const method = req.method ?? 'GET';
+    const match = table.match(method, url);
+    if (match.kind !== 'route') {
+      if (match.kind === 'method-not-allowed') res.setHeader('allow', match.allow.join(', '));
+      const init =
+        match.kind === 'not-found'
+          ? { status: 404, type: GATEWAY_PROBLEM_TYPES.routeNotFound, detail: 'No route matches this path' }
+          : match.kind === 'bad-path'
+            ? { status: 400, type: GATEWAY_PROBLEM_TYPES.badPath, detail: 'Paths with "." or ".." segments are refused' }
+            : { status: 405, type: GATEWAY_PROBLEM_TYPES.methodNotAllowed, detail: `${method} is not allowed here` };
+      sendProblem(res, init, url, requestId);
+      return;
+    }
+    const { route, upstreamPath } = match;
+    ctx.routeLabel = route.path;
+    ctx.serviceLabel = route.service;
+
+    const declaredLength = req.headers['content-length'];
+    if (declaredLength !== undefined && Number(declaredLength) > route.bodyLimitBytes) {
+      res.setHeader('connection', 'close');
+      sendProblem(res, { status: 413, type: GATEWAY_PROBLEM_TYPES.bodyTooLarge, detail: `The body limit of this route is ${route.bodyLimitBytes} bytes` }, url, requestId);
+      return;
+    }
+
+    const ip = clientIp(req);
+    const limitBy = route.rateLimit === undefined ? undefined : rateLimits.by(route.rateLimit);
+    if (limitBy === 'ip' && !(await rateLimit(ctx, route, `ip:${ip}`))) return;
+
+    let identity: UserIdentity | undefined;
+    const token = bearerToken(req.headers.authorization);
+    if (!route.public) {
+      try {
+        identity = await verifier!.verify(token ?? '');
+      } catch (err) {
+        const error = err instanceof UserTokenError ? err : new UserTokenError('malformed', 'The token could not be verified', undefined, { cause: err });
+        // Refused requests still spend the caller's IP budget, so bad-token floods are limited.
+        if (limitBy === 'subject' && !(await rateLimit(ctx, route, `ip:${ip}`))) return;
+        refuseToken(ctx, error);
+        return;
+      }
+    } else if (token !== undefined && verifier !== undefined) {
+      // Public routes stay open to bad tokens, but a good one still tells the service who is calling.
+      identity = await verifier.verify(token).catch(() => undefined);
+    }
+    if (limitBy === 'subject' && !(await rateLimit(ctx, route, identity === undefined ? `ip:${ip}` : `sub:${identity.sub}`))) return;
+
+    let signed: { identity: string; signature: string } | undefined;
+    if (identity !== undefined && identitySecret !== undefined) {
+      signed = signedIdentities.get(identity);
+      if (signed === undefined) {
+        signed = signGatewayIdentity(identity, identitySecret);
+        signedIdentities.set(identity, signed);
+      }
+    }
+
+    const headers = buildUpstreamHeaders(req.rawHeaders, {
+      clientIp: ip,
+      proto: (req.socket as { encrypted?: boolean }).encrypted === true ? 'https' : 'http',
+      requestId,
+      traceparent: traceparentFrom(req.headers.traceparent),
+      identity: signed,
+    });
+
+    try {
+      await upstreams.guarded(route.service, async () => {
+        const instance = await upstreams.pick(route.service);
+        const release = upstreams.balancer.track(instance);
+        return forward(req, res, {
+          dispatcher: upstreams.pool(instance.url),
+          service: route.service,
+          method,
+          path: upstreamPath,
+          headers,
+          timeoutMs: route.timeoutMs,
+          bodyLimitBytes: route.bodyLimitBytes,
+          onDone: release,
+        });
+      });
+    } catch (err) {
+      if (res.headersSent) {
+        res.destroy();
+      } else if (err instanceof UpstreamError) {
+        upstreamProblem(ctx, route, err);
+      } else if (err instanceof BodyTooLargeError) {
+        res.setHeader('connection', 'close');
+        sendProblem(res, { status: 413, type: GATEWAY_PROBLEM_TYPES.bodyTooLarge, detail: err.message }, url, requestId);
+      } else if (!res.destroyed) {
+        logger.error({ err, requestId }, 'gateway request failed');
+        sendProblem(res, { status: 500, detail: 'The gateway failed to handle this request' }, url, requestId);
+      }
+    }
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      logger.error({ err }, 'gateway request failed');
+      if (!res.headersSent) sendProblem(res, { status: 500 }, req.url, 'unknown');
+      else res.destroy();
+    });
+  });
+  // Clients (and load balancers) reuse connections; keep them a little longer than typical 5 s client idle timeouts.
+  server.keepAliveTimeout = 6_000;
+
+  let signalHandler: (() => void) | undefined;
+  let closing: Promise<void> | undefined;
+
+  async function close(): Promise<void> {
+    closing ??= (async () => {
+      draining = true;
+      if (signalHandler !== undefined) {
+        process.off('SIGTERM', signalHandler);
+        process.off('SIGINT', signalHandler);
+      }
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), shutdownTimeoutMs);
+        timer.unref();
+      });
+      if ((await Promise.race([closed, deadline])) === 'timeout') {
+        logger.warn({ shutdownTimeoutMs }, 'in-flight requests did not finish in time; closing their connections');
+        server.closeAllConnections();
+        await upstreams.destroy();
+      }
+      clearTimeout(timer);
+      await Promise.all([upstreams.close(), rateLimits.close()]);
+    })();
+    return closing;
+  }
+
+  return {
+    server,
+    metrics,
+    routes: table,
+    readiness,
+    close,
+    async listen(listenOptions = {}) {
+      await rateLimits.start();
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(listenOptions.port ?? 0, listenOptions.host ?? '127.0.0.1', () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      if (listenOptions.handleSignals ?? true) {
+        signalHandler = () => {
+          logger.info('shutting down');
+          close().then(
+            () => process.exit(0),
+            (err: unknown) => {
+              logger.error({ err }, 'shutdown failed');
+              process.exit(1);
+            },
+          );
+        };
+        process.once('SIGTERM', signalHandler);
+        process.once('SIGINT', signalHandler);
+      }
+      const address = server.address() as AddressInfo;
+      logger.info({ port: address.port, host: address.address, routes: table.routes.length }, 'gateway listening');
+      return address;
+    },
+  };
+}
