@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { test } from 'node:test';
+import { ConfigError, createService, z, type BaseConfig } from '../../src/index.js';
+
+const silent = { write() {} };
+const FIXTURE = fileURLToPath(new URL('./fixtures/app.ts', import.meta.url));
+
+function configError(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${String(error)}`);
+    return error;
+  }
+  assert.fail('expected a ConfigError');
+}
+
+test('base configuration has documented defaults', () => {
+  const service = createService({ name: 'users', env: {}, logDestination: silent });
+  const expected: BaseConfig = {
+    PORT: 3000,
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'info',
+    SHUTDOWN_TIMEOUT_MS: 10000,
+    MSX_INSTANCE: `users-${process.pid}`,
+    BODY_LIMIT: '1mb',
+  };
+  assert.deepEqual(service.config, expected);
+});
+
+test('base and extra variables are read from the environment and typed; empty strings count as unset', () => {
+  const service = createService({
+    name: 'users',
+    env: { PORT: '8081', LOG_LEVEL: 'warn', MSX_INSTANCE: 'users-a', GREETING: '', RETRIES: '4', HOST: '' },
+    config: { GREETING: z.string().default('hi'), RETRIES: z.coerce.number().int() },
+    logDestination: silent,
+  });
+  assert.equal(service.config.PORT, 8081);
+  assert.equal(service.config.HOST, '127.0.0.1');
+  assert.equal(service.config.LOG_LEVEL, 'warn');
+  assert.equal(service.config.GREETING, 'hi');
+  const retries: number = service.config.RETRIES;
+  assert.equal(retries, 4);
+});
+
+test('a bad variable is a ConfigError naming the variable, the rule and the value', () => {
+  const error = configError(() => createService({ name: 'users', env: { PORT: 'abc' }, logDestination: silent }));
+  assert.equal(error.message, 'users: invalid configuration: PORT must be an integer 0-65535, got "abc"');
+  assert.equal(error.exitCode, 78);
+  assert.deepEqual(error.issues, [{ variable: 'PORT', problem: 'must be an integer 0-65535', received: 'abc' }]);
+});
+
+test('every bad variable is reported at once; missing ones say they are required; secrets are not echoed', () => {
+  const error = configError(() =>
+    createService({
+      name: 'orders',
+      env: { PORT: '70000', LOG_LEVEL: 'loud', JWT_SECRET: 'short', BODY_LIMIT: 'lots' },
+      config: { DATABASE_URL: z.url(), JWT_SECRET: z.string().min(32) },
+      logDestination: silent,
+    }),
+  );
+  assert.deepEqual(
+    error.issues.map((i) => i.variable).sort(),
+    ['BODY_LIMIT', 'DATABASE_URL', 'JWT_SECRET', 'LOG_LEVEL', 'PORT'],
+  );
+  assert.doesNotMatch(error.message, /\n/);
+  assert.match(error.message, /DATABASE_URL is required/);
+  assert.match(error.message, /LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "loud"/);
+  assert.match(error.message, /JWT_SECRET must be at least 32 characters long, got "\(redacted\)"/);
+  assert.doesNotMatch(error.message, /short/);
+});
+
+test('an invalid service name is refused', () => {
+  assert.throws(() => createService({ name: 'Users_1', env: {}, logDestination: silent }), /DNS-1123/);
+});
+
+test('a configuration error stops the process with exit code 78 and one line on stderr, no stack', () => {
+  const child = spawnSync(process.execPath, ['--import', 'tsx', FIXTURE], {
+    env: { ...process.env, PORT: 'abc', SLOW_MS: 'soon' },
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
+  assert.equal(child.status, 78, `stderr: ${child.stderr}`);
+  assert.equal(child.stdout, '');
+  assert.equal(
+    child.stderr,
+    'fixture: invalid configuration: PORT must be an integer 0-65535, got "abc"; SLOW_MS must be a number, got "soon"\n',
+  );
+});
