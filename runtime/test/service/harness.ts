@@ -40,7 +40,9 @@ export async function startService<S extends ConfigShape = {}>(
   const service = createService<S>({ name: 'test-svc', env: {}, logDestination: logs, ...options } as ServiceOptions<S>);
   setup(service);
   const { url } = await service.listen({ port: 0, host: '127.0.0.1', handleSignals: false });
-  t.after(() => service.close());
+  t.after(async () => {
+    if (!service.closing) await service.close();
+  });
   return { service, url, logs: logs.lines };
 }
 
