@@ -1,0 +1,4 @@
+import { busContract } from './contract.js';
+import { rabbitFixture } from './rabbitmq.js';
+
+busContract('RabbitMQ (amqplib)', rabbitFixture);
