@@ -24,3 +24,4 @@ export {
   type GatewayIdentityOptions,
   type RequestWithIdentity,
 } from './gateway-identity.js';
+export * from './service-token-exports.js';

@@ -1,0 +1,194 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { request } from 'undici';
+import type { CallOutcome } from '../discovery/balancers/balancer.js';
+import { isIdempotent } from '../resilience/idempotency.js';
+import { resolveClientOptions, type ResolvedClientOptions, type ServiceClientOptions } from './client-options.js';
+import { ClientConfigError } from './errors/client-config-error.js';
+import { ConnectionError } from './errors/connection-error.js';
+import { HttpStatusError } from './errors/http-status-error.js';
+import { NoInstanceError } from './errors/no-instance-error.js';
+import { isServiceCallError, type InstanceRef } from './errors/service-call-error.js';
+import { readResponseBody } from './response-body.js';
+import { childTraceparent, contextOfRequest, type CallContext } from './trace-context.js';
+
+export type HttpMethod = 'GET' | 'HEAD' | 'OPTIONS' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+const METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'PATCH', 'DELETE']);
+
+export interface CallOptions {
+  /** Extra headers. An `authorization` header given here replaces the service token. */
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly query?: Readonly<Record<string, string | number | boolean | undefined>>;
+  /** Timeout of each attempt, in ms. Default: the policy stack's `timeoutMs` (5000). */
+  readonly timeoutMs?: number;
+  /** Sent as `Idempotency-Key`; makes a POST or PATCH retryable, because the callee promises to deduplicate. */
+  readonly idempotencyKey?: string;
+  /** Aborts the call, retries included. */
+  readonly signal?: AbortSignal;
+  /** Request id and trace context for this call; default: the client's bound context or `context` option. */
+  readonly context?: CallContext;
+}
+
+export interface RequestOptions extends CallOptions {
+  /** Default `GET`. */
+  readonly method?: HttpMethod;
+  /** Path on the service, starting with `/`. */
+  readonly path: string;
+  /** JSON-encoded unless a string or bytes. */
+  readonly body?: unknown;
+}
+
+export interface ServiceResponse<T = unknown> {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  /** Parsed JSON, text for other content types, `undefined` when empty. */
+  readonly body: T;
+  /** The instance that answered. */
+  readonly instance: InstanceRef;
+}
+
+/** Calls to one service, typed per call: `client.service('users').get<User>('/users/42')`. */
+export interface ServiceHandle {
+  readonly name: string;
+  request<T = unknown>(options: RequestOptions): Promise<ServiceResponse<T>>;
+  get<T = unknown>(path: string, options?: CallOptions): Promise<ServiceResponse<T>>;
+  post<T = unknown>(path: string, body?: unknown, options?: CallOptions): Promise<ServiceResponse<T>>;
+  put<T = unknown>(path: string, body?: unknown, options?: CallOptions): Promise<ServiceResponse<T>>;
+  patch<T = unknown>(path: string, body?: unknown, options?: CallOptions): Promise<ServiceResponse<T>>;
+  delete<T = unknown>(path: string, options?: CallOptions): Promise<ServiceResponse<T>>;
+}
+
+/**
+ * Calls other services by name. Each call resolves instances through
+ * discovery, picks one with the balancer (counting it in flight), sends
+ * the request through the shared policy stack (timeout per attempt, retries
+ * for idempotent calls only, a breaker per service), and propagates
+ * `X-Request-ID`, `traceparent`/`tracestate` and a service token.
+ *
+ * Resolves for 1xx–3xx answers; rejects with a typed `ServiceCallError`
+ * otherwise: `HttpStatusError` (4xx/5xx, with the parsed problem body),
+ * `TimeoutError`, `ConnectionError`, `CircuitOpenError`, `NoInstanceError`,
+ * `BulkheadFullError`. Branch on `code`.
+ */
+export interface ServiceClient {
+  readonly from: string;
+  readonly options: ResolvedClientOptions;
+  request<T = unknown>(service: string, options: RequestOptions): Promise<ServiceResponse<T>>;
+  get<T = unknown>(service: string, path: string, options?: CallOptions): Promise<ServiceResponse<T>>;
+  post<T = unknown>(service: string, path: string, body?: unknown, options?: CallOptions): Promise<ServiceResponse<T>>;
+  put<T = unknown>(service: string, path: string, body?: unknown, options?: CallOptions): Promise<ServiceResponse<T>>;
+  patch<T = unknown>(service: string, path: string, body?: unknown, options?: CallOptions): Promise<ServiceResponse<T>>;
+  delete<T = unknown>(service: string, path: string, options?: CallOptions): Promise<ServiceResponse<T>>;
+  service(name: string): ServiceHandle;
+  /** The same client, with every call carrying `context` (request id, trace). */
+  withContext(context: CallContext): ServiceClient;
+  /** The same client, carrying the request id and trace context of the request being served. */
+  forRequest(req: Parameters<typeof contextOfRequest>[0]): ServiceClient;
+}
+
+function lowerCaseHeaders(headers: Readonly<Record<string, string>> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) out[name.toLowerCase()] = value;
+  return out;
+}
+
+function encodeBody(body: unknown, headers: Record<string, string>): string | Uint8Array | undefined {
+  if (body === undefined) return undefined;
+  if (typeof body === 'string' || body instanceof Uint8Array) return body;
+  headers['content-type'] ??= 'application/json';
+  return JSON.stringify(body);
+}
+
+function pathWithQuery(path: string, query: CallOptions['query']): string {
+  if (!query) return path;
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) if (value !== undefined) params.append(key, String(value));
+  const qs = params.toString();
+  return qs === '' ? path : `${path}${path.includes('?') ? '&' : '?'}${qs}`;
+}
+
+export function createServiceClient(input: ServiceClientOptions): ServiceClient {
+  return bind(resolveClientOptions(input), undefined);
+}
+
+function bind(options: ResolvedClientOptions, bound: CallContext | undefined): ServiceClient {
+  const { discovery, balancer, policy, dispatcher, tokens } = options;
+
+  async function call<T>(service: string, req: RequestOptions): Promise<ServiceResponse<T>> {
+    const method = (req.method ?? 'GET').toUpperCase();
+    if (!METHODS.has(method)) throw new ClientConfigError(`Expected the \`method\` option to be one of ${[...METHODS].join(', ')}, got ${JSON.stringify(req.method)}`);
+    if (typeof req.path !== 'string' || !req.path.startsWith('/')) {
+      throw new ClientConfigError(`Expected the \`path\` option to start with "/", got ${JSON.stringify(req.path)}`);
+    }
+    const headers = lowerCaseHeaders(req.headers);
+    const idempotencyKey = req.idempotencyKey ?? headers['idempotency-key'];
+    if (idempotencyKey !== undefined) headers['idempotency-key'] = idempotencyKey;
+    const context = req.context ?? bound ?? options.context();
+    if (context?.requestId !== undefined) headers['x-request-id'] ??= context.requestId;
+    headers.traceparent ??= childTraceparent(context?.traceparent);
+    if (context?.tracestate !== undefined) headers.tracestate ??= context.tracestate;
+    headers.accept ??= 'application/json, application/problem+json;q=0.9, */*;q=0.1';
+    if (tokens && headers.authorization === undefined) headers.authorization = `Bearer ${await tokens.token(service)}`;
+    const body = encodeBody(req.body, headers);
+    const path = pathWithQuery(req.path, req.query);
+
+    return policy.execute(
+      service,
+      async ({ signal }) => {
+        const instances = await discovery.resolve(service);
+        const instance = balancer.pick(instances);
+        if (!instance) throw new NoInstanceError(service, discovery.kind);
+        const ref: InstanceRef = { id: instance.id, url: instance.url };
+        const release = balancer.track(instance);
+        let outcome: CallOutcome = 'failure';
+        try {
+          const res = await request(`${instance.url}${path}`, {
+            method: method as HttpMethod,
+            headers,
+            body,
+            signal,
+            dispatcher,
+          });
+          const parsed = await readResponseBody(res.body, res.headers['content-type']);
+          // The instance answered: only a 5xx says it is unwell.
+          outcome = res.statusCode >= 500 ? 'failure' : 'success';
+          if (res.statusCode >= 400) throw new HttpStatusError(service, res.statusCode, parsed, res.headers, { instance: ref });
+          return { status: res.statusCode, headers: res.headers, body: parsed as T, instance: ref };
+        } catch (error) {
+          // On abort (timeout or caller) the policy stack reports it; the raw abort error is never seen by callers.
+          if (isServiceCallError(error) || signal.aborted) throw error;
+          throw new ConnectionError(service, { cause: error, instance: ref });
+        } finally {
+          release(outcome);
+        }
+      },
+      {
+        idempotent: isIdempotent(method, idempotencyKey),
+        ...(req.timeoutMs !== undefined ? { timeoutMs: req.timeoutMs } : {}),
+        ...(req.signal !== undefined ? { signal: req.signal } : {}),
+      },
+    );
+  }
+
+  const client: ServiceClient = {
+    from: options.from,
+    options,
+    request: call,
+    get: (service, path, o) => call(service, { ...o, method: 'GET', path }),
+    post: (service, path, body, o) => call(service, { ...o, method: 'POST', path, body }),
+    put: (service, path, body, o) => call(service, { ...o, method: 'PUT', path, body }),
+    patch: (service, path, body, o) => call(service, { ...o, method: 'PATCH', path, body }),
+    delete: (service, path, o) => call(service, { ...o, method: 'DELETE', path }),
+    service: (name) => ({
+      name,
+      request: (o) => call(name, o),
+      get: (path, o) => call(name, { ...o, method: 'GET', path }),
+      post: (path, body, o) => call(name, { ...o, method: 'POST', path, body }),
+      put: (path, body, o) => call(name, { ...o, method: 'PUT', path, body }),
+      patch: (path, body, o) => call(name, { ...o, method: 'PATCH', path, body }),
+      delete: (path, o) => call(name, { ...o, method: 'DELETE', path }),
+    }),
+    withContext: (context) => bind(options, context),
+    forRequest: (req) => bind(options, contextOfRequest(req)),
+  };
+  return client;
+}
