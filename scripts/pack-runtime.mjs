@@ -3,7 +3,8 @@
 // copies that tarball into every generated system, which depends on it as a
 // local file: the system builds without any unpublished package, and
 // `msx upgrade` can later swap the tarball without touching user code.
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
@@ -17,4 +18,10 @@ const result = spawnSync(npm, ['pack', '--silent', '--pack-destination', vendor]
   encoding: 'utf8',
 });
 if (result.status !== 0) process.exit(result.status ?? 1);
-console.log(`runtime packed: vendor/${result.stdout.trim().split('\n').pop()}`);
+// The file name carries a hash of the content: a system's lockfile pins the
+// tarball by name, so a rebuilt runtime must get a new name to be installed.
+const packed = result.stdout.trim().split('\n').pop();
+const hash = createHash('sha256').update(readFileSync(join(vendor, packed))).digest('hex').slice(0, 10);
+const named = packed.replace(/\.tgz$/, `-${hash}.tgz`);
+renameSync(join(vendor, packed), join(vendor, named));
+console.log(`runtime packed: vendor/${named}`);

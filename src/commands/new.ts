@@ -88,7 +88,7 @@ async function runNew(target: string, options: NewOptions): Promise<void> {
   info(`  cd ${shown}`);
   info('  npm install     # install the services (npm workspaces)');
   info('  npm test        # build and run every service\'s tests');
-  info('  npm start -w services/<name>');
+  info('  npm run build && node --env-file=.env services/<name>/dist/src/main.js');
 }
 
 function checkExample(example: ExampleName): void {

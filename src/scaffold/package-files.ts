@@ -29,6 +29,10 @@ export function systemPackageJson(manifest: Manifest): string {
       '@types/node': NODE_TYPES_VERSION,
       typescript: TYPESCRIPT_VERSION,
     },
+    // npm 11 runs no dependency install scripts unless allowed here. The
+    // runtime's embedded bus uses better-sqlite3, a native addon that must
+    // build at install time.
+    allowScripts: { 'better-sqlite3': true },
   });
 }
 

@@ -31,7 +31,8 @@ export function runtimeBundle(): RuntimeBundle {
       hint: `run "npm run build" in ${PACKAGE_ROOT} to build and pack it`,
     });
   }
-  const version = fileName.slice('msx-runtime-'.length, -'.tgz'.length);
+  // msx-runtime-<version>-<content hash>.tgz
+  const version = fileName.slice('msx-runtime-'.length, fileName.lastIndexOf('-'));
   return { fileName, version, content: readFileSync(join(dir, fileName)) };
 }
 

@@ -56,7 +56,7 @@ export function systemTemplateData(manifest: Manifest): SystemTemplateData {
       name,
       kind: service.kind,
       port: service.port,
-      start: `npm start -w services/${name}`,
+      start: `node --env-file=.env services/${name}/dist/src/main.js`,
       routes: service.kind === 'http' ? service.routes.map((r) => `${r.methods?.join('|') ?? 'ANY'} ${r.path}${r.public ? ' (public)' : ''}`).join(', ') : '',
     })),
     gatewayUrl: gateway ? `http://127.0.0.1:${gateway[1].port}` : undefined,

@@ -1,0 +1,150 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { execa, type ResultPromise } from 'execa';
+import { Agent, request } from 'undici';
+import { freePort } from '../support/free-port.js';
+import { msx, tempDir } from '../support/msx.js';
+
+// The whole first job of msx, as a user does it: generate a system, install
+// it from the registry, build it with tsc, run its own tests, start each
+// service with the documented command, and stop it with SIGTERM under load.
+
+let dir: string;
+let cleanup: () => void;
+let root: string;
+
+before(async () => {
+  ({ dir, cleanup } = tempDir('msx-e2e-'));
+  const created = await msx(['new', 'demo', '--services', 'users,orders', '--yes'], { cwd: dir });
+  assert.equal(created.exitCode, 0, created.stderr);
+  root = join(dir, 'demo');
+  const install = await execa('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline'], { cwd: root, reject: false, timeout: 300_000 });
+  assert.equal(install.exitCode, 0, `npm install failed:\n${install.stderr}`);
+});
+
+after(() => cleanup());
+
+test('the generated system builds with tsc without errors', async () => {
+  const build = await execa('npm', ['run', 'build'], { cwd: root, reject: false, timeout: 180_000 });
+  assert.equal(build.exitCode, 0, `${build.stdout}\n${build.stderr}`);
+});
+
+test('the generated system passes its own tests', async () => {
+  const tests = await execa('npm', ['test'], { cwd: root, reject: false, timeout: 180_000, env: { NO_COLOR: '1' } });
+  assert.equal(tests.exitCode, 0, `${tests.stdout}\n${tests.stderr}`);
+  // Each service's tests ran (node's runner prints a summary per workspace).
+  const passes = [...tests.stdout.matchAll(/^# pass (\d+)$/gm)].map((m) => Number(m[1]));
+  assert.equal(passes.length, 3, `three services tested:\n${tests.stdout}`);
+  assert.ok(passes.every((n) => n > 0));
+  assert.doesNotMatch(tests.stdout, /^# fail [1-9]/m);
+});
+
+async function startService(name: string, port: number): Promise<ResultPromise> {
+  // The documented start command (the system README's table).
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const documented = new RegExp(`^\\| ${name} \\| http \\| \\d+ \\| \`([^\`]+)\``, 'm').exec(readme)?.[1];
+  assert.equal(documented, `node --env-file=.env services/${name}/dist/src/main.js`);
+  const [command, ...args] = documented.split(' ');
+  const child = execa(command === 'node' ? process.execPath : command!, args, {
+    cwd: root,
+    reject: false,
+    env: { PORT: String(port), LOG_LEVEL: 'info' },
+    forceKillAfterDelay: false,
+  });
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/ready`);
+      if (res.status === 200) return child;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline || child.exitCode !== null) {
+      child.kill('SIGKILL');
+      const result = await child;
+      assert.fail(`${name} did not become ready on ${port}:\n${result.stdout}\n${result.stderr}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+for (const name of ['users', 'orders']) {
+  test(`${name} starts, answers /health, /ready and /metrics, and stops cleanly on SIGTERM under load`, async () => {
+    const port = await freePort();
+    const child = await startService(name, port);
+    const base = `http://127.0.0.1:${port}`;
+    try {
+      const health = await fetch(`${base}/health`);
+      assert.equal(health.status, 200);
+      const ready = await fetch(`${base}/ready`);
+      assert.equal(ready.status, 200);
+      await fetch(`${base}/${name}`);
+      const metrics = await fetch(`${base}/metrics`);
+      assert.equal(metrics.status, 200);
+      assertPrometheusText(await metrics.text(), name);
+
+      // Keep a steady stream of requests in flight, send SIGTERM in the
+      // middle, and account for every single request.
+      const agent = new Agent({ connections: 32, pipelining: 1 });
+      const outcomes = { ok: 0, refused: 0, lost: [] as string[] };
+      let stop = false;
+      let sentBeforeSignal = 0;
+      let signalled = false;
+      const worker = async () => {
+        while (!stop) {
+          const wasBeforeSignal = !signalled;
+          if (wasBeforeSignal) sentBeforeSignal++;
+          try {
+            const res = await request(`${base}/${name}`, {
+              method: 'POST',
+              dispatcher: agent,
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify({ name: 'load' }),
+            });
+            await res.body.text();
+            if (res.statusCode === 201) outcomes.ok++;
+            else if (res.statusCode === 503 && !wasBeforeSignal) outcomes.refused++;
+            else outcomes.lost.push(`status ${res.statusCode}`);
+          } catch (error) {
+            const code = (error as { code?: string }).code ?? '';
+            // After the signal, a new connection may be refused: that request
+            // was never accepted, so nothing was lost.
+            if (!wasBeforeSignal && /ECONNREFUSED|UND_ERR_CONNECT|ECONNRESET|UND_ERR_SOCKET|UND_ERR_CLOSED/.test(code)) outcomes.refused++;
+            else outcomes.lost.push(`${code || (error as Error).message}`);
+            if (!wasBeforeSignal) await new Promise((r) => setTimeout(r, 20));
+          }
+        }
+      };
+      const workers = Array.from({ length: 16 }, worker);
+      await new Promise((r) => setTimeout(r, 500));
+      signalled = true;
+      child.kill('SIGTERM');
+      const result = await child;
+      stop = true;
+      await Promise.all(workers);
+      await agent.close();
+
+      assert.equal(result.exitCode, 0, `exit code after SIGTERM: ${result.exitCode}\n${result.stderr}`);
+      assert.ok(sentBeforeSignal > 50, `load was running (${sentBeforeSignal} requests before the signal)`);
+      assert.deepEqual(outcomes.lost, [], 'no request accepted before SIGTERM was lost');
+      assert.ok(outcomes.ok >= sentBeforeSignal, `every request sent before SIGTERM completed (${outcomes.ok} ok of ${sentBeforeSignal})`);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+}
+
+/** Checks the Prometheus text exposition format line by line, and the metrics msx promises. */
+function assertPrometheusText(text: string, service: string): void {
+  const sample = /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="(\\.|[^"\\])*",?)*\})? -?(\d+(\.\d+)?([eE][-+]?\d+)?|NaN|\+Inf|-Inf)( \d+)?$/;
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('# HELP ') || line.startsWith('# TYPE ')) continue;
+    assert.match(line, sample, `not a valid exposition line: ${line}`);
+  }
+  assert.match(text, /^# TYPE http_request_duration_seconds histogram$/m);
+  assert.match(text, new RegExp(`^http_requests_total\\{[^}]*route="/${service}"[^}]*\\} \\d+`, 'm'));
+  assert.match(text, /^# TYPE http_requests_in_flight gauge$/m);
+  assert.match(text, /^process_resident_memory_bytes \d+/m);
+}
