@@ -26,7 +26,7 @@ export interface BaseConfig {
 }
 
 /** The typed configuration of a service: the base variables plus the service's own. */
-export type ServiceConfig<S extends ConfigShape> = BaseConfig & z.output<z.ZodObject<S>>;
+export type ServiceConfig<S extends ConfigShape> = keyof S extends never ? BaseConfig : BaseConfig & z.output<z.ZodObject<S>>;
 
 export interface ConfigSource<S extends ConfigShape> {
   readonly service: string;

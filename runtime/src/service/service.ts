@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import type { Express } from 'express';
 import type { DestinationStream, Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import type { ConfigShape, ServiceConfig } from './config.js';
+import type { BaseConfig, ConfigShape } from './config.js';
 import type { Readiness } from './readiness.js';
 import type { CloseFn } from './resources.js';
 
@@ -32,9 +32,10 @@ export interface ListenOptions {
   /**
    * Install SIGTERM and SIGINT handlers that shut the service down
    * gracefully and then exit the process (0 when everything closed, 1 when
-   * a resource failed to). A second signal during shutdown exits at once.
-   * Default `true`; tests that run several services in one process pass
-   * `false` and call `close()`.
+   * a resource failed to). A second signal during shutdown exits at once
+   * with 128 + the signal number (143 for SIGTERM, 130 for SIGINT).
+   * Default `true`; meant for one service per process. Tests that run
+   * several services in one process pass `false` and call `close()`.
    */
   readonly handleSignals?: boolean;
 }
@@ -52,7 +53,7 @@ export interface ServiceMetrics {
   readonly registry: Registry;
 }
 
-export interface Service<C = ServiceConfig<{}>> {
+export interface Service<C extends BaseConfig = BaseConfig> {
   readonly name: string;
   /** Validated configuration: the base variables plus the service's own. */
   readonly config: C;

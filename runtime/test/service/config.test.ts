@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
-import { ConfigError, createService, z, type BaseConfig } from '../../src/index.js';
+import { ConfigError, createService, z, type BaseConfig, type Service } from '../../src/index.js';
 
 const silent = { write() {} };
 const FIXTURE = fileURLToPath(new URL('./fixtures/app.ts', import.meta.url));
+const CRASH_FIXTURE = fileURLToPath(new URL('./fixtures/crash-at-start.ts', import.meta.url));
 
 function configError(fn: () => unknown): ConfigError {
   try {
@@ -43,6 +44,9 @@ test('base and extra variables are read from the environment and typed; empty st
   assert.equal(service.config.GREETING, 'hi');
   const retries: number = service.config.RETRIES;
   assert.equal(retries, 4);
+  // A service with its own config is still a plain `Service` for helpers that take one.
+  const plain: Service = service;
+  assert.equal(plain.config.PORT, 8081);
 });
 
 test('a bad variable is a ConfigError naming the variable, the rule and the value', () => {
@@ -88,4 +92,14 @@ test('a configuration error stops the process with exit code 78 and one line on 
     child.stderr,
     'fixture: invalid configuration: PORT must be an integer 0-65535, got "abc"; SLOW_MS must be a number, got "soon"\n',
   );
+});
+
+test('a start-up failure that is not a configuration problem exits 1 with its stack on stderr', () => {
+  const child = spawnSync(process.execPath, ['--import', 'tsx', CRASH_FIXTURE], {
+    env: { ...process.env, PORT: '0', LOG_LEVEL: 'silent' },
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
+  assert.equal(child.status, 1, `stderr: ${child.stderr}`);
+  assert.match(child.stderr, /^failed to start: TypeError: cannot read properties of undefined \(reading "pool"\)\n\s+at /);
 });
