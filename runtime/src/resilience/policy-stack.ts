@@ -7,7 +7,6 @@ import {
   handleWhen,
   isBrokenCircuitError,
   isBulkheadRejectedError,
-  isTaskCancelledError,
   retry as createRetry,
   SamplingBreaker,
   timeout as createTimeout,
@@ -83,6 +82,14 @@ const STATE_NAMES: Record<CircuitState, CircuitStateName> = {
   [CircuitState.HalfOpen]: 'half-open',
   [CircuitState.Isolated]: 'isolated',
 };
+
+/**
+ * cockatiel 3.2.1's own `isTaskCancelledError` tests for the bulkhead's
+ * brand by mistake, so the brand is read here directly.
+ */
+function isTaskCancelled(error: unknown): boolean {
+  return error instanceof Error && (error as { isTaskCancelledError?: unknown }).isTaskCancelledError === true;
+}
 
 /** Distinct per-call timeouts kept as ready policies; beyond this many, odd values get a fresh one per call. */
 const MAX_CACHED_TIMEOUTS = 32;
@@ -160,12 +167,14 @@ export function createPolicyStack(input: PolicyStackOptions = {}): PolicyStack {
         timed
           .execute(({ signal }) => attempt({ signal, attempt: context.attempt ?? 0 }), context.signal)
           .catch((error: unknown) => {
-            if (isTaskCancelledError(error) && !context.signal.aborted) throw new TimeoutError(name, timeoutMs, { cause: error });
+            if (isTaskCancelled(error) && !context.signal.aborted) throw new TimeoutError(name, timeoutMs, { cause: error });
             throw error;
           });
       try {
         return await policy.execute(run, callOptions.signal);
       } catch (error) {
+        // Like fetch: a call the caller aborted rejects with the signal's reason (an AbortError by default).
+        if (callOptions.signal?.aborted) throw callOptions.signal.reason;
         if (isBrokenCircuitError(error)) throw new CircuitOpenError(name, { cause: error });
         if (isBulkheadRejectedError(error)) throw new BulkheadFullError(name, { cause: error });
         throw error;

@@ -1,4 +1,5 @@
 import type { Instance } from '../discovery.js';
+import { DiscoveryError } from '../discovery-error.js';
 
 export interface OutlierEjectionOptions {
   /** Failures in a row after which an instance is ejected. Default 5. */
@@ -30,10 +31,10 @@ export class OutlierEjection {
   constructor(options: OutlierEjectionOptions = {}) {
     const merged = { ...DEFAULT_OUTLIER_EJECTION, ...options };
     if (!Number.isInteger(merged.consecutiveFailures) || merged.consecutiveFailures < 1) {
-      throw new TypeError(`Expected the \`outlierEjection.consecutiveFailures\` option to be a positive integer, got ${String(merged.consecutiveFailures)}`);
+      throw new DiscoveryError('DISCOVERY_CONFIG_INVALID', `Expected the \`outlierEjection.consecutiveFailures\` option to be a positive integer, got ${String(merged.consecutiveFailures)}`);
     }
     if (!Number.isFinite(merged.cooldownMs) || merged.cooldownMs < 0) {
-      throw new TypeError(`Expected the \`outlierEjection.cooldownMs\` option to be a non-negative number, got ${String(merged.cooldownMs)}`);
+      throw new DiscoveryError('DISCOVERY_CONFIG_INVALID', `Expected the \`outlierEjection.cooldownMs\` option to be a non-negative number, got ${String(merged.cooldownMs)}`);
     }
     this.consecutiveFailures = merged.consecutiveFailures;
     this.cooldownMs = merged.cooldownMs;
