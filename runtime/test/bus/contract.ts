@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { CreateBusOptions, DeliveryContext, EventBus, EventEnvelope } from '../../src/bus/index.js';
 import { isBusError } from '../../src/bus/index.js';
+import { Registry } from 'prom-client';
 import { eventually, sleep } from './eventually.js';
 
 export interface BusFixture {
@@ -197,6 +198,37 @@ export function busContract(adapter: string, setup: () => Promise<BusFixture>): 
       assert.equal(second.event.traceparent, '00-11111111111111111111111111111111-2222222222222222-00');
       assert.equal(second.event.tracestate, undefined, 'an explicit traceparent replaces the ambient trace state too');
       assert.deepEqual(second.event.data, [1, 2]);
+      await bus.close();
+    });
+
+    it('counts published and consumed events, handler time and lag on a given registry', async () => {
+      const registry = new Registry();
+      const group = fx.name('metrics');
+      const bus = await fx.open(group, { registry });
+      let failedOnce = false;
+      const handled: string[] = [];
+      await bus.subscribe('metric.*', (e) => {
+        if (e.type === 'metric.flaky' && !failedOnce) {
+          failedOnce = true;
+          throw new Error('first try fails');
+        }
+        handled.push(e.type);
+      }, FAST);
+      await bus.publish({ type: 'metric.ok', data: {} });
+      await bus.publish({ type: 'metric.flaky', data: {} });
+      await eventually('both handled', () => handled.length >= 2, 10_000);
+      const value = async (name: string, labels: Record<string, string>, series = name) => {
+        const metric = await registry.getSingleMetric(name)!.get();
+        return metric.values.find((v) => (v.metricName ?? name) === series && Object.entries(labels).every(([k, l]) => v.labels[k] === l))?.value;
+      };
+      assert.equal(await value('bus_published_total', { type: 'metric.ok' }), 1);
+      assert.equal(await value('bus_published_total', { type: 'metric.flaky' }), 1);
+      assert.equal(await value('bus_consumed_total', { group, outcome: 'ack' }), 2);
+      assert.equal(await value('bus_consumed_total', { group, outcome: 'retry' }), 1);
+      assert.equal(await value('bus_handler_duration_seconds', { group }, 'bus_handler_duration_seconds_count'), 3);
+      await eventually('the lag to drain to 0', async () => (await value('bus_consumer_lag', { group })) === 0, 10_000);
+      const text = await registry.metrics();
+      assert.match(text, /# TYPE bus_consumer_lag gauge/);
       await bus.close();
     });
 
