@@ -19,6 +19,13 @@ export interface BaseConfig {
   readonly LOG_LEVEL: LogLevel;
   /** `SHUTDOWN_TIMEOUT_MS`, default 10000: how long in-flight requests may run after SIGTERM before their sockets are destroyed. */
   readonly SHUTDOWN_TIMEOUT_MS: number;
+  /**
+   * `SHUTDOWN_DELAY_MS`, default 0: how long to keep accepting connections
+   * (answering `/ready` with 503) after SIGTERM before the server stops
+   * accepting. On Kubernetes a few seconds lets endpoints drop the pod
+   * before new connections would be refused.
+   */
+  readonly SHUTDOWN_DELAY_MS: number;
   /** `MSX_INSTANCE`, default `<name>-<pid>`: tells replicas of one service apart in logs and metrics. */
   readonly MSX_INSTANCE: string;
   /** `BODY_LIMIT`, default the `bodyLimit` option or `1mb`: largest JSON body accepted, in `bytes` notation (`100kb`, `1mb`). */
@@ -53,6 +60,12 @@ function baseShape(service: string, bodyLimit: string) {
       .transform(Number)
       .refine((n) => n <= 2_147_483_647, { error: 'must be at most 2147483647 milliseconds' })
       .default(10_000),
+    SHUTDOWN_DELAY_MS: z
+      .string()
+      .regex(/^\d{1,10}$/, { error: 'must be a whole number of milliseconds' })
+      .transform(Number)
+      .refine((n) => n <= 2_147_483_647, { error: 'must be at most 2147483647 milliseconds' })
+      .default(0),
     MSX_INSTANCE: z.string().min(1).default(`${service}-${process.pid}`),
     BODY_LIMIT: z
       .string()

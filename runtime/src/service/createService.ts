@@ -98,6 +98,10 @@ export function createService<S extends ConfigShape = {}>(options: ServiceOption
   async function shutdown(): Promise<void> {
     readiness.markShuttingDown();
     log.info({ inFlight: drain?.inFlight ?? 0 }, 'shutting down');
+    if (drain !== undefined && config.SHUTDOWN_DELAY_MS > 0) {
+      log.info({ delayMs: config.SHUTDOWN_DELAY_MS }, 'not ready; still accepting connections until the delay ends');
+      await new Promise((resolve) => setTimeout(resolve, config.SHUTDOWN_DELAY_MS));
+    }
     if (drain !== undefined) {
       const { abandoned } = await drain.drain(config.SHUTDOWN_TIMEOUT_MS);
       if (abandoned > 0) log.warn({ abandoned, timeoutMs: config.SHUTDOWN_TIMEOUT_MS }, 'shutdown timeout: cut requests still in flight');

@@ -76,7 +76,8 @@ export interface Service<C extends BaseConfig = BaseConfig> {
   /** Starts serving; resolves once the port is bound. @throws ListenError */
   listen(options?: number | ListenOptions): Promise<ListeningAddress>;
   /**
-   * Shuts down gracefully: readiness turns 503, the server stops accepting,
+   * Shuts down gracefully: readiness turns 503, after `SHUTDOWN_DELAY_MS`
+   * (default 0) the server stops accepting,
    * in-flight requests finish (bounded by `SHUTDOWN_TIMEOUT_MS`), then
    * resources close in reverse order. Idempotent; never exits the process.
    * @throws ShutdownError when a resource failed to close (the others still closed).

@@ -25,6 +25,7 @@ test('base configuration has documented defaults', () => {
     HOST: '127.0.0.1',
     LOG_LEVEL: 'info',
     SHUTDOWN_TIMEOUT_MS: 10000,
+    SHUTDOWN_DELAY_MS: 0,
     MSX_INSTANCE: `users-${process.pid}`,
     BODY_LIMIT: '1mb',
   };

@@ -111,3 +111,14 @@ test('a worker service with no routes still serves /health, /ready and /metrics,
   await new Promise((resolve) => setTimeout(resolve, 30));
   assert.equal(ticks, after, 'the loop stopped');
 });
+
+test('with SHUTDOWN_DELAY_MS, new connections are still accepted during the delay and see /ready 503', async (t) => {
+  const { service, url } = await startService(t, { env: { SHUTDOWN_DELAY_MS: '400' } });
+  const closed = service.close();
+  // A fresh connection (no keep-alive pool) during the delay.
+  const res = await fetch(`${url}/ready`, { headers: { connection: 'close' } });
+  assert.equal(res.status, 503);
+  assert.equal(((await res.json()) as ReadinessReport).status, 'shutting_down');
+  await closed;
+  await assert.rejects(fetch(`${url}/health`, { headers: { connection: 'close' } }), 'refused once the delay is over');
+});
