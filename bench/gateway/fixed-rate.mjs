@@ -1,0 +1,77 @@
+// Open-loop load at a fixed rate (what wrk2 does; Debian has no wrk2, and
+// autocannon records whole milliseconds and sends each second's quota in a
+// burst). Requests are scheduled every 1/rate s; latency is measured from
+// the scheduled time (so a stall is charged to every request it delays,
+// no coordinated omission) and also from the actual send.
+// Usage: node fixed-rate.mjs URL RATE DURATION_S TOKEN → one JSON line.
+import { Pool } from 'undici';
+
+const [url, rateArg, durationArg, token] = process.argv.slice(2);
+const rate = Number(rateArg);
+const durationMs = Number(durationArg) * 1000;
+const target = new URL(url);
+const pool = new Pool(target.origin, { connections: 64, pipelining: 1 });
+const headers = { authorization: `Bearer ${token}` };
+const fromSchedule = [];
+const fromSend = [];
+let errors = 0;
+let non2xx = 0;
+let inFlight = 0;
+
+const start = performance.now();
+const intervalMs = 1000 / rate;
+let sent = 0;
+const total = Math.floor((durationMs / 1000) * rate);
+
+function fire(scheduledAt) {
+  const sentAt = performance.now();
+  inFlight += 1;
+  pool.request({ method: 'GET', path: target.pathname + target.search, headers }).then(
+    async ({ statusCode, body }) => {
+      await body.dump();
+      const end = performance.now();
+      inFlight -= 1;
+      if (statusCode < 200 || statusCode > 299) non2xx += 1;
+      fromSchedule.push(end - scheduledAt);
+      fromSend.push(end - sentAt);
+    },
+    () => {
+      inFlight -= 1;
+      errors += 1;
+    },
+  );
+}
+
+await new Promise((resolve) => {
+  const tick = () => {
+    const now = performance.now();
+    while (sent < total && start + sent * intervalMs <= now) {
+      fire(start + sent * intervalMs);
+      sent += 1;
+    }
+    if (sent < total) setTimeout(tick, 1);
+    else resolve();
+  };
+  tick();
+});
+while (inFlight > 0) await new Promise((r) => setTimeout(r, 5));
+await pool.close();
+
+function pct(values, p) {
+  const sorted = Float64Array.from(values).sort();
+  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+const elapsed = (performance.now() - start) / 1000;
+console.log(
+  JSON.stringify({
+    requests: fromSend.length,
+    achievedRate: fromSend.length / elapsed,
+    errors,
+    non2xx,
+    p50: pct(fromSchedule, 50),
+    p99: pct(fromSchedule, 99),
+    p999: pct(fromSchedule, 99.9),
+    sendP50: pct(fromSend, 50),
+    sendP99: pct(fromSend, 99),
+  }),
+);

@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { buildUpstreamHeaders, stripResponseHopHeaders } from '../../src/gateway/forwarded-headers.js';
+import { traceparentFrom, requestIdFrom } from '../../src/gateway/trace-context.js';
+
+const context = { clientIp: '10.0.0.9', proto: 'http' as const, requestId: 'rid-1', traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' };
+
+function asMap(flat: string[]): Map<string, string[]> {
+  const map = new Map<string, string[]>();
+  for (let i = 0; i < flat.length; i += 2) map.set(flat[i]!, [...(map.get(flat[i]!) ?? []), flat[i + 1]!]);
+  return map;
+}
+
+describe('buildUpstreamHeaders', () => {
+  it('drops hop-by-hop headers, those named in Connection, and outside identity headers', () => {
+    const headers = asMap(
+      buildUpstreamHeaders(
+        [
+          'Host', 'example.com',
+          'Connection', 'keep-alive, X-Secret-Hop',
+          'Keep-Alive', 'timeout=5',
+          'TE', 'trailers',
+          'Trailer', 'x',
+          'Transfer-Encoding', 'chunked',
+          'Upgrade', 'websocket',
+          'Proxy-Authorization', 'Basic x',
+          'X-Secret-Hop', '1',
+          'X-Msx-Identity', 'forged',
+          'X-Msx-Identity-Signature', 'v1=forged',
+          'Authorization', 'Bearer t',
+          'Accept', 'application/json',
+        ],
+        context,
+      ),
+    );
+    for (const name of ['connection', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-authorization', 'x-secret-hop', 'x-msx-identity', 'x-msx-identity-signature', 'host']) {
+      assert.equal(headers.has(name), false, `${name} must not be forwarded`);
+    }
+    assert.deepEqual(headers.get('authorization'), ['Bearer t']);
+    assert.deepEqual(headers.get('accept'), ['application/json']);
+    assert.deepEqual(headers.get('x-forwarded-host'), ['example.com']);
+    assert.deepEqual(headers.get('x-forwarded-proto'), ['http']);
+    assert.deepEqual(headers.get('x-request-id'), ['rid-1']);
+    assert.deepEqual(headers.get('traceparent'), [context.traceparent]);
+  });
+
+  it('appends the client to an existing X-Forwarded-For chain', () => {
+    const headers = asMap(buildUpstreamHeaders(['X-Forwarded-For', '1.1.1.1, 2.2.2.2'], context));
+    assert.deepEqual(headers.get('x-forwarded-for'), ['1.1.1.1, 2.2.2.2, 10.0.0.9']);
+  });
+
+  it('adds the signed identity when given', () => {
+    const headers = asMap(buildUpstreamHeaders([], { ...context, identity: { identity: 'abc', signature: 'v1=def' } }));
+    assert.deepEqual(headers.get('x-msx-identity'), ['abc']);
+    assert.deepEqual(headers.get('x-msx-identity-signature'), ['v1=def']);
+  });
+});
+
+describe('stripResponseHopHeaders', () => {
+  it('removes hop-by-hop response headers and those named in Connection', () => {
+    const out = stripResponseHopHeaders({ connection: 'close, x-hop', 'keep-alive': 'timeout=5', 'transfer-encoding': 'chunked', 'x-hop': '1', 'content-type': 'text/plain' });
+    assert.deepEqual(out, { 'content-type': 'text/plain' });
+  });
+});
+
+describe('trace context', () => {
+  it('keeps a valid traceparent and replaces an invalid one', () => {
+    assert.equal(traceparentFrom(context.traceparent), context.traceparent);
+    const fresh = traceparentFrom('00-00000000000000000000000000000000-b7ad6b7169203331-01');
+    assert.match(fresh, /^00-[\da-f]{32}-[\da-f]{16}-01$/);
+    assert.notEqual(fresh.slice(3, 35), '00000000000000000000000000000000');
+    assert.match(traceparentFrom(undefined), /^00-[\da-f]{32}-[\da-f]{16}-01$/);
+  });
+
+  it('keeps a sane request id and replaces a hostile one', () => {
+    assert.equal(requestIdFrom('abc-123'), 'abc-123');
+    assert.notEqual(requestIdFrom('bad id\r\nx: y'), 'bad id\r\nx: y');
+    assert.notEqual(requestIdFrom('x'.repeat(500)), 'x'.repeat(500));
+  });
+});
