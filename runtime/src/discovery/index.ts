@@ -7,12 +7,16 @@ import type { Discovery } from './discovery.js';
 import { DiscoveryError } from './discovery-error.js';
 import { createLocalDiscovery, type LocalDiscoveryOptions } from './local.js';
 import { createStaticDiscovery, type StaticDiscoveryOptions } from './static.js';
+import { createDnsDiscovery, type DnsDiscoveryOptions } from './dns.js';
+import { createConsulDiscovery, type ConsulDiscoveryOptions } from './consul.js';
 
 export type { Discovery, Instance, Registration } from './discovery.js';
 export { DiscoveryError, isDiscoveryError, type DiscoveryErrorCode } from './discovery-error.js';
 export { InstanceCache, type InstanceCacheOptions } from './instance-cache.js';
 export { createStaticDiscovery, staticUrlsVariable, type StaticDiscoveryOptions } from './static.js';
 export { createLocalDiscovery, type LocalDiscoveryOptions, type LocalRegistryFile } from './local.js';
+export { createDnsDiscovery, type DnsDiscoveryOptions, type ResolvedAddress } from './dns.js';
+export { createConsulDiscovery, type ConsulDiscoveryOptions, type ConsulCheckOptions } from './consul.js';
 export {
   createBalancer,
   BALANCING_STRATEGIES,
@@ -32,19 +36,25 @@ export { OutlierEjection, DEFAULT_OUTLIER_EJECTION, type OutlierEjectionOptions 
 /** Configuration of one backend, as an options object. */
 export type DiscoveryOptions =
   | ({ readonly kind: 'static' } & StaticDiscoveryOptions)
-  | ({ readonly kind: 'local' } & LocalDiscoveryOptions);
+  | ({ readonly kind: 'local' } & LocalDiscoveryOptions)
+  | ({ readonly kind: 'dns' } & DnsDiscoveryOptions)
+  | ({ readonly kind: 'consul' } & ConsulDiscoveryOptions);
 
 export type DiscoveryKind = DiscoveryOptions['kind'];
 
 const FACTORIES: { readonly [K in DiscoveryKind]: (options: Extract<DiscoveryOptions, { kind: K }>) => Discovery } = {
   static: createStaticDiscovery,
   local: createLocalDiscovery,
+  dns: createDnsDiscovery,
+  consul: createConsulDiscovery,
 };
 
 /**
  * Turns configuration into a backend:
  * - a {@link Discovery} object is returned as is;
- * - a kind (`'static'`, `'local'`) creates that backend from its environment variables;
+ * - a kind (`'static'`, `'local'`, `'dns'`, `'consul'`) creates that backend from its environment variables
+ *   (`MSX_SERVICE_<NAME>_URLS`; `MSX_LOCAL_REGISTRY`; `MSX_DNS_HOST_PATTERN`, `MSX_DNS_PORT`, `MSX_DNS_TTL_MS`,
+ *   `MSX_SERVICE_<NAME>_PORT`; `MSX_CONSUL_URL`, `MSX_CONSUL_TOKEN`);
  * - an options object `{ kind, ... }` creates it from those options;
  * - nothing reads `MSX_DISCOVERY` (default `static`).
  *
