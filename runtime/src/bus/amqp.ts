@@ -87,7 +87,7 @@ export async function openAmqpBus(options: AmqpBusOptions): Promise<EventBus> {
   try {
     await connection.waitForConnect();
   } catch (cause) {
-    await connection.close().catch(() => {});
+    await bus.close().catch(() => {});
     throw new BusError('BUS_UNAVAILABLE', `Cannot connect to RabbitMQ at ${bus.url} after ${connectAttempts} attempts. Is it running? (on a development machine: \`rabbitmq-server -detached\`)`, { cause, data: { url: bus.url } });
   }
   return bus;
@@ -99,6 +99,13 @@ interface Generation {
   readonly publisher: ConfirmChannel;
   /** Set as soon as the publisher channel or the connection closes. */
   lost: boolean;
+}
+
+type PublishOutcome = 'confirmed' | 'lost' | 'nacked' | 'timeout';
+
+interface PendingConfirm {
+  readonly deadline: number;
+  readonly settle: (outcome: PublishOutcome) => void;
 }
 
 interface Waiter {
@@ -113,6 +120,9 @@ class AmqpBus implements EventBus {
   current: Generation | undefined;
   private connection: RecoveringChannelModel | undefined;
   private readonly waiters = new Set<Waiter>();
+  /** Publishes awaiting a confirm; a sweep fails those past their deadline (one timer, not one per publish). */
+  private readonly unconfirmed = new Set<PendingConfirm>();
+  private readonly confirmSweep: NodeJS.Timeout;
   private closed = false;
   private readonly removeLagSource: () => void;
 
@@ -123,6 +133,17 @@ class AmqpBus implements EventBus {
   ) {
     this.service = options.service;
     this.removeLagSource = options.metrics.addLagSource(async () => this.lag());
+    this.confirmSweep = setInterval(() => {
+      const now = Date.now();
+      for (const pending of this.unconfirmed) {
+        if (pending.deadline <= now) {
+          this.unconfirmed.delete(pending);
+          pending.settle('timeout');
+        }
+      }
+    }, Math.min(1000, options.publishTimeoutMs / 4));
+    // The sweep alone must not keep a process alive.
+    this.confirmSweep.unref();
   }
 
   bind(connection: RecoveringChannelModel): void {
@@ -197,13 +218,17 @@ class AmqpBus implements EventBus {
     const deadline = Date.now() + this.options.publishTimeoutMs;
     for (;;) {
       const generation = await this.generation(deadline);
-      const outcome = await new Promise<'confirmed' | 'lost' | 'nacked'>((resolve) => {
+      const outcome = await new Promise<PublishOutcome>((resolve) => {
+        const pending: PendingConfirm = { deadline, settle: resolve };
+        this.unconfirmed.add(pending);
         try {
           generation.publisher.publish(this.exchange, envelope.type, body, properties, (err: unknown) => {
+            this.unconfirmed.delete(pending);
             resolve(err === null || err === undefined ? 'confirmed' : generation.lost ? 'lost' : 'nacked');
           });
         } catch {
           // amqplib throws synchronously on a channel that has just closed.
+          this.unconfirmed.delete(pending);
           generation.lost = true;
           resolve('lost');
         }
@@ -214,6 +239,10 @@ class AmqpBus implements EventBus {
       }
       if (outcome === 'nacked') {
         throw new BusError('BUS_PUBLISH_REJECTED', `RabbitMQ refused event "${envelope.type}" (${envelope.id})`, { data: { id: envelope.id, type: envelope.type } });
+      }
+      if (outcome === 'timeout') {
+        // E.g. a broker under a memory alarm blocks publishers. The event may still be accepted later: at least once, the caller retries.
+        throw new BusError('BUS_UNAVAILABLE', `RabbitMQ at ${this.url} did not confirm event "${envelope.type}" (${envelope.id}) within ${this.options.publishTimeoutMs} ms`, { data: { id: envelope.id, url: this.url } });
       }
       if (this.closed) throw new BusError('BUS_CLOSED', 'The bus closed before the event was confirmed', { data: { id: envelope.id } });
       this.recycle(generation);
@@ -282,6 +311,7 @@ class AmqpBus implements EventBus {
     if (this.closed) return;
     await Promise.all([...this.subscriptions].map((s) => s.close()));
     this.closed = true;
+    clearInterval(this.confirmSweep);
     this.removeLagSource();
     const error = new BusError('BUS_CLOSED', 'The bus is closed');
     for (const waiter of this.waiters) waiter.reject(error);
