@@ -1,0 +1,102 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Gateway } from '../../src/gateway/index.js';
+import { echo, fixedDiscovery, freePort, startGateway, startUpstream, type Upstream } from './fixtures/harness.js';
+
+describe('gateway upstream failures over HTTP', () => {
+  let slow: Upstream;
+  let healthy: Upstream;
+  let gateway: Gateway;
+  let base: string;
+  const discovery = fixedDiscovery({});
+  const pendingSlow = new Set<() => void>();
+
+  before(async () => {
+    healthy = await startUpstream(echo);
+    // Never answers until the test ends.
+    slow = await startUpstream((req, res) => {
+      pendingSlow.add(() => res.destroy());
+    });
+    const deadPort = await freePort();
+    discovery.set('down', [`http://127.0.0.1:${deadPort}`]);
+    discovery.set('slow', [slow.url]);
+    discovery.set('healthy', [healthy.url]);
+    discovery.set('empty', []);
+    ({ gateway, url: base } = await startGateway({
+      routes: [
+        { path: '/down', to: '/', service: 'down', public: true },
+        { path: '/slow', to: '/', service: 'slow', public: true, timeoutMs: 200 },
+        { path: '/healthy', to: '/', service: 'healthy', public: true },
+        { path: '/empty', to: '/', service: 'empty', public: true },
+      ],
+      discovery,
+      breaker: { consecutiveFailures: 3, halfOpenAfterMs: 60_000 },
+    }));
+  });
+
+  after(async () => {
+    for (const destroy of pendingSlow) destroy();
+    await gateway.close();
+    await Promise.all([slow.close(), healthy.close()]);
+  });
+
+  async function problem(path: string) {
+    const res = await fetch(base + path);
+    assert.equal(res.headers.get('content-type'), 'application/problem+json');
+    return { status: res.status, body: (await res.json()) as { status: number; reason: string; service: string; type: string } };
+  }
+
+  it('503 when the upstream refuses connections', async () => {
+    const { status, body } = await problem('/down/x');
+    assert.equal(status, 503);
+    assert.equal(body.reason, 'unavailable');
+    assert.equal(body.service, 'down');
+  });
+
+  it('opens the circuit after repeated failures and then answers 503 without calling', async () => {
+    // One failure above; two more reach the threshold of 3.
+    assert.equal((await problem('/down/x')).body.reason, 'unavailable');
+    assert.equal((await problem('/down/x')).body.reason, 'unavailable');
+    const { status, body } = await problem('/down/x');
+    assert.equal(status, 503);
+    assert.equal(body.reason, 'circuit-open');
+    const ready = (await (await fetch(`${base}/ready`)).json()) as { upstreams: { service: string; circuit: string }[] };
+    assert.equal(ready.upstreams.find((u) => u.service === 'down')?.circuit, 'open');
+  });
+
+  it('504 when the upstream does not answer within the route timeout', async () => {
+    const { status, body } = await problem('/slow/x');
+    assert.equal(status, 504);
+    assert.equal(body.reason, 'timeout');
+    assert.equal(body.type, 'https://msx.dev/problems/upstream-timeout');
+  });
+
+  it('503 when the service has no healthy instance', async () => {
+    const { status, body } = await problem('/empty/x');
+    assert.equal(status, 503);
+    assert.equal(body.reason, 'no-instance');
+  });
+
+  it('a failing service does not affect another one', async () => {
+    assert.equal((await fetch(`${base}/healthy/x`)).status, 200);
+  });
+
+  it('/ready reports 503 while a routed service has no instance, and counts upstream errors in /metrics', async () => {
+    const ready = await fetch(`${base}/ready`);
+    assert.equal(ready.status, 503);
+    const state = (await ready.json()) as { upstreams: { service: string; instances: number }[] };
+    assert.equal(state.upstreams.find((u) => u.service === 'empty')?.instances, 0);
+    assert.equal(state.upstreams.find((u) => u.service === 'healthy')?.instances, 1);
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    assert.match(metrics, /gateway_upstream_errors_total\{service="slow",kind="timeout"\} 1/);
+    assert.match(metrics, /gateway_upstream_errors_total\{service="down",kind="circuit-open"\} 1/);
+    assert.match(metrics, /gateway_requests_total\{route="\/healthy",service="healthy",status="200"\} 1/);
+    assert.match(metrics, /gateway_request_duration_seconds_bucket\{le="[\d.]+",route="\/slow",service="slow",status="504"\}/);
+    const health = await fetch(`${base}/health`);
+    assert.equal(health.status, 200);
+    discovery.set('empty', [healthy.url]);
+    discovery.set('down', [healthy.url]);
+    discovery.set('slow', [healthy.url]);
+    assert.equal((await fetch(`${base}/ready`)).status, 200);
+  });
+});
