@@ -114,6 +114,29 @@ export function busContract(adapter: string, setup: () => Promise<BusFixture>): 
       await restarted.close();
     });
 
+    it('redelivers, flagged `redelivered`, an event whose consumer went away mid-handler', async () => {
+      const group = fx.name('crash');
+      // A short drain and lease: the first consumer gives up on its hung handler at close.
+      const first = await fx.open(group, { drainTimeoutMs: 100, visibilityTimeoutMs: 300 });
+      let started = 0;
+      await first.subscribe('crash.*', () => {
+        started++;
+        return new Promise<void>(() => {}); // never settles: the consumer "dies" holding the event
+      }, FAST);
+      const event = await first.publish({ type: 'crash.test', data: {} });
+      await eventually('the first handler to start', () => started === 1, 10_000);
+      await first.close();
+
+      const second = await fx.open(group);
+      const got: Received[] = [];
+      await second.subscribe('crash.*', (e, context) => { got.push({ event: e, context }); }, FAST);
+      await eventually('the redelivery', () => got.length >= 1, 15_000);
+      assert.equal(got[0]!.event.id, event.id);
+      assert.equal(got[0]!.context.redelivered, true);
+      assert.equal(got[0]!.context.attempt, 1, 'a lost consumer is not a failed attempt');
+      await second.close();
+    });
+
     it('retries a throwing handler with backoff, then dead-letters it after the configured attempts', async () => {
       const group = fx.name('retry');
       const bus = await fx.open(group);

@@ -66,3 +66,21 @@ test('separate processes: a group that was down gets what was published meanwhil
   assert.equal(await restarted.stop(), 0);
   assert.deepEqual(ids(restarted), ids(publisher), 'all 10, in publish order');
 });
+
+test('separate processes: the event of a consumer killed mid-handler is redelivered once its lease runs out', async () => {
+  const dir = await dataDir();
+  const env = { BUS_DATA_DIR: dir, BUS_SERVICE: 'mailer', BUS_GROUP: 'mailer', BUS_PATTERN: 'order.*', BUS_VISIBILITY_MS: '500' };
+  const doomed = start('consumer', { ...env, BUS_CRASH_ON_TYPE: 'order.placed' });
+  await eventually('the doomed consumer to subscribe', () => ready(doomed), 30_000);
+  const publisher = start('publisher', { BUS_DATA_DIR: dir, BUS_COUNT: '1' });
+  assert.equal(await publisher.exited, 0);
+  assert.equal(await doomed.exited, null, 'killed by SIGKILL, no exit code');
+  assert.ok(doomed.lines.some((l) => l.crashing === ids(publisher)[0]));
+
+  const survivor = start('consumer', env);
+  await eventually('the survivor to get the event', () => ids(survivor).length >= 1, 30_000);
+  assert.equal(await survivor.stop(), 0);
+  const line = survivor.lines.find((l) => typeof l.id === 'string')!;
+  assert.equal(line.id, ids(publisher)[0]);
+  assert.equal(line.redelivered, true);
+});
