@@ -83,3 +83,28 @@ test('RabbitMQ connections cut during publishing: the bus reconnects, resubscrib
   t.diagnostic(`confirmed ${confirmed.length}, delivered ${delivered.size} distinct, duplicates ${[...delivered.values()].filter((n) => n > 1).length}`);
   await Promise.all([publisher.close(), consumer.close()]);
 });
+
+test('a channel closed under a live connection is rebuilt: publishing and consuming go on', async (t) => {
+  const fx = await rabbitFixture();
+  t.after(() => fx.cleanup());
+  const pubLog = recordingLogger();
+  const subLog = recordingLogger();
+  const consumer = await fx.open(fx.name('chan-sub'), { logger: subLog, reconnectInitialDelayMs: 50 });
+  const got: string[] = [];
+  await consumer.subscribe('chan.*', (e) => { got.push(e.id); }, { retries: 0 });
+  const publisher = await fx.open(fx.name('chan-pub'), { logger: pubLog, reconnectInitialDelayMs: 50 });
+  const first = await publisher.publish({ type: 'chan.one', data: {} });
+  await eventually('the first event', () => got.includes(first.id), 10_000);
+
+  // Reach into the adapters to close one channel each, as a channel-level broker error would.
+  type Internals = { current?: { publisher: { close(): Promise<void> } }; subscriptions: Set<{ channel?: { close(): Promise<void> } }> };
+  const unwrap = (bus: unknown) => (bus as { inner?: unknown }).inner ?? bus;
+  await (unwrap(publisher) as Internals).current!.publisher.close();
+  await Promise.all([...(unwrap(consumer) as Internals).subscriptions].map((s) => s.channel!.close()));
+
+  const second = await publisher.publish({ type: 'chan.two', data: {} });
+  await eventually('the event published after the channels were rebuilt', () => got.includes(second.id), 10_000, () => ({ got, pub: pubLog.infos, sub: subLog.infos }));
+  const connects = (log: { infos: string[] }) => log.infos.filter((m) => m.includes('connected to RabbitMQ')).length;
+  assert.ok(connects(pubLog) >= 2 && connects(subLog) >= 2, `both rebuilt (${connects(pubLog)}, ${connects(subLog)})`);
+  await Promise.all([publisher.close(), consumer.close()]);
+});
