@@ -279,6 +279,10 @@ class AmqpBus implements EventBus {
     }
   }
 
+  isReady(): boolean {
+    return !this.closed && this.current !== undefined && !this.current.lost;
+  }
+
   async deadLetters(group: string, limit = 100): Promise<readonly DeadLetter[]> {
     const generation = await this.generation(Date.now() + this.options.publishTimeoutMs);
     const channel = await generation.model.createChannel();

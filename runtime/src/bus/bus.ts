@@ -135,6 +135,12 @@ export interface EventBus {
    * queue and its bindings exist.
    */
   subscribe<T = unknown>(pattern: string | readonly string[], handler: EventHandler<T>, options?: SubscribeOptions): Promise<Subscription>;
+  /**
+   * Whether the transport is usable right now (connected to the broker, or
+   * the database open): for the service's `/ready`. While false, `publish`
+   * waits up to `publishTimeoutMs` rather than failing at once.
+   */
+  isReady(): boolean;
   /** Up to `limit` (default 100) dead letters of `group`, oldest first, left in place. */
   deadLetters(group: string, limit?: number): Promise<readonly DeadLetter[]>;
   /** Closes every subscription (waiting for in-flight handlers) and the transport. */

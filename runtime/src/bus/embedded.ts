@@ -161,6 +161,10 @@ class EmbeddedBus implements EventBus {
     return subscription;
   }
 
+  isReady(): boolean {
+    return !this.closed;
+  }
+
   async deadLetters(group: string, limit = 100): Promise<readonly DeadLetter[]> {
     if (this.closed) throw new BusError('BUS_CLOSED', 'The bus is closed');
     return this.store.deadLetters(group, limit).map((row) => ({

@@ -257,13 +257,16 @@ export function busContract(adapter: string, setup: () => Promise<BusFixture>): 
 
     it('rejects bad input with coded errors before any I/O', async () => {
       const bus = await fx.open(fx.name('invalid'));
+      assert.equal(bus.isReady(), true);
       await assert.rejects(bus.publish({ type: 'has space', data: {} }), (err) => isBusError(err) && err.code === 'BUS_INVALID_TYPE');
       await assert.rejects(bus.publish({ type: 'order.*', data: {} }), (err) => isBusError(err) && err.code === 'BUS_INVALID_TYPE');
       await assert.rejects(bus.publish({ type: 'ok.type', data: undefined }), (err) => isBusError(err) && err.code === 'BUS_INVALID_EVENT');
       await assert.rejects(bus.subscribe('order.**', () => {}), (err) => isBusError(err) && err.code === 'BUS_INVALID_PATTERN');
       await assert.rejects(bus.subscribe('order.*', () => {}, { retries: -1 }), (err) => isBusError(err) && err.code === 'BUS_CONFIG_INVALID');
       await bus.close();
+      assert.equal(bus.isReady(), false);
       await assert.rejects(bus.publish({ type: 'order.created', data: {} }), (err) => isBusError(err) && err.code === 'BUS_CLOSED');
+      await assert.rejects(bus.subscribe('order.*', () => {}), (err) => isBusError(err) && err.code === 'BUS_CLOSED');
     });
   });
 }

@@ -83,6 +83,7 @@ function recordingQueues(bus: EventBus, queues: Set<string>): EventBus & { reado
       }
       return bus.subscribe(pattern, handler, options);
     },
+    isReady: () => bus.isReady(),
     deadLetters: (group, limit) => bus.deadLetters(group, limit),
     close: () => bus.close(),
   };
