@@ -333,6 +333,7 @@ export function createGateway(options: GatewayOptions): Gateway {
           headers,
           timeoutMs: route.timeoutMs,
           bodyLimitBytes: route.bodyLimitBytes,
+          draining: () => draining,
           onDone: release,
         });
       });

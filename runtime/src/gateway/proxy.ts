@@ -24,6 +24,8 @@ export interface ForwardOptions {
   readonly timeoutMs: number;
   /** Largest body accepted; enforced while streaming when the client sends no Content-Length. */
   readonly bodyLimitBytes: number;
+  /** True once the gateway is shutting down: the response then closes its connection so the drain can finish. */
+  readonly draining: () => boolean;
   /** Called once when the exchange is over, with whether it says the instance is unwell. */
   readonly onDone: (outcome: 'success' | 'failure') => void;
 }
@@ -90,6 +92,7 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
     if (statusCode < 200) return;
     this.started = true;
     this.status = statusCode;
+    if (this.options.draining()) this.res.setHeader('connection', 'close');
     this.res.writeHead(statusCode, stripResponseHopHeaders(headers) as Record<string, string | string[]>);
     this.resolve(statusCode);
   }

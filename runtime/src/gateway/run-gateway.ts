@@ -1,0 +1,113 @@
+/**
+ * `runGateway`: the entry point of a generated gateway. It joins what msx
+ * derived from msx.yaml (routes, auth, rate limits, CORS, where services
+ * listen by default) with what only the environment may say (secrets, the
+ * port, Redis, the discovery backend), and starts the gateway with signal
+ * handling. A configuration mistake stops it with one line, exit code 78.
+ */
+import type { UserTokenAlgorithm } from '../auth/user-token.js';
+import { resolveDiscovery } from '../discovery/index.js';
+import { createStaticDiscovery, staticUrlsVariable } from '../discovery/static.js';
+import type { Discovery } from '../discovery/discovery.js';
+import { StartupError } from '../service/errors/StartupError.js';
+import type { CorsOptions } from './cors.js';
+import { createGateway, type Gateway } from './gateway.js';
+import type { RateLimitGroup } from './rate-limit.js';
+import type { RouteSpec } from './route-table.js';
+
+/** Exit code for configuration errors (sysexits EX_CONFIG), as services use. */
+const EX_CONFIG = 78;
+
+/** What `msx` writes into a gateway's `src/gateway.generated.ts`. */
+export interface GeneratedGatewayConfig {
+  readonly name: string;
+  /** Port from msx.yaml; `PORT` overrides it. */
+  readonly port: number;
+  readonly routes: readonly RouteSpec[];
+  readonly auth: {
+    readonly algorithms: readonly UserTokenAlgorithm[];
+    readonly issuer?: string;
+    readonly audience?: string;
+    readonly jwksUrl?: string;
+    readonly clockToleranceSec?: number;
+  };
+  readonly rateLimits: Readonly<Record<string, RateLimitGroup>>;
+  readonly cors: { readonly origins: readonly string[]; readonly credentials?: boolean };
+  /**
+   * Where each service listens when nothing else says: the ports of
+   * msx.yaml on 127.0.0.1. `MSX_SERVICE_<NAME>_URLS` overrides one service;
+   * `MSX_DISCOVERY` (local, dns, consul, …) replaces them all.
+   */
+  readonly services: Readonly<Record<string, string>>;
+}
+
+/** Builds the gateway from generated config and the environment, without listening. */
+export function createGatewayFromConfig(config: GeneratedGatewayConfig, env: NodeJS.ProcessEnv = process.env): Gateway {
+  const fail = (message: string): never => {
+    throw new StartupError(config.name, `${config.name}: invalid configuration: ${message}`, EX_CONFIG);
+  };
+  const hmac = config.auth.algorithms.includes('HS256');
+  const secret = env.JWT_SECRET;
+  if (hmac && (!secret || secret.length < 32)) {
+    fail('JWT_SECRET must be set to the system\'s signing secret (at least 32 characters); msx new generates it into .env');
+  }
+  let discovery: Discovery;
+  try {
+    discovery = env.MSX_DISCOVERY
+      ? resolveDiscovery(undefined, env)
+      : createStaticDiscovery({
+          services: Object.fromEntries(
+            Object.entries(config.services).map(([service, url]) => [service, (env[staticUrlsVariable(service)] ?? url).split(',').map((u) => u.trim()).filter(Boolean)]),
+          ),
+        });
+  } catch (error) {
+    return fail((error as Error).message);
+  }
+  const cors: CorsOptions | undefined = config.cors.origins.length > 0 ? { origins: config.cors.origins, credentials: config.cors.credentials } : undefined;
+  try {
+    return createGateway({
+      name: config.name,
+      routes: config.routes,
+      discovery,
+      auth: {
+        algorithms: config.auth.algorithms,
+        ...(hmac ? { secret } : {}),
+        ...(config.auth.jwksUrl ? { jwksUrl: config.auth.jwksUrl } : {}),
+        ...(env.JWT_PUBLIC_KEY ? { publicKey: env.JWT_PUBLIC_KEY } : {}),
+        ...(config.auth.issuer ? { issuer: config.auth.issuer } : {}),
+        ...(config.auth.audience ? { audience: config.auth.audience } : {}),
+        clockToleranceSec: config.auth.clockToleranceSec ?? 30,
+      },
+      identitySecret: env.GATEWAY_IDENTITY_SECRET,
+      rateLimits: config.rateLimits,
+      ...(env.REDIS_URL ? { rateLimitStore: { redisUrl: env.REDIS_URL } } : {}),
+      ...(cors ? { cors } : {}),
+    });
+  } catch (error) {
+    return fail((error as Error).message);
+  }
+}
+
+/**
+ * Starts the gateway as the process's entry point: listens on `PORT`
+ * (default: the port msx.yaml gives it) and `HOST` (default 127.0.0.1), and
+ * shuts down gracefully on SIGTERM/SIGINT.
+ */
+export async function runGateway(config: GeneratedGatewayConfig, env: NodeJS.ProcessEnv = process.env): Promise<Gateway> {
+  try {
+    const gateway = createGatewayFromConfig(config, env);
+    const port = env.PORT === undefined || env.PORT === '' ? config.port : Number(env.PORT);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      throw new StartupError(config.name, `${config.name}: invalid configuration: PORT must be an integer 0-65535, got ${JSON.stringify(env.PORT)}`, EX_CONFIG);
+    }
+    await gateway.listen({ port, host: env.HOST || '127.0.0.1' });
+    return gateway;
+  } catch (error) {
+    if (error instanceof StartupError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(error.exitCode);
+    }
+    process.stderr.write(`${config.name}: failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  }
+}
