@@ -77,6 +77,7 @@ async function main(): Promise<void> {
   const raw = await rawAmqplib(url, rawExchange, rawQueue, window, prefetch, rawPayload);
   const msx = await msxBus({ url, exchange: msxExchange, group: msxGroup, window, prefetch, payload: msxPayload });
   const results: Record<'raw' | 'msx', number[]> = { raw: [], msx: [] };
+  const cpuPerEvent: Record<'raw' | 'msx', number[]> = { raw: [], msx: [] };
   try {
     // Warm-up: JIT, connection buffers, queue creation on the broker.
     await raw.round(2000);
@@ -85,9 +86,13 @@ async function main(): Promise<void> {
       const order: Array<['raw' | 'msx', Contender]> = r % 2 === 0 ? [['raw', raw], ['msx', msx]] : [['msx', msx], ['raw', raw]];
       const line: string[] = [];
       for (const [name, contender] of order) {
+        const cpuBefore = process.cpuUsage();
         const ms = await contender.round(events);
+        const cpu = process.cpuUsage(cpuBefore);
+        const usPerEvent = (cpu.user + cpu.system) / events;
         results[name].push(rate(events, ms));
-        line.push(`${name} ${rate(events, ms)} msg/s`);
+        cpuPerEvent[name].push(usPerEvent);
+        line.push(`${name} ${rate(events, ms)} msg/s (${usPerEvent.toFixed(1)} µs client CPU/event)`);
       }
       console.log(`round ${r + 1}: ${line.join(', ')}`);
     }
@@ -99,6 +104,7 @@ async function main(): Promise<void> {
   const rawMedian = median(results.raw);
   const msxMedian = median(results.msx);
   console.log(`RabbitMQ median: raw amqplib ${rawMedian} msg/s, msx bus ${msxMedian} msg/s, ratio ${(msxMedian / rawMedian).toFixed(2)}× (target ≥ 0.80×)`);
+  console.log(`client CPU per event (publish + consume, median): raw ${median(cpuPerEvent.raw).toFixed(1)} µs, msx ${median(cpuPerEvent.msx).toFixed(1)} µs`);
 
   const dataDir = await mkdtemp(join(tmpdir(), 'msx-bus-bench-'));
   try {
