@@ -217,7 +217,8 @@ class AmqpBus implements EventBus {
     };
     const deadline = Date.now() + this.options.publishTimeoutMs;
     for (;;) {
-      const generation = await this.generation(deadline);
+      // Skip an await on the hot path when the connection is up.
+      const generation = this.current !== undefined && !this.current.lost ? this.current : await this.generation(deadline);
       const outcome = await new Promise<PublishOutcome>((resolve) => {
         const pending: PendingConfirm = { deadline, settle: resolve };
         this.unconfirmed.add(pending);
@@ -346,7 +347,9 @@ class AmqpSubscription implements Subscription {
   private attached: { generation: Generation; ready: Promise<void> } | undefined;
   private channel: ConfirmChannel | undefined;
   private consumerTag: string | undefined;
-  private readonly inflight = new Set<Promise<void>>();
+  /** Handlers running now; `drained` is resolved when it drops to 0 during close. */
+  private inflight = 0;
+  private drained: (() => void) | undefined;
   private closed = false;
 
   constructor(
@@ -384,8 +387,11 @@ class AmqpSubscription implements Subscription {
         this.bus.recycle(generation);
         return;
       }
-      const run = this.handle(channel, message).finally(() => this.inflight.delete(run));
-      this.inflight.add(run);
+      this.inflight++;
+      const done = () => {
+        if (--this.inflight === 0) this.drained?.();
+      };
+      this.handle(channel, message).then(done, done);
     }, { noAck: false });
     this.channel = channel;
     this.consumerTag = consumerTag;
@@ -438,7 +444,8 @@ class AmqpSubscription implements Subscription {
     if (channel && this.consumerTag) await channel.cancel(this.consumerTag).catch(() => {});
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<void>((resolve) => { timer = setTimeout(resolve, this.bus.options.drainTimeoutMs); });
-    await Promise.race([Promise.allSettled(this.inflight), timeout]);
+    const drained = this.inflight === 0 ? Promise.resolve() : new Promise<void>((resolve) => { this.drained = resolve; });
+    await Promise.race([drained, timeout]);
     clearTimeout(timer);
     // Closing returns anything still unacknowledged to the queue.
     if (channel) await channel.close().catch(() => {});
