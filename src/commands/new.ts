@@ -51,12 +51,13 @@ Then: cd <dir> && npm install && npm test`)
 }
 
 async function runNew(target: string, options: NewOptions): Promise<void> {
+  const interactive = canPrompt(options.yes);
+  if (!options.example && !options.services && interactive) options = { ...options, example: await askExample() };
   if (options.example) checkExample(options.example as ExampleName);
   if (existsSync(target) && readdirSync(target).length > 0 && !options.force) {
     throw usageError(`${relative(process.cwd(), target) || target} is not empty`, 'choose a new folder, or pass --force to generate into it anyway (files msx generates are replaced)');
   }
 
-  const interactive = canPrompt(options.yes);
   const systemName = options.name ?? (interactive ? await askSystemName(basename(target)) : basename(target));
   const nameProblem = dnsLabelProblem(systemName);
   if (nameProblem) {
@@ -99,6 +100,23 @@ function checkExample(example: ExampleName): void {
       hint: 'generate your own services meanwhile, e.g. msx new demo --services users,orders --yes',
     });
   }
+}
+
+/** Asks whether to start from an example; undefined means "my own services". */
+async function askExample(): Promise<string | undefined> {
+  const { select } = await import('@inquirer/prompts');
+  const choice = await select<string>({
+    message: 'Start from',
+    choices: [
+      { name: 'my own services', value: '' },
+      ...Object.entries(EXAMPLES).map(([name, example]) => ({
+        name: `the ${name} example: ${example.summary}`,
+        value: name,
+        disabled: example.available ? false : '(not available yet)',
+      })),
+    ],
+  });
+  return choice || undefined;
 }
 
 async function askSystemName(fallback: string): Promise<string> {
