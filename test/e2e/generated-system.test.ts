@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import { execa, type ResultPromise } from 'execa';
 import { Agent, request } from 'undici';
 import { freePort } from '../support/free-port.js';
-import { msx, tempDir } from '../support/msx.js';
+import { msx, tempDir, userEnv } from '../support/msx.js';
 
 // The whole first job of msx, as a user does it: generate a system, install
 // it from the registry, build it with tsc, run its own tests, start each
@@ -20,19 +20,19 @@ before(async () => {
   const created = await msx(['new', 'demo', '--services', 'users,orders', '--yes'], { cwd: dir });
   assert.equal(created.exitCode, 0, created.stderr);
   root = join(dir, 'demo');
-  const install = await execa('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline'], { cwd: root, reject: false, timeout: 300_000 });
+  const install = await execa('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline'], { cwd: root, reject: false, timeout: 300_000, env: userEnv(), extendEnv: false });
   assert.equal(install.exitCode, 0, `npm install failed:\n${install.stderr}`);
 });
 
 after(() => cleanup());
 
 test('the generated system builds with tsc without errors', async () => {
-  const build = await execa('npm', ['run', 'build'], { cwd: root, reject: false, timeout: 180_000 });
+  const build = await execa('npm', ['run', 'build'], { cwd: root, reject: false, timeout: 180_000, env: userEnv(), extendEnv: false });
   assert.equal(build.exitCode, 0, `${build.stdout}\n${build.stderr}`);
 });
 
 test('the generated system passes its own tests', async () => {
-  const tests = await execa('npm', ['test'], { cwd: root, reject: false, timeout: 180_000, env: { NO_COLOR: '1' } });
+  const tests = await execa('npm', ['test'], { cwd: root, reject: false, timeout: 180_000, env: userEnv(), extendEnv: false });
   assert.equal(tests.exitCode, 0, `${tests.stdout}\n${tests.stderr}`);
   // Each service's tests ran (node's runner prints a summary per workspace).
   const passes = [...tests.stdout.matchAll(/^# pass (\d+)$/gm)].map((m) => Number(m[1]));
@@ -41,7 +41,9 @@ test('the generated system passes its own tests', async () => {
   assert.doesNotMatch(tests.stdout, /^# fail [1-9]/m);
 });
 
-async function startService(name: string, port: number): Promise<ResultPromise> {
+// Returns the child in a wrapper: an execa child is a promise, and returning
+// it from an async function would wait for the process to exit.
+async function startService(name: string, port: number): Promise<{ child: ResultPromise }> {
   // The documented start command (the system README's table).
   const readme = readFileSync(join(root, 'README.md'), 'utf8');
   const documented = new RegExp(`^\\| ${name} \\| http \\| \\d+ \\| \`([^\`]+)\``, 'm').exec(readme)?.[1];
@@ -50,14 +52,15 @@ async function startService(name: string, port: number): Promise<ResultPromise> 
   const child = execa(command === 'node' ? process.execPath : command!, args, {
     cwd: root,
     reject: false,
-    env: { PORT: String(port), LOG_LEVEL: 'info' },
+    env: userEnv({ PORT: String(port), LOG_LEVEL: 'info' }),
+    extendEnv: false,
     forceKillAfterDelay: false,
   });
   const deadline = Date.now() + 20_000;
   for (;;) {
     try {
       const res = await fetch(`http://127.0.0.1:${port}/ready`);
-      if (res.status === 200) return child;
+      if (res.status === 200) return { child };
     } catch {
       // not listening yet
     }
@@ -73,7 +76,7 @@ async function startService(name: string, port: number): Promise<ResultPromise> 
 for (const name of ['users', 'orders']) {
   test(`${name} starts, answers /health, /ready and /metrics, and stops cleanly on SIGTERM under load`, async () => {
     const port = await freePort();
-    const child = await startService(name, port);
+    const { child } = await startService(name, port);
     const base = `http://127.0.0.1:${port}`;
     try {
       const health = await fetch(`${base}/health`);
@@ -146,5 +149,5 @@ function assertPrometheusText(text: string, service: string): void {
   assert.match(text, /^# TYPE http_request_duration_seconds histogram$/m);
   assert.match(text, new RegExp(`^http_requests_total\\{[^}]*route="/${service}"[^}]*\\} \\d+`, 'm'));
   assert.match(text, /^# TYPE http_requests_in_flight gauge$/m);
-  assert.match(text, /^process_resident_memory_bytes \d+/m);
+  assert.match(text, /^process_resident_memory_bytes(\{[^}]*\})? \d+/m);
 }

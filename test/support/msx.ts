@@ -30,3 +30,15 @@ export function tempDir(prefix = 'msx-test-'): { dir: string; cleanup: () => voi
   const dir = mkdtempSync(join(tmpdir(), prefix));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
+
+/**
+ * The environment for commands a test runs as a user would. Node's test
+ * runner marks its children with NODE_TEST_CONTEXT; a nested `node --test`
+ * (a generated system's own tests) would then report to our runner instead
+ * of printing, so the mark is removed.
+ */
+export function userEnv(extra: Record<string, string> = {}): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) if (value !== undefined && key !== 'NODE_TEST_CONTEXT') env[key] = value;
+  return { ...env, NO_COLOR: '1', ...extra };
+}
