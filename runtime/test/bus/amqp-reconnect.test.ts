@@ -12,7 +12,10 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { isBusError, type BusLogger } from '../../src/bus/index.js';
 import { eventually, sleep } from './eventually.js';
-import { rabbitFixture } from './rabbitmq.js';
+import { openAmqpBus } from '../../src/bus/amqp.js';
+import { groupQueues } from '../../src/bus/amqp-topology.js';
+import { resolveRetryPolicy } from '../../src/bus/retry-policy.js';
+import { RABBITMQ_URL, rabbitFixture } from './rabbitmq.js';
 
 const run = promisify(execFile);
 
@@ -89,18 +92,26 @@ test('a channel closed under a live connection is rebuilt: publishing and consum
   t.after(() => fx.cleanup());
   const pubLog = recordingLogger();
   const subLog = recordingLogger();
-  const consumer = await fx.open(fx.name('chan-sub'), { logger: subLog, reconnectInitialDelayMs: 50 });
+  // The adapter itself (not createBus, which may wrap it), because this test reaches into it.
+  const open = async (service: string, logger: BusLogger) => {
+    const bus = await openAmqpBus({ service, url: RABBITMQ_URL, exchange: fx.exchange, logger, reconnectInitialDelayMs: 50 });
+    t.after(() => bus.close());
+    return bus;
+  };
+  const consumer = await open(fx.name('chan-sub'), subLog);
+  const policy = { retries: 0 };
+  const names = groupQueues(consumer.service, resolveRetryPolicy(policy));
+  [names.main, names.deadLetter].forEach((q) => fx.queues.add(q));
   const got: string[] = [];
-  await consumer.subscribe('chan.*', (e) => { got.push(e.id); }, { retries: 0 });
-  const publisher = await fx.open(fx.name('chan-pub'), { logger: pubLog, reconnectInitialDelayMs: 50 });
+  await consumer.subscribe('chan.*', (e) => { got.push(e.id); }, policy);
+  const publisher = await open(fx.name('chan-pub'), pubLog);
   const first = await publisher.publish({ type: 'chan.one', data: {} });
   await eventually('the first event', () => got.includes(first.id), 10_000);
 
-  // Reach into the adapters to close one channel each, as a channel-level broker error would.
+  // Close one channel of each, as a channel-level broker error would.
   type Internals = { current?: { publisher: { close(): Promise<void> } }; subscriptions: Set<{ channel?: { close(): Promise<void> } }> };
-  const unwrap = (bus: unknown) => (bus as { inner?: unknown }).inner ?? bus;
-  await (unwrap(publisher) as Internals).current!.publisher.close();
-  await Promise.all([...(unwrap(consumer) as Internals).subscriptions].map((s) => s.channel!.close()));
+  await (publisher as unknown as Internals).current!.publisher.close();
+  await Promise.all([...(consumer as unknown as Internals).subscriptions].map((s) => s.channel!.close()));
 
   const second = await publisher.publish({ type: 'chan.two', data: {} });
   await eventually('the event published after the channels were rebuilt', () => got.includes(second.id), 10_000, () => ({ got, pub: pubLog.infos, sub: subLog.infos }));

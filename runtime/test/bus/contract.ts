@@ -242,7 +242,7 @@ export function busContract(adapter: string, setup: () => Promise<BusFixture>): 
       await eventually('both handled', () => handled.length >= 2, 10_000);
       const value = async (name: string, labels: Record<string, string>, series = name) => {
         const metric = await registry.getSingleMetric(name)!.get();
-        return metric.values.find((v) => (v.metricName ?? name) === series && Object.entries(labels).every(([k, l]) => v.labels[k] === l))?.value;
+        return metric.values.find((v) => ((v as { metricName?: string }).metricName ?? name) === series && Object.entries(labels).every(([k, l]) => v.labels[k] === l))?.value;
       };
       assert.equal(await value('bus_published_total', { type: 'metric.ok' }), 1);
       assert.equal(await value('bus_published_total', { type: 'metric.flaky' }), 1);

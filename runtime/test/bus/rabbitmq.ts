@@ -68,9 +68,8 @@ export async function rabbitFixture(): Promise<BusFixture & { readonly exchange:
 }
 
 /** Delegates to `bus`, noting the queues each subscribe declares so cleanup can delete them. */
-function recordingQueues(bus: EventBus, queues: Set<string>): EventBus & { readonly inner: EventBus } {
+function recordingQueues(bus: EventBus, queues: Set<string>): EventBus {
   return {
-    inner: bus,
     kind: bus.kind,
     service: bus.service,
     publish: (input) => bus.publish(input),
