@@ -1,0 +1,33 @@
+/**
+ * `db_query_duration_seconds`, registered once per registry and shared by
+ * every database on it (the service kit's registry is the one at /metrics).
+ */
+import { Histogram, type Registry } from 'prom-client';
+
+export type QueryOutcome = 'ok' | 'error';
+
+/** Times one query; call the returned function when it settled. */
+export type QueryTimer = (outcome: QueryOutcome) => void;
+
+export interface QueryMetrics {
+  start(): QueryTimer;
+}
+
+const NOOP: QueryMetrics = { start: () => () => {} };
+
+export function createQueryMetrics(service: string, kind: string, registry?: Registry): QueryMetrics {
+  if (registry === undefined) return NOOP;
+  const histogram = (registry.getSingleMetric('db_query_duration_seconds') as Histogram | undefined) ?? new Histogram({
+    name: 'db_query_duration_seconds',
+    help: 'Duration of database queries (transactions count each of their statements), by engine kind and outcome.',
+    labelNames: ['service', 'kind', 'outcome'],
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  return {
+    start() {
+      const end = histogram.startTimer({ service, kind });
+      return (outcome) => { end({ outcome }); };
+    },
+  };
+}
