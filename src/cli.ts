@@ -1,8 +1,14 @@
 import { Command, CommanderError } from 'commander';
 import { addCommand } from './commands/add-service.js';
 import { doctorCommand } from './commands/doctor.js';
+import { downCommand } from './commands/down.js';
+import { logsCommand } from './commands/logs.js';
 import { newCommand } from './commands/new.js';
 import { plannedCommands } from './commands/planned-commands.js';
+import { psCommand } from './commands/ps.js';
+import { scaleCommand } from './commands/scale.js';
+import { tokenCommand } from './commands/token.js';
+import { upCommand } from './commands/up.js';
 import { CliError } from './errors/cli-error.js';
 import { MSX_VERSION } from './package-root.js';
 import { errColour } from './ui/colour.js';
@@ -24,7 +30,7 @@ Examples:
 Exit codes: 0 ok, 1 failure, 2 usage or configuration error.
 Set NO_COLOR=1 to turn colour off.`);
 
-  for (const command of [newCommand(), addCommand(), doctorCommand(), ...plannedCommands()]) program.addCommand(command);
+  for (const command of [newCommand(), addCommand(), doctorCommand(), upCommand(), downCommand(), psCommand(), logsCommand(), scaleCommand(), tokenCommand(), ...plannedCommands()]) program.addCommand(command);
 
   // Usage errors are ours to report (exit code 2), not commander's (exit code 1).
   const exitOverride = (command: Command) => {

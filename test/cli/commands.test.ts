@@ -12,14 +12,14 @@ test('msx --help lists every command of the tool', async () => {
 });
 
 test('every command has help with examples or says when it arrives', async () => {
-  for (const name of ['new', 'doctor']) {
+  for (const name of ['new', 'doctor', 'up', 'down', 'ps', 'logs', 'scale', 'token']) {
     const result = await msx([name, '--help']);
     assert.equal(result.exitCode, 0, name);
     assert.match(result.stdout, /Examples:\n {2}\$ msx /, name);
   }
   const add = await msx(['add', 'service', '--help']);
   assert.match(add.stdout, /Examples:\n {2}\$ msx add service/);
-  for (const name of ['up', 'down', 'ps', 'logs', 'scale', 'metrics', 'trace', 'token', 'build', 'deploy', 'render']) {
+  for (const name of ['metrics', 'trace', 'build', 'deploy', 'render']) {
     const result = await msx([name, '--help']);
     assert.equal(result.exitCode, 0, name);
     assert.match(result.stdout, /Not available yet: it arrives with/, name);
@@ -27,7 +27,7 @@ test('every command has help with examples or says when it arrives', async () =>
 });
 
 test('commands not available yet say so and fail with exit code 1', async () => {
-  for (const name of ['up', 'ps', 'deploy']) {
+  for (const name of ['metrics', 'trace', 'deploy']) {
     const result = await msx([name]);
     assert.equal(result.exitCode, 1, name);
     assert.match(result.stderr, new RegExp(`msx ${name} is not available yet`));

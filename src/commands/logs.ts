@@ -1,0 +1,70 @@
+import { Command } from 'commander';
+import { usageError } from '../errors/cli-error.js';
+import { loadManifest } from '../manifest/load-manifest.js';
+import { formatEntry } from '../targets/local/log-format.js';
+import { LEVELS } from '../targets/local/log-line.js';
+import { parseDurationMs } from '../targets/instance-format.js';
+import { resolveTarget } from '../targets/resolve-target.js';
+import { colour } from '../ui/colour.js';
+import { workingDir } from './command-context.js';
+
+interface LogsOptions {
+  follow?: boolean;
+  since?: string;
+  level?: string;
+  grep?: string;
+  trace?: string;
+  tail?: string;
+  json?: boolean;
+}
+
+export function logsCommand(): Command {
+  return new Command('logs')
+    .description('show and follow logs of every instance, filtered by service, time, level, text or trace id')
+    .argument('[services...]', 'services (users) or instances (users-2); default all')
+    .option('-f, --follow', 'keep printing new lines (Ctrl-C to stop)')
+    .option('--since <duration>', 'only lines from the last <duration>, e.g. 10m')
+    .option('--level <level>', `only this level and above: ${Object.keys(LEVELS).join(', ')}`)
+    .option('--grep <text>', 'only lines containing <text> (case-insensitive)')
+    .option('--trace <id>', 'only lines of one request: its trace id or request id')
+    .option('-n, --tail <lines>', 'only the last <lines> lines before following')
+    .option('--json', 'print the raw JSON lines')
+    .addHelpText('after', `
+Examples:
+  $ msx logs
+  $ msx logs orders -f
+  $ msx logs --since 10m --level warn
+  $ msx logs --trace 4bf92f3577b34da6a3ce929d0e0e4736
+  $ msx logs users-2 --json | jq .msg
+
+Logs are kept in .msx/logs/<instance>.log until the next msx up.`)
+    .action(async (sources: string[], options: LogsOptions, command: Command) => {
+      const root = workingDir(command);
+      const { manifest } = loadManifest(root);
+      const since = options.since === undefined ? undefined : parseDurationMs(options.since);
+      if (options.since !== undefined && since === undefined) throw usageError(`--since must be a duration such as 30s, 10m or 2h, got "${options.since}"`);
+      const minLevel = options.level === undefined ? undefined : LEVELS[options.level.toLowerCase()];
+      if (options.level !== undefined && minLevel === undefined) throw usageError(`--level must be one of ${Object.keys(LEVELS).join(', ')}, got "${options.level}"`);
+      const tail = options.tail === undefined ? undefined : Number(options.tail);
+      if (tail !== undefined && (!Number.isInteger(tail) || tail < 0)) throw usageError(`--tail must be a whole number, got "${options.tail}"`);
+      const known = Object.keys(manifest.services);
+      for (const source of sources) {
+        const service = /^(.*)-\d+$/.exec(source)?.[1] ?? source;
+        if (!known.includes(source) && !known.includes(service)) throw usageError(`unknown service "${source}"`, `services in msx.yaml: ${known.join(', ')}`);
+      }
+
+      const width = Math.max(8, ...known.map((n) => n.length + 2));
+      const abort = new AbortController();
+      const stop = () => abort.abort();
+      process.once('SIGINT', stop);
+      try {
+        await resolveTarget(root, manifest).logs(
+          { sources, follow: Boolean(options.follow), since: since === undefined ? undefined : Date.now() - since, minLevel, grep: options.grep, trace: options.trace, tail },
+          (entry) => process.stdout.write(`${options.json ? entry.raw : formatEntry(entry, colour, width)}\n`),
+          abort.signal,
+        );
+      } finally {
+        process.off('SIGINT', stop);
+      }
+    });
+}

@@ -1,0 +1,93 @@
+import { Command } from 'commander';
+import { usageError } from '../errors/cli-error.js';
+import { loadManifest } from '../manifest/load-manifest.js';
+import { formatEntry } from '../targets/local/log-format.js';
+import { parseLogLine } from '../targets/local/log-line.js';
+import { parseDurationMs, upRows } from '../targets/instance-format.js';
+import { resolveTarget } from '../targets/resolve-target.js';
+import { SILENT_PROGRESS, UpProgressView } from '../targets/up-progress.js';
+import { colour } from '../ui/colour.js';
+import { info, printJson, printTable } from '../ui/output.js';
+import { workingDir } from './command-context.js';
+
+interface UpCommandOptions {
+  detach?: boolean;
+  timeout: string;
+  json?: boolean;
+}
+
+export function upCommand(): Command {
+  return new Command('up')
+    .description('run the system on this machine: every service as a native process, in dependency order, supervised')
+    .argument('[services...]', 'run only these services (and the services they call)')
+    .option('-d, --detach', 'keep running in the background; use msx ps, logs, scale and down')
+    .option('--timeout <duration>', 'how long each instance may take to become ready', '30s')
+    .option('--json', 'detached: print the instances as JSON; foreground: print raw JSON log lines')
+    .addHelpText('after', `
+Examples:
+  $ msx up                       # run in the foreground; Ctrl-C stops everything
+  $ msx up -d                    # run in the background
+  $ msx up users orders -d       # only these (and what they call)
+  $ msx -C ./demo up -d --json
+
+State, logs and the discovery registry live in .msx/ of the system folder.
+Run npm install and npm run build first: msx up runs services/*/dist.`)
+    .action(async (services: string[], options: UpCommandOptions, command: Command) => {
+      const root = workingDir(command);
+      const readyTimeoutMs = parseDurationMs(options.timeout);
+      if (readyTimeoutMs === undefined || readyTimeoutMs <= 0) throw usageError(`--timeout must be a duration such as 30s or 2m, got "${options.timeout}"`);
+      const { manifest } = loadManifest(root);
+      const target = resolveTarget(root, manifest);
+
+      const view = options.json ? undefined : new UpProgressView();
+      const cancel = new AbortController();
+      const onSignal = () => cancel.abort();
+      if (!options.detach) {
+        process.on('SIGINT', onSignal);
+        process.on('SIGTERM', onSignal);
+      }
+      let result;
+      try {
+        result = await target.up({ services, detach: Boolean(options.detach), readyTimeoutMs, signal: cancel.signal }, view ?? SILENT_PROGRESS);
+      } catch (error) {
+        await view?.finish(false);
+        throw error;
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
+      await view?.finish(true);
+
+      if (options.json && options.detach) {
+        printJson({ gateway: result.gatewayUrl ?? null, instances: result.instances });
+        return;
+      }
+      if (!options.json) {
+        printTable(['service', 'instance', 'port', 'url', 'state'], upRows(result.instances));
+        if (result.gatewayUrl) info(`\n${colour.bold('gateway')} ${colour.cyan(result.gatewayUrl)}   try: curl -H "Authorization: Bearer $(msx token)" ${result.gatewayUrl}/…`);
+      }
+      const run = result.attached;
+      if (!run) {
+        info(colour.dim('running in the background: msx ps, msx logs -f, msx down'));
+        return;
+      }
+      if (!options.json) info(colour.dim('logs follow; Ctrl-C stops everything (twice to kill)\n'));
+      const width = Math.max(...result.instances.map((i) => i.id.length));
+      run.onLog((line, instance) => {
+        if (options.json) return void process.stdout.write(`${line}\n`);
+        const entry = parseLogLine(line, { service: '', instance });
+        // The supervisor's id names the instance, whatever the process calls itself.
+        process.stdout.write(`${entry ? formatEntry({ ...entry, instance }, colour, width) : line}\n`);
+      });
+      const stop = () => {
+        if (!options.json) process.stderr.write('\nstopping…\n');
+        void run.stop();
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+      await run.ended;
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      if (!options.json) info(colour.dim('stopped'));
+    });
+}

@@ -1,0 +1,260 @@
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { CliError, failure, usageError } from '../../errors/cli-error.js';
+import type { Manifest } from '../../manifest/schema.js';
+import { parseEnvFile } from '../../scaffold/secrets.js';
+import { errColour } from '../../ui/colour.js';
+import type { DownOptions, DownResult, InstanceStatus, LogEntry, LogQuery, ScaleChange, Target, UpOptions, UpProgress, UpResult } from '../target.js';
+import { ControlClient, ControlError } from './control-client.js';
+import { instanceEnv, MissingBusUrlError } from './instance-env.js';
+import { localPaths, type LocalPaths } from './local-paths.js';
+import { formatEntry } from './log-format.js';
+import { parseLogLine } from './log-line.js';
+import { readLogs } from './log-reader.js';
+import { PortInUseError, processCommand } from './port-holder.js';
+import { NotBuiltError, preflight, serviceEntry } from './preflight.js';
+import { measureProcesses } from './process-stats.js';
+import { selectServices, startWaves, UnknownServiceError } from './start-plan.js';
+import { ensureStateDir, isAlive, readState, type StartFailureInfo, type SupervisorState } from './state-store.js';
+import { launchSupervisor } from './supervisor-launcher.js';
+import { openSession } from './supervisor-session.js';
+import { StartFailure } from './supervisor.js';
+
+/**
+ * The local target: every instance a native process on this machine, run
+ * by a supervisor (in the `msx up` process, or in the background with
+ * `-d`) that keeps its state under `<system>/.msx/`. This is the boundary
+ * where the target's typed errors become CliErrors with hints.
+ */
+export function localTarget(root: string, manifest: Manifest): Target {
+  const paths = localPaths(root);
+  return {
+    kind: 'local',
+    up: (options, progress) => up(root, manifest, paths, options, progress),
+    down: (options) => down(paths, options),
+    ps: () => ps(paths),
+    logs: (query, write, signal) => logs(paths, query, write, signal),
+    scale: (counts) => scale(paths, counts),
+  };
+}
+
+async function up(root: string, manifest: Manifest, paths: LocalPaths, options: UpOptions, progress: UpProgress): Promise<UpResult> {
+  const running = await ControlClient.reach(paths);
+  if (running) {
+    throw new CliError(`${manifest.name} is already running (supervisor pid ${running.pid})`, {
+      exitCode: 1,
+      hint: 'msx ps shows its instances; msx down stops it',
+    });
+  }
+  await stopLeftovers(paths);
+
+  let services: string[];
+  try {
+    services = selectServices(manifest, options.services);
+  } catch (error) {
+    if (error instanceof UnknownServiceError) throw usageError(`unknown service "${error.service}"`, `services in msx.yaml: ${error.known.join(', ')}`);
+    throw error;
+  }
+  try {
+    // Build one environment up front: a configuration mistake fails here, not half-way through the start.
+    instanceEnv({ manifest, service: services[0]!, instanceId: 'check', port: 0, paths, processEnv: process.env, dotEnv: readDotEnv(root) });
+    await preflight(root, manifest, services);
+  } catch (error) {
+    throw toCliError(error);
+  }
+  progress.onPlan(startWaves(manifest, services).flat());
+
+  if (options.detach) return upDetached(root, paths, services, options, progress);
+
+  const session = await openSession({ root, manifest, paths, mode: 'foreground', services, readyTimeoutMs: options.readyTimeoutMs });
+  session.supervisor.onChange((state) => progress.onChange(state.instances));
+  options.signal?.addEventListener('abort', () => void session.stop(), { once: true });
+  try {
+    await session.started;
+  } catch (error) {
+    throw toCliError(error);
+  }
+  if (options.signal?.aborted) {
+    await session.ended;
+    throw failure('stopped before every instance was ready');
+  }
+  const state = session.supervisor.snapshot();
+  return {
+    instances: state.instances,
+    gatewayUrl: state.gatewayUrl,
+    attached: { onLog: (listener) => session.supervisor.onLine(listener), stop: () => session.stop(), ended: session.ended },
+  };
+}
+
+/** Starts the background supervisor and follows `.msx/state.json` until every instance is ready or one failed. */
+async function upDetached(root: string, paths: LocalPaths, services: readonly string[], options: UpOptions, progress: UpProgress): Promise<UpResult> {
+  ensureStateDir(paths);
+  rmSync(paths.stateFile, { force: true });
+  const pid = launchSupervisor(root, paths, { services, readyTimeoutMs: options.readyTimeoutMs });
+  // Bounded even if the supervisor hangs: every wave may take the full ready timeout, plus spawn time.
+  const deadline = Date.now() + options.readyTimeoutMs * (services.length + 1) + 30_000;
+  let lastUpdate = 0;
+  while (Date.now() < deadline) {
+    const state = readState(paths);
+    if (state && state.supervisor.pid === pid) {
+      if (state.updatedAt !== lastUpdate) {
+        lastUpdate = state.updatedAt;
+        progress.onChange(state.instances);
+      }
+      if (state.phase === 'running') return { instances: state.instances, gatewayUrl: state.gatewayUrl };
+      if (state.phase === 'failed' && state.failure) {
+        await waitForExit(pid, 20_000);
+        throw startFailureError(state.failure);
+      }
+    }
+    if (!isAlive(pid)) {
+      const final = readState(paths);
+      if (final?.supervisor.pid === pid && final.failure) throw startFailureError(final.failure);
+      throw new CliError('the background supervisor exited before the system was up', {
+        exitCode: 1,
+        details: tailOf(paths.supervisorLog, 10),
+        hint: `see ${paths.supervisorLog}`,
+      });
+    }
+    await sleep(100);
+  }
+  throw failure('the system did not come up in time; the supervisor keeps trying', 'msx ps shows what is starting; msx down stops it');
+}
+
+async function down(paths: LocalPaths, options: DownOptions): Promise<DownResult> {
+  const client = await ControlClient.reach(paths);
+  let stopped: string[] = [];
+  let wasRunning = false;
+  if (client) {
+    wasRunning = true;
+    stopped = (readState(paths)?.instances ?? []).map((i) => i.id);
+    await client.call('POST', '/stop');
+    // The supervisor stops instances in order, each bounded by SIGTERM → SIGKILL.
+    if (!(await waitForExit(client.pid, 90_000))) {
+      throw failure(`the supervisor (pid ${client.pid}) is still stopping after 90s`, `kill ${client.pid} to force it`);
+    }
+  }
+  const leftovers = await stopLeftovers(paths);
+  if (leftovers.length > 0) {
+    wasRunning = true;
+    stopped = [...new Set([...stopped, ...leftovers])];
+  }
+  let removedData = false;
+  if (options.volumes && existsSync(paths.dataDir)) {
+    rmSync(paths.dataDir, { recursive: true, force: true });
+    removedData = true;
+  }
+  return { wasRunning, stopped, removedData };
+}
+
+async function ps(paths: LocalPaths): Promise<InstanceStatus[]> {
+  const state = readState(paths);
+  if (!state || !isAlive(state.supervisor.pid) || state.phase === 'stopped' || state.phase === 'failed') return [];
+  const pids = state.instances.map((i) => i.pid).filter((p): p is number => p !== undefined);
+  const usage = await measureProcesses(pids);
+  return state.instances.map((i) => {
+    const u = i.pid === undefined ? undefined : usage.get(i.pid);
+    return { ...i, cpuPercent: u?.cpuPercent, memoryBytes: u?.memoryBytes };
+  });
+}
+
+async function logs(paths: LocalPaths, query: LogQuery, write: (entry: LogEntry) => void, signal?: AbortSignal): Promise<void> {
+  if (!existsSync(paths.logsDir)) throw failure('no logs yet: the system has not run here', 'start it with msx up');
+  await readLogs(paths, query, write, signal);
+}
+
+async function scale(paths: LocalPaths, counts: Readonly<Record<string, number>>): Promise<ScaleChange[]> {
+  const client = await ControlClient.reach(paths);
+  if (!client) throw failure('the system is not running', 'start it with msx up -d, then scale');
+  try {
+    return await client.call<ScaleChange[]>('POST', '/scale', { counts }, 10 * 60_000);
+  } catch (error) {
+    if (error instanceof ControlError && error.status === 400) throw usageError(error.message);
+    throw failure(`scale failed: ${(error as Error).message}`, 'msx logs shows why an instance did not become ready');
+  }
+}
+
+/**
+ * Instances a supervisor left behind when it was killed (state.json still
+ * lists them, their supervisor is gone). Only processes that still run the
+ * service's entry file are stopped, so a recycled pid is never signalled.
+ */
+async function stopLeftovers(paths: LocalPaths): Promise<string[]> {
+  const state: SupervisorState | undefined = readState(paths);
+  if (!state || isAlive(state.supervisor.pid)) return [];
+  const orphans = state.instances.filter((i) => i.pid !== undefined && isAlive(i.pid) && processCommand(i.pid).includes(serviceEntry(i.service)));
+  for (const orphan of orphans) {
+    try {
+      process.kill(orphan.pid!, 'SIGTERM');
+    } catch {
+      // gone meanwhile
+    }
+  }
+  await Promise.all(orphans.map(async (orphan) => {
+    if (!(await waitForExit(orphan.pid!, 15_000))) {
+      try {
+        process.kill(orphan.pid!, 'SIGKILL');
+      } catch {
+        // gone meanwhile
+      }
+    }
+  }));
+  return orphans.map((o) => o.id);
+}
+
+/** Maps the local target's typed errors to what the user reads. */
+function toCliError(error: unknown): unknown {
+  if (error instanceof CliError) return error;
+  if (error instanceof StartFailure) return startFailureError(error.info);
+  if (error instanceof PortInUseError) {
+    return new CliError(error.message, {
+      exitCode: 1,
+      hint: error.holder ? `stop pid ${error.holder.pid}, or give ${error.service.replace(/-\d+$/, '')} another port in msx.yaml` : `free port ${error.port}, or give ${error.service.replace(/-\d+$/, '')} another port in msx.yaml`,
+    });
+  }
+  if (error instanceof NotBuiltError) {
+    return error.missingDependencies
+      ? new CliError(error.message, { exitCode: 1, hint: 'run npm install in the system folder, then npm run build' })
+      : new CliError(`services not built: ${error.services.join(', ')}`, { exitCode: 1, hint: 'run npm run build in the system folder' });
+  }
+  if (error instanceof MissingBusUrlError) return usageError(error.message, 'set RABBITMQ_URL in .env, or set infrastructure.local.bus to embedded in msx.yaml');
+  return error;
+}
+
+function startFailureError(info: StartFailureInfo): CliError {
+  const lines = info.logTail.slice(-12).map((raw) => {
+    const entry = parseLogLine(raw, { service: info.service, instance: info.instance });
+    return entry ? formatEntry(entry, errColour, info.instance.length) : raw;
+  });
+  return new CliError(info.message, {
+    exitCode: 1,
+    details: lines.length > 0 ? ['last log lines:', ...lines] : [],
+    hint: info.reason === 'port-in-use' ? `another process holds the port of ${info.service}; free it or change its port in msx.yaml` : `msx logs ${info.service} shows its whole log; the other services were stopped`,
+  });
+}
+
+function readDotEnv(root: string): Record<string, string> {
+  const file = join(root, '.env');
+  return existsSync(file) ? parseEnvFile(readFileSync(file, 'utf8')) : {};
+}
+
+function tailOf(file: string, lines: number): string[] {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines);
+  } catch {
+    return [];
+  }
+}
+
+async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (isAlive(pid)) {
+    if (Date.now() >= deadline) return false;
+    await sleep(100);
+  }
+  return true;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

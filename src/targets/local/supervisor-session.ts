@@ -1,0 +1,76 @@
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Manifest } from '../../manifest/schema.js';
+import { parseEnvFile } from '../../scaffold/secrets.js';
+import { startControlServer } from './control-server.js';
+import type { LocalPaths } from './local-paths.js';
+import { ensureStateDir, writeControl } from './state-store.js';
+import { Supervisor } from './supervisor.js';
+
+export interface SessionOptions {
+  readonly root: string;
+  readonly manifest: Manifest;
+  readonly paths: LocalPaths;
+  readonly mode: 'foreground' | 'detached';
+  readonly services: readonly string[];
+  readonly readyTimeoutMs: number;
+}
+
+/** A supervisor with its control channel: one `msx up`, in this process. */
+export interface SupervisorSession {
+  readonly supervisor: Supervisor;
+  /** Resolves when every instance is ready; rejects with a StartFailure. */
+  readonly started: Promise<void>;
+  /** Resolves when the session has stopped, whoever asked (Ctrl-C, `msx down`, a failed start). */
+  readonly ended: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Opens a session: fresh log files, the control channel, then the start
+ * sequence. Both `msx up` in the foreground and the background supervisor
+ * run exactly this, so `ps`, `logs`, `scale` and `down` work the same on
+ * either.
+ */
+export async function openSession(options: SessionOptions): Promise<SupervisorSession> {
+  const { paths } = options;
+  ensureStateDir(paths);
+  for (const name of readdirSync(paths.logsDir)) if (name.endsWith('.log')) rmSync(join(paths.logsDir, name), { force: true });
+
+  const envFile = join(options.root, '.env');
+  const supervisor = new Supervisor({
+    root: options.root,
+    manifest: options.manifest,
+    paths,
+    dotEnv: existsSync(envFile) ? parseEnvFile(readFileSync(envFile, 'utf8')) : {},
+    processEnv: process.env,
+    mode: options.mode,
+    readyTimeoutMs: options.readyTimeoutMs,
+  });
+
+  let endSession!: () => void;
+  const ended = new Promise<void>((resolve) => (endSession = resolve));
+  let stopping: Promise<void> | undefined;
+  const control = await startControlServer(supervisor, () => void stop());
+  writeControl(paths, control.info);
+
+  function stop(): Promise<void> {
+    if (stopping) {
+      void supervisor.stop(); // a second request escalates to SIGKILL
+      return stopping;
+    }
+    stopping = (async () => {
+      await supervisor.stop();
+      rmSync(paths.controlFile, { force: true });
+      await control.close();
+      endSession();
+    })();
+    return stopping;
+  }
+
+  const started = supervisor.start(options.services).catch(async (error: unknown) => {
+    await stop();
+    throw error;
+  });
+  return { supervisor, started, ended, stop };
+}

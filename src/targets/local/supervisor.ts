@@ -1,0 +1,452 @@
+import { appendFileSync } from 'node:fs';
+import type { Manifest } from '../../manifest/schema.js';
+import type { InstanceState, InstanceStatus, ScaleChange } from '../target.js';
+import { instanceEnv } from './instance-env.js';
+import { InstanceProcess, type InstanceExit } from './instance-process.js';
+import type { LocalPaths } from './local-paths.js';
+import { supervisorLine } from './log-line.js';
+import { firstFreePort } from './port-probe.js';
+import { serviceEntry } from './preflight.js';
+import { NotReadyError, probeReady, waitForReady } from './readiness-wait.js';
+import { registryContent, writeRegistry } from './registry-file.js';
+import { DEFAULT_RESTART_POLICY, nextRestart, type RestartPolicyOptions } from './restart-policy.js';
+import { initialInstances, instanceId, nextIndexes, scaledPortCandidates, selectServices, startWaves, stopWaves } from './start-plan.js';
+import { ensureStateDir, writeState, type StartFailureInfo, type SupervisorPhase, type SupervisorState } from './state-store.js';
+
+export interface SupervisorOptions {
+  readonly root: string;
+  readonly manifest: Manifest;
+  readonly paths: LocalPaths;
+  readonly dotEnv: Readonly<Record<string, string>>;
+  readonly processEnv: Readonly<Record<string, string | undefined>>;
+  readonly mode: 'foreground' | 'detached';
+  /** How long an instance may take to become ready, ms. */
+  readonly readyTimeoutMs: number;
+  /** SIGTERM → SIGKILL bound per instance, ms. Default 15,000 (the service kit drains for up to 10 s). */
+  readonly stopTimeoutMs?: number;
+  /** How long a scaled-down instance stays out of the registry before SIGTERM, so balancers drop it first. Default 2,500 (local discovery polls every 2 s if a file event is missed). */
+  readonly drainDelayMs?: number;
+  /** Readiness re-check of running instances, ms. Default 2,000. */
+  readonly monitorIntervalMs?: number;
+  readonly restartPolicy?: RestartPolicyOptions;
+}
+
+/** `up` could not bring the system up; carries what the user needs to see. */
+export class StartFailure extends Error {
+  override readonly name = 'StartFailure';
+  constructor(readonly info: StartFailureInfo) {
+    super(info.message);
+  }
+}
+
+/** A scale request that cannot be carried out as asked. */
+export class ScaleError extends Error {
+  override readonly name = 'ScaleError';
+  constructor(readonly service: string, message: string) {
+    super(message);
+  }
+}
+
+/** What the supervisor keeps per instance. */
+interface Managed {
+  readonly id: string;
+  readonly service: string;
+  readonly index: number;
+  readonly port: number;
+  readonly url: string;
+  process: InstanceProcess | undefined;
+  state: InstanceState;
+  ready: boolean;
+  restarts: number;
+  crashes: readonly number[];
+  streak: number;
+  lastExit: InstanceStatus['lastExit'];
+  /** Until first ready, a failure fails the caller (`up`, `scale`) instead of restarting. */
+  failFast: boolean;
+  /** Set when we asked it to stop: its exit is not a crash. */
+  stopping: boolean;
+  restartTimer: NodeJS.Timeout | undefined;
+  failedProbes: number;
+}
+
+/**
+ * Runs a system's instances as child processes and keeps them running: the
+ * heart of the local target. It starts services in dependency order and
+ * waits for each to be ready, restarts crashed instances with backoff,
+ * scales services up and down without dropping requests, and stops
+ * everything in reverse order. Every change is written to `.msx/state.json`
+ * and the discovery registry file, which is how other msx commands and the
+ * instances themselves see it. The same class runs in the foreground
+ * (`msx up`) and in the background supervisor (`msx up -d`).
+ */
+export class Supervisor {
+  readonly #options: SupervisorOptions;
+  readonly #instances = new Map<string, Managed>();
+  readonly #lineListeners = new Set<(line: string, instanceId: string) => void>();
+  readonly #changeListeners = new Set<(state: SupervisorState) => void>();
+  #services: string[] = [];
+  #waves: string[][] = [];
+  #phase: SupervisorPhase = 'starting';
+  #failure: StartFailureInfo | undefined;
+  #monitor: NodeJS.Timeout | undefined;
+  #scaling: Promise<unknown> = Promise.resolve();
+  #stopping: Promise<void> | undefined;
+  readonly #startedAt = Date.now();
+  #lastRegistry = '';
+
+  constructor(options: SupervisorOptions) {
+    this.#options = options;
+  }
+
+  get phase(): SupervisorPhase {
+    return this.#phase;
+  }
+
+  /** Every log line of every instance, with the id of the instance it came from. */
+  onLine(listener: (line: string, instanceId: string) => void): void {
+    this.#lineListeners.add(listener);
+  }
+
+  onChange(listener: (state: SupervisorState) => void): void {
+    this.#changeListeners.add(listener);
+  }
+
+  snapshot(): SupervisorState {
+    const gateway = this.#services.find((s) => this.#options.manifest.services[s]!.kind === 'gateway');
+    return {
+      version: 1,
+      system: this.#options.manifest.name,
+      supervisor: { pid: process.pid, startedAt: this.#startedAt, mode: this.#options.mode },
+      phase: this.#phase,
+      services: this.#services,
+      gatewayUrl: gateway ? `http://127.0.0.1:${this.#options.manifest.services[gateway]!.port}` : undefined,
+      failure: this.#failure,
+      instances: [...this.#instances.values()]
+        .sort((a, b) => this.#services.indexOf(a.service) - this.#services.indexOf(b.service) || a.index - b.index)
+        .map(status),
+      updatedAt: Date.now(),
+    };
+  }
+
+  /**
+   * Starts the requested services (all when empty) wave by wave and resolves
+   * once every instance is ready. On the first instance that fails, stops
+   * the others and rejects with a StartFailure.
+   */
+  async start(requested: readonly string[]): Promise<void> {
+    const { manifest, paths } = this.#options;
+    ensureStateDir(paths);
+    this.#services = selectServices(manifest, requested);
+    this.#waves = startWaves(manifest, this.#services);
+    this.#changed();
+    try {
+      for (const wave of this.#waves) {
+        const launches = wave.flatMap((service) => initialInstances(manifest, service)).map((planned) => {
+          const managed = this.#add(planned.service, planned.index, planned.port, true);
+          return this.#launch(managed);
+        });
+        const results = await Promise.allSettled(launches);
+        const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+        if (failed && !this.#stopping) throw failed.reason;
+        if (this.#stopping) return; // stopped during start-up (Ctrl-C, msx down)
+      }
+    } catch (error) {
+      this.#failure = error instanceof StartFailure ? error.info : { service: '', instance: '', reason: 'spawn', message: (error as Error).message, logTail: [] };
+      await this.stop();
+      this.#phase = 'failed';
+      this.#changed();
+      throw error instanceof StartFailure ? error : new StartFailure(this.#failure);
+    }
+    if (this.#stopping) return;
+    this.#phase = 'running';
+    this.#monitor = setInterval(() => void this.#checkReadiness(), this.#options.monitorIntervalMs ?? 2000);
+    this.#changed();
+  }
+
+  /**
+   * Sets the number of instances of each service. New instances join the
+   * registry only once ready; removed ones leave the registry first, stay
+   * up while balancers drop them, then drain on SIGTERM. Calls are
+   * serialised so two scales never race on ports or indexes.
+   */
+  scale(counts: Readonly<Record<string, number>>): Promise<ScaleChange[]> {
+    const run = this.#scaling.then(() => this.#scale(counts));
+    this.#scaling = run.catch(() => undefined);
+    return run;
+  }
+
+  async #scale(counts: Readonly<Record<string, number>>): Promise<ScaleChange[]> {
+    if (this.#phase !== 'running') throw new ScaleError('', `the system is ${this.#phase}, not running`);
+    for (const [service, count] of Object.entries(counts)) {
+      if (!this.#services.includes(service)) throw new ScaleError(service, `service "${service}" is not running (running: ${this.#services.join(', ')})`);
+      if (!Number.isInteger(count) || count < 0 || count > 50) throw new ScaleError(service, `the count of ${service} must be an integer from 0 to 50, got ${count}`);
+    }
+    return Promise.all(Object.entries(counts).map(([service, count]) => this.#scaleService(service, count)));
+  }
+
+  async #scaleService(service: string, count: number): Promise<ScaleChange> {
+    const current = [...this.#instances.values()].filter((m) => m.service === service && !m.stopping).sort((a, b) => a.index - b.index);
+    const from = current.length;
+    if (count > from) {
+      const inUse = new Set([...this.#instances.values()].map((m) => m.port));
+      const started: Managed[] = [];
+      for (const index of nextIndexes(current.map((m) => m.index), count - from)) {
+        const port = await firstFreePort(scaledPortCandidates(this.#options.manifest, service, index, inUse));
+        if (port === undefined) throw new ScaleError(service, `no free port found for ${instanceId(service, index)}`);
+        inUse.add(port);
+        started.push(this.#add(service, index, port, true));
+      }
+      const results = await Promise.allSettled(started.map((m) => this.#launch(m)));
+      const failed = results.findIndex((r) => r.status === 'rejected');
+      if (failed >= 0) {
+        // Leave the service as it was: stop the new instances that did come up.
+        await Promise.all(started.map((m) => this.#retire(m, 0)));
+        throw (results[failed] as PromiseRejectedResult).reason;
+      }
+      return { service, from, to: count, started: started.map((m) => m.id), stopped: [] };
+    }
+    const removed = current.slice(count);
+    await Promise.all(removed.map((m) => this.#retire(m, this.#options.drainDelayMs ?? 2500)));
+    return { service, from, to: count, started: [], stopped: removed.map((m) => m.id) };
+  }
+
+  /** Takes an instance out of rotation, waits `drainDelayMs`, stops it and forgets it. */
+  async #retire(managed: Managed, drainDelayMs: number): Promise<void> {
+    managed.stopping = true;
+    managed.ready = false;
+    clearTimeout(managed.restartTimer);
+    managed.state = 'draining';
+    this.#changed();
+    if (drainDelayMs > 0) await sleep(drainDelayMs);
+    managed.state = 'stopping';
+    this.#changed();
+    await managed.process?.stop(this.#options.stopTimeoutMs ?? 15_000);
+    this.#instances.delete(managed.id);
+    this.#changed();
+  }
+
+  /**
+   * Stops every instance, gateways first (reverse start order), each with
+   * SIGTERM and a SIGKILL after the bound. A second call while stopping
+   * kills what is left at once.
+   */
+  stop(): Promise<void> {
+    if (this.#stopping) {
+      for (const m of this.#instances.values()) m.process?.signal('SIGKILL');
+      return this.#stopping;
+    }
+    this.#stopping = this.#stopAll();
+    return this.#stopping;
+  }
+
+  async #stopAll(): Promise<void> {
+    clearInterval(this.#monitor);
+    const previous = this.#phase;
+    this.#phase = 'stopping';
+    for (const m of this.#instances.values()) {
+      m.stopping = true;
+      clearTimeout(m.restartTimer);
+    }
+    this.#changed();
+    const order = stopWaves(this.#waves.length > 0 ? this.#waves : [this.#services]);
+    for (const wave of order) {
+      await Promise.all(
+        [...this.#instances.values()].filter((m) => wave.includes(m.service)).map(async (m) => {
+          m.ready = false;
+          m.state = 'stopping';
+          this.#changed();
+          await m.process?.stop(this.#options.stopTimeoutMs ?? 15_000);
+          m.state = 'stopped';
+          this.#changed();
+        }),
+      );
+    }
+    this.#phase = previous === 'starting' && this.#failure ? 'failed' : 'stopped';
+    this.#changed();
+  }
+
+  #add(service: string, index: number, port: number, failFast: boolean): Managed {
+    const managed: Managed = {
+      id: instanceId(service, index),
+      service,
+      index,
+      port,
+      url: `http://127.0.0.1:${port}`,
+      process: undefined,
+      state: 'starting',
+      ready: false,
+      restarts: 0,
+      crashes: [],
+      streak: 0,
+      lastExit: undefined,
+      failFast,
+      stopping: false,
+      restartTimer: undefined,
+      failedProbes: 0,
+    };
+    this.#instances.set(managed.id, managed);
+    return managed;
+  }
+
+  /** Spawns the instance and resolves when it is ready; rejects with a StartFailure if it fails fast. */
+  async #launch(managed: Managed): Promise<void> {
+    const { root, manifest, paths } = this.#options;
+    const env = instanceEnv({
+      manifest,
+      service: managed.service,
+      instanceId: managed.id,
+      port: managed.port,
+      paths,
+      processEnv: this.#options.processEnv,
+      dotEnv: this.#options.dotEnv,
+    });
+    const proc = new InstanceProcess({
+      service: managed.service,
+      instanceId: managed.id,
+      args: [serviceEntry(managed.service)],
+      cwd: root,
+      env,
+      logFile: paths.logFile(managed.id),
+      onLine: (line) => this.#lineListeners.forEach((listener) => listener(line, managed.id)),
+    });
+    managed.process = proc;
+    managed.state = 'starting';
+    managed.ready = false;
+    this.#changed();
+
+    const exitedEarly = new AbortController();
+    void proc.exited.then((exit) => {
+      exitedEarly.abort('exited');
+      this.#onExit(managed, proc, exit);
+    });
+    try {
+      await waitForReady(managed.id, managed.url, this.#options.readyTimeoutMs, exitedEarly.signal);
+    } catch (error) {
+      if (managed.stopping) return;
+      const reason = error instanceof NotReadyError && error.reason === 'timeout' ? 'timeout' : 'exited';
+      if (reason === 'timeout') proc.signal('SIGKILL');
+      const exit = reason === 'exited' ? await proc.exited : undefined;
+      if (!managed.failFast) return; // a restart that failed: #onExit schedules the next one
+      managed.state = 'failed';
+      this.#changed();
+      await proc.exited;
+      throw new StartFailure({
+        service: managed.service,
+        instance: managed.id,
+        reason: reason === 'timeout' ? 'timeout' : portHeldFailure(proc.tail()) ? 'port-in-use' : 'exited',
+        message: reason === 'timeout'
+          ? (error as Error).message
+          : `${managed.id} exited before it was ready (${describeExit(exit!)})`,
+        logTail: proc.tail(),
+      });
+    }
+    if (managed.stopping || managed.process !== proc) return;
+    managed.failFast = false;
+    managed.state = 'ready';
+    managed.ready = true;
+    managed.failedProbes = 0;
+    this.#changed();
+  }
+
+  #onExit(managed: Managed, proc: InstanceProcess, exit: InstanceExit): void {
+    if (managed.process !== proc) return;
+    managed.ready = false;
+    managed.lastExit = { code: exit.code, signal: exit.signal, at: Date.now() };
+    if (managed.stopping || this.#stopping) {
+      managed.state = 'stopped';
+      this.#changed();
+      return;
+    }
+    if (managed.failFast) {
+      this.#changed(); // #launch reports it
+      return;
+    }
+    const now = Date.now();
+    const decision = nextRestart({ crashes: managed.crashes, streak: managed.streak }, now, now - proc.startedAt, this.#options.restartPolicy ?? DEFAULT_RESTART_POLICY);
+    managed.crashes = decision.crashes;
+    managed.streak = decision.streak;
+    managed.state = decision.crashLoop ? 'crash-loop' : 'backoff';
+    const message = decision.crashLoop
+      ? `crash loop: ${decision.crashes.length} crashes in the last minute; restarting in ${Math.round(decision.delayMs / 1000)}s`
+      : `exited unexpectedly (${describeExit(exit)}); restarting in ${decision.delayMs}ms`;
+    this.#note(managed, supervisorLine(managed.service, managed.id, decision.crashLoop ? 'error' : 'warn', message, { exitCode: exit.code, signal: exit.signal, restarts: managed.restarts + 1 }));
+    this.#changed();
+    managed.restartTimer = setTimeout(() => {
+      if (managed.stopping || this.#stopping) return;
+      managed.restarts += 1;
+      void this.#launch(managed).catch(() => undefined);
+    }, decision.delayMs);
+  }
+
+  /** Adds a supervisor line (a crash, a restart) to the instance's log, where `msx logs` shows it beside the instance's own lines. */
+  #note(managed: Managed, line: string): void {
+    try {
+      appendFileSync(this.#options.paths.logFile(managed.id), `${line}\n`);
+    } catch {
+      // the log folder is gone: the line still reaches listeners
+    }
+    this.#lineListeners.forEach((listener) => listener(line, managed.id));
+  }
+
+  /** Re-probes running instances so one that stops answering /ready leaves the registry until it recovers. */
+  async #checkReadiness(): Promise<void> {
+    const running = [...this.#instances.values()].filter((m) => (m.state === 'ready' || m.state === 'unready') && !m.stopping);
+    await Promise.all(running.map(async (m) => {
+      const ok = await probeReady(m.url, 1500);
+      if (m.stopping || (m.state !== 'ready' && m.state !== 'unready')) return;
+      m.failedProbes = ok ? 0 : m.failedProbes + 1;
+      const ready = ok || (m.ready && m.failedProbes < 2);
+      if (ready !== m.ready) {
+        m.ready = ready;
+        m.state = ready ? 'ready' : 'unready';
+        this.#changed();
+      }
+    }));
+  }
+
+  /** Persists state and registry and tells listeners; called after every change. */
+  #changed(): void {
+    const state = this.snapshot();
+    try {
+      writeState(this.#options.paths, state);
+      const registry = JSON.stringify(registryContent(this.#services, state.instances));
+      if (registry !== this.#lastRegistry) {
+        writeRegistry(this.#options.paths.registryFile, JSON.parse(registry));
+        this.#lastRegistry = registry;
+      }
+    } catch {
+      // .msx removed under us (e.g. down --volumes racing): keep supervising.
+    }
+    this.#changeListeners.forEach((listener) => listener(state));
+  }
+}
+
+function status(m: Managed): InstanceStatus {
+  return {
+    id: m.id,
+    service: m.service,
+    pid: m.state === 'stopped' || m.state === 'failed' || m.state === 'backoff' || m.state === 'crash-loop' ? undefined : m.process?.pid,
+    port: m.port,
+    url: m.url,
+    state: m.state,
+    ready: m.ready,
+    restarts: m.restarts,
+    startedAt: m.process?.startedAt,
+    lastExit: m.lastExit,
+  };
+}
+
+function describeExit(exit: InstanceExit): string {
+  if (exit.signal) return `signal ${exit.signal}`;
+  if (exit.code === 78) return 'exit code 78: configuration error';
+  return `exit code ${exit.code ?? 'unknown'}`;
+}
+
+function portHeldFailure(tail: readonly string[]): boolean {
+  return tail.some((line) => line.includes('EADDRINUSE'));
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
