@@ -11,6 +11,7 @@ import { BusError } from './errors.js';
 import { openAmqpBus, redactUrl, type AmqpBusOptions } from './amqp.js';
 import { openEmbeddedBus, type EmbeddedBusOptions } from './embedded.js';
 import type { CommonBusOptions } from './options.js';
+import { traceBus } from './traced-bus.js';
 
 export type {
   BackoffOptions,
@@ -39,11 +40,11 @@ export interface CreateBusOptions
   readonly url?: string;
 }
 
-/** Resolves `url` (or `MSX_BUS_URL`) to an adapter and opens it. */
+/** Resolves `url` (or `MSX_BUS_URL`) to an adapter and opens it; publishes and deliveries are traced when tracing is on. */
 export async function createBus(options: CreateBusOptions): Promise<EventBus> {
   const url = (options.url ?? process.env.MSX_BUS_URL ?? '').trim() || 'embedded';
-  if (url === 'embedded') return openEmbeddedBus(options);
-  if (/^amqps?:\/\//i.test(url)) return openAmqpBus({ ...options, url });
+  if (url === 'embedded') return traceBus(await openEmbeddedBus(options));
+  if (/^amqps?:\/\//i.test(url)) return traceBus(await openAmqpBus({ ...options, url }));
   throw new BusError(
     'BUS_CONFIG_INVALID',
     `Expected the bus \`url\` (or MSX_BUS_URL) to be "embedded" or an amqp:// / amqps:// URL, got ${JSON.stringify(/:\/\//.test(url) ? redactUrl(url) : url)}`,

@@ -10,6 +10,7 @@ import { NoInstanceError } from './errors/no-instance-error.js';
 import { isServiceCallError, type InstanceRef } from './errors/service-call-error.js';
 import { readResponseBody } from './response-body.js';
 import { childTraceparent, contextOfRequest, type CallContext } from './trace-context.js';
+import { traceCall } from './trace-call.js';
 
 export type HttpMethod = 'GET' | 'HEAD' | 'OPTIONS' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 const METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'PATCH', 'DELETE']);
@@ -124,6 +125,7 @@ function bind(options: ResolvedClientOptions, bound: CallContext | undefined): S
     if (idempotencyKey !== undefined) headers['idempotency-key'] = idempotencyKey;
     const context = req.context ?? bound ?? options.context();
     if (context?.requestId !== undefined) headers['x-request-id'] ??= context.requestId;
+    const traced = traceCall(options.from, service, method, req.path, context, headers);
     headers.traceparent ??= childTraceparent(context?.traceparent);
     if (context?.tracestate !== undefined) headers.tracestate ??= context.tracestate;
     headers.accept ??= 'application/json, application/problem+json;q=0.9, */*;q=0.1';
@@ -131,7 +133,7 @@ function bind(options: ResolvedClientOptions, bound: CallContext | undefined): S
     const body = encodeBody(req.body, headers);
     const path = pathWithQuery(req.path, req.query);
 
-    return policy.execute(
+    const execute = () => policy.execute(
       service,
       async ({ signal }) => {
         const instances = await discovery.resolve(service);
@@ -167,6 +169,7 @@ function bind(options: ResolvedClientOptions, bound: CallContext | undefined): S
         ...(req.signal !== undefined ? { signal: req.signal } : {}),
       },
     );
+    return traced === undefined ? execute() : traced.run(execute);
   }
 
   const client: ServiceClient = {

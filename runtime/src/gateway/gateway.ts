@@ -29,6 +29,10 @@ import { createRateLimits, setRateLimitHeaders, type RateLimitGroup, type RateLi
 import { buildRouteTable, type Route, type RouteSpec, type RouteTable } from './route-table.js';
 import { GATEWAY_PROBLEM_TYPES, sendProblem } from './send-problem.js';
 import { requestIdFrom, traceparentFrom } from './trace-context.js';
+import { endRequestSpan, startRequestSpan } from './request-span.js';
+import { initTracing } from '../tracing/init-tracing.js';
+import { traceparentOf, type StartedSpan } from '../tracing/spans.js';
+import { tracingEnabled, type Tracing } from '../tracing/tracing.js';
 import { UpstreamError } from './upstream-error.js';
 import { Upstreams, type BreakerOptions, type UpstreamPoolOptions, type BreakerState } from './upstreams.js';
 
@@ -99,6 +103,8 @@ interface Ctx {
   readonly path: string;
   routeLabel: string;
   serviceLabel: string;
+  /** The request's span, when tracing is on. */
+  readonly span: StartedSpan | undefined;
 }
 
 export function createGateway(options: GatewayOptions): Gateway {
@@ -141,6 +147,9 @@ export function createGateway(options: GatewayOptions): Gateway {
   const signedIdentities = new WeakMap<UserIdentity, { identity: string; signature: string }>();
   const routedServices = [...new Set(table.routes.map((r) => r.service))];
   let draining = false;
+  // On from OTEL_EXPORTER_OTLP_ENDPOINT; listen() waits for the SDK to load.
+  const tracingReady: Promise<Tracing> = initTracing({ service: name });
+  tracingReady.catch(() => {}); // reported by listen()
 
   function clientIp(req: IncomingMessage): string {
     if (trustProxy) {
@@ -157,6 +166,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     const { res } = ctx;
     const status = res.writableFinished ? String(res.statusCode) : ABORTED_STATUS;
     metrics.observeRequest(ctx.routeLabel, ctx.serviceLabel, status, (performance.now() - ctx.start) / 1000);
+    if (ctx.span !== undefined) endRequestSpan(ctx.span, ctx.req, res, ctx.routeLabel, ctx.serviceLabel);
   }
 
   async function readiness() {
@@ -252,7 +262,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     if (ownEndpoint(req, res)) return;
     const requestId = requestIdFrom(req.headers['x-request-id']);
     const url = req.url ?? '/';
-    const ctx: Ctx = { req, res, start: performance.now(), requestId, path: url, routeLabel: NO_ROUTE, serviceLabel: NO_ROUTE };
+    const ctx: Ctx = { req, res, start: performance.now(), requestId, path: url, routeLabel: NO_ROUTE, serviceLabel: NO_ROUTE, span: tracingEnabled() ? startRequestSpan(name, req) : undefined };
     res.setHeader('x-request-id', requestId);
     if (draining) res.setHeader('connection', 'close');
     res.once('close', () => finish(ctx));
@@ -317,7 +327,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       clientIp: ip,
       proto: (req.socket as { encrypted?: boolean }).encrypted === true ? 'https' : 'http',
       requestId,
-      traceparent: traceparentFrom(req.headers.traceparent),
+      traceparent: ctx.span !== undefined ? traceparentOf(ctx.span.span) : traceparentFrom(req.headers.traceparent),
       identity: signed,
     });
 
@@ -386,6 +396,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       }
       clearTimeout(timer);
       await Promise.all([upstreams.close(), rateLimits.close()]);
+      await (await tracingReady.catch(() => undefined))?.shutdown();
     })();
     return closing;
   }
@@ -397,6 +408,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     readiness,
     close,
     async listen(listenOptions = {}) {
+      await tracingReady;
       await rateLimits.start();
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);

@@ -5,6 +5,8 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import { loadConfig, type ConfigShape, type ServiceConfig } from './config.js';
 import { ListenError } from './errors/ListenError.js';
 import { ShutdownError } from './errors/ShutdownError.js';
+import { initTracing } from '../tracing/init-tracing.js';
+import type { Tracing } from '../tracing/tracing.js';
 import { httpMetrics } from './httpMetrics.js';
 import { createLogger } from './logger.js';
 import { notFound, problemHandler } from './problemResponses.js';
@@ -12,6 +14,7 @@ import { probes } from './probes.js';
 import { Readiness } from './readiness.js';
 import { requestContext } from './requestContext.js';
 import { requestLog } from './requestLog.js';
+import { requestTracing } from './requestTracing.js';
 import { Resources } from './resources.js';
 import { ServerDrain } from './ServerDrain.js';
 import type { ListeningAddress, ListenOptions, Service, ServiceOptions } from './service.js';
@@ -48,6 +51,13 @@ export function createService<S extends ConfigShape = {}>(options: ServiceOption
   const readiness = new Readiness();
   const resources = new Resources();
 
+  // Tracing turns itself on from OTEL_EXPORTER_OTLP_ENDPOINT; loading the
+  // SDK is asynchronous, so listen() waits for it, and it is registered as
+  // the first resource so it closes last, flushing the spans of shutdown.
+  const tracingReady: Promise<Tracing> = initTracing({ service: name, instance: config.MSX_INSTANCE, env: options.env ?? process.env });
+  tracingReady.catch(() => {}); // reported by listen()
+  resources.add('tracing', async () => (await tracingReady.catch(() => undefined))?.shutdown());
+
   // Routes live on their own app, mounted inside the kit's app: whatever
   // order the user adds routes in, the kit's middleware runs first and its
   // 404 and error handling last.
@@ -56,6 +66,7 @@ export function createService<S extends ConfigShape = {}>(options: ServiceOption
   const probeRouter = probes(readiness, registry);
   const root = express();
   root.disable('x-powered-by');
+  root.use(requestTracing(name));
   root.use(requestContext(log));
   root.use(probeRouter);
   root.use(requestLog(), httpMetrics(registry));
@@ -132,6 +143,7 @@ export function createService<S extends ConfigShape = {}>(options: ServiceOption
     async listen(listenOptions) {
       if (server !== undefined) throw new Error(`${name}: listen() was already called`);
       if (closing !== undefined) throw new Error(`${name}: cannot listen after close()`);
+      await tracingReady;
       const opts: ListenOptions = typeof listenOptions === 'number' ? { port: listenOptions } : (listenOptions ?? {});
       const host = opts.host ?? config.HOST;
       const port = opts.port ?? config.PORT;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
+import { currentTraceId, traceIdOf } from '../tracing/propagation.js';
 
 declare global {
   // Express's own augmentation point for request and locals types.
@@ -9,7 +10,7 @@ declare global {
     interface Request {
       /** The request id: the caller's `X-Request-ID` when sane, otherwise a fresh UUID. */
       id: string;
-      /** Logger for this request: every line carries `requestId`. */
+      /** Logger for this request: every line carries `requestId`, and `traceId` when the request is part of a trace. */
       log: Logger;
     }
     interface Locals {
@@ -34,7 +35,10 @@ export function requestContext(log: Logger): RequestHandler {
   return (req, res, next) => {
     const incoming = req.headers['x-request-id'];
     const id = typeof incoming === 'string' && SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
-    const requestLog = log.child({ requestId: id });
+    // The trace id joins a request's lines across services (`msx logs --trace`);
+    // without tracing it still comes from the caller's traceparent.
+    const traceId = currentTraceId() ?? traceIdOf(req.headers.traceparent);
+    const requestLog = log.child(traceId === undefined ? { requestId: id } : { requestId: id, traceId });
     req.id = id;
     req.log = requestLog;
     res.locals.requestId = id;

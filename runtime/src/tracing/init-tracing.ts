@@ -1,0 +1,76 @@
+import { context, propagation, type TextMapPropagator } from '@opentelemetry/api';
+import { resolveTracingConfig, type TracingOptions } from './tracing-config.js';
+import { disabledTracing, registerTracing, unregisterTracing, type Tracing } from './tracing.js';
+import { useW3CPropagator } from './propagation.js';
+
+/** The runtime's version, as the instrumentation scope of its spans. */
+const SCOPE = '@msx/runtime';
+
+let contextManagerInstalled = false;
+
+/**
+ * Turns tracing on for one service when an OTLP endpoint is configured
+ * (`OTEL_EXPORTER_OTLP_ENDPOINT`, `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` or the
+ * `endpoint` option), and otherwise returns a disabled `Tracing` without
+ * loading the OpenTelemetry SDK at all: a service that does not trace pays
+ * for `@opentelemetry/api` and nothing else.
+ *
+ * When on: spans are batched (`BatchSpanProcessor`, tuned with the standard
+ * `OTEL_BSP_*` variables) and sent as OTLP/HTTP JSON; the W3C trace-context
+ * propagator and an AsyncLocalStorage context manager are installed once
+ * per process, so the span being served is the parent of calls made while
+ * serving it. No auto-instrumentation: the runtime's own hooks (service kit,
+ * client, gateway, bus, database, saga) create the spans.
+ *
+ * Call `shutdown()` on the result before exiting, or the last batch is lost;
+ * `createService` does this for you.
+ *
+ * @throws TracingConfigError (as a rejection) when the endpoint is not an http(s) URL.
+ */
+export async function initTracing(options: TracingOptions): Promise<Tracing> {
+  const config = resolveTracingConfig(options);
+  if (!config.enabled) return disabledTracing(config.service);
+
+  const [{ BasicTracerProvider, BatchSpanProcessor }, { OTLPTraceExporter }, { resourceFromAttributes }, { W3CTraceContextPropagator }, { ATTR_SERVICE_NAME }] =
+    await Promise.all([
+      import('@opentelemetry/sdk-trace-base'),
+      import('@opentelemetry/exporter-trace-otlp-http'),
+      import('@opentelemetry/resources'),
+      import('@opentelemetry/core'),
+      import('@opentelemetry/semantic-conventions'),
+    ]);
+
+  if (!contextManagerInstalled) {
+    const { AsyncLocalStorageContextManager } = await import('@opentelemetry/context-async-hooks');
+    // setGlobal* refuse to replace what an application registered itself; then theirs is used.
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    const w3c: TextMapPropagator = new W3CTraceContextPropagator();
+    propagation.setGlobalPropagator(w3c);
+    useW3CPropagator(w3c);
+    contextManagerInstalled = true;
+  }
+
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: config.service, 'service.instance.id': config.instance }),
+    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: config.url }))],
+  });
+
+  let stopped: Promise<void> | undefined;
+  const tracing: Tracing = {
+    enabled: true,
+    service: config.service,
+    url: config.url,
+    tracer: provider.getTracer(SCOPE),
+    forceFlush: () => provider.forceFlush(),
+    shutdown() {
+      stopped ??= (async () => {
+        unregisterTracing(tracing);
+        await provider.shutdown();
+      })();
+      return stopped;
+    },
+  };
+  registerTracing(tracing);
+  return tracing;
+}
+
