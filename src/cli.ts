@@ -3,11 +3,13 @@ import { addCommand } from './commands/add-service.js';
 import { doctorCommand } from './commands/doctor.js';
 import { downCommand } from './commands/down.js';
 import { logsCommand } from './commands/logs.js';
+import { metricsCommand } from './commands/metrics.js';
 import { newCommand } from './commands/new.js';
 import { plannedCommands } from './commands/planned-commands.js';
 import { psCommand } from './commands/ps.js';
 import { scaleCommand } from './commands/scale.js';
 import { tokenCommand } from './commands/token.js';
+import { traceCommand } from './commands/trace.js';
 import { upCommand } from './commands/up.js';
 import { CliError } from './errors/cli-error.js';
 import { MSX_VERSION } from './package-root.js';
@@ -30,7 +32,7 @@ Examples:
 Exit codes: 0 ok, 1 failure, 2 usage or configuration error.
 Set NO_COLOR=1 to turn colour off.`);
 
-  for (const command of [newCommand(), addCommand(), doctorCommand(), upCommand(), downCommand(), psCommand(), logsCommand(), scaleCommand(), tokenCommand(), ...plannedCommands()]) program.addCommand(command);
+  for (const command of [newCommand(), addCommand(), doctorCommand(), upCommand(), downCommand(), psCommand(), logsCommand(), scaleCommand(), tokenCommand(), traceCommand(), metricsCommand(), ...plannedCommands()]) program.addCommand(command);
 
   // Usage errors are ours to report (exit code 2), not commander's (exit code 1).
   const exitOverride = (command: Command) => {

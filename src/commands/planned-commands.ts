@@ -7,8 +7,6 @@ import { CliError } from '../errors/cli-error.js';
  * script never mistakes it for success.
  */
 const PLANNED = [
-  { name: 'metrics', args: '[service]', summary: 'requests per second, errors, latency percentiles, in-flight, memory per service', arrives: 'the tracing and metrics work (issue 5)' },
-  { name: 'trace', args: '[id]', summary: 'list recent traces, or draw one as a waterfall across services', arrives: 'the tracing and metrics work (issue 5)' },
   { name: 'build', args: '[services...]', summary: 'build container images of the services', arrives: 'the container targets work' },
   { name: 'deploy', args: '', summary: 'deploy the system to the current Kubernetes context', arrives: 'the Kubernetes target work' },
   { name: 'render', args: '<target>', summary: 'write the compose file or Kubernetes manifests of the system', arrives: 'the container targets work' },

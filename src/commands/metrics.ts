@@ -1,0 +1,106 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CliError } from '../errors/cli-error.js';
+import { scrapeAll, scrapeTargets, windowsOf, type Scrapes, type ScrapeTarget } from '../observability/metrics-scrape.js';
+import { serviceMetrics, type ServiceMetrics } from '../observability/service-metrics.js';
+import { formatDuration } from '../observability/waterfall.js';
+import { colour } from '../ui/colour.js';
+import { info, printJson, printTable } from '../ui/output.js';
+import { workingDir } from './command-context.js';
+
+function seconds(value: string): number {
+  const n = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value) || n < 0.2 || n > 300) throw new InvalidArgumentError(`Expected seconds between 0.2 and 300, got "${value}".`);
+  return n;
+}
+
+function formatBytes(bytes: number | null): string {
+  if (bytes === null) return '-';
+  return bytes >= 1024 ** 3 ? `${(bytes / 1024 ** 3).toFixed(2)} GiB` : `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
+}
+
+function formatMs(ms: number | null): string {
+  return ms === null ? '-' : formatDuration(ms);
+}
+
+function printMetrics(rows: readonly ServiceMetrics[]): void {
+  printTable(
+    ['service', 'inst', 'req/s', 'errors', 'p50', 'p95', 'p99', 'in-flight', 'memory', 'lag'],
+    rows.map((m) => [
+      m.service,
+      m.unreachable > 0 ? colour.yellow(`${m.instances - m.unreachable}/${m.instances}`) : String(m.instances),
+      m.requestsPerSecond.toFixed(1),
+      m.errorRate === null ? '-' : m.errorRate > 0 ? colour.red(`${(m.errorRate * 100).toFixed(1)}%`) : '0%',
+      formatMs(m.p50Ms),
+      formatMs(m.p95Ms),
+      formatMs(m.p99Ms),
+      m.inFlight === null ? '-' : String(m.inFlight),
+      formatBytes(m.memoryBytes),
+      m.consumerLag === null ? '-' : m.consumerLag > 0 ? colour.yellow(String(m.consumerLag)) : '0',
+    ]),
+  );
+}
+
+function targetsFor(root: string, service: string | undefined): ScrapeTarget[] {
+  const all = scrapeTargets(root);
+  if (all.length === 0) throw new CliError('no running instances found', { exitCode: 1, hint: 'start the system with msx up -d, then run msx metrics again' });
+  if (service === undefined) return all;
+  const mine = all.filter((t) => t.service === service);
+  if (mine.length === 0) {
+    const known = [...new Set(all.map((t) => t.service))].sort();
+    throw new CliError(`no running instance of service "${service}"`, { exitCode: 2, hint: `running services: ${known.join(', ')}` });
+  }
+  return mine;
+}
+
+export function metricsCommand(): Command {
+  return new Command('metrics')
+    .description('requests per second, errors, latency percentiles, in-flight, memory and consumer lag per service')
+    .argument('[service]', 'only this service')
+    .option('-w, --window <seconds>', 'how long to measure between the two scrapes', seconds, 2)
+    .option('--watch', 'keep measuring, one window after the other, until Ctrl-C')
+    .option('--json', 'print the figures as JSON')
+    .addHelpText('after', `
+Examples:
+  $ msx metrics                       # every service over a 2 s window
+  $ msx metrics orders --window 10
+  $ msx metrics --watch
+  $ msx metrics --json | jq '.[] | select(.errorRate > 0.01)'
+
+Scrapes each instance's /metrics twice, a window apart: req/s and errors (5xx
+share) from http_requests_total, percentiles from the increase of the
+http_request_duration_seconds buckets, memory from process_resident_memory_bytes,
+lag from bus_consumer_lag. Instances come from .msx/state.json (msx up).`)
+    .action(async (service: string | undefined, options: { window: number; watch?: boolean; json?: boolean }, command: Command) => {
+      const root = workingDir(command);
+      let targets = targetsFor(root, service);
+      let before: Scrapes = await scrapeAll(targets);
+      let stopped = false;
+      const stop = () => {
+        stopped = true;
+      };
+      process.once('SIGINT', stop);
+      try {
+        do {
+          await sleep(options.window * 1000);
+          const after = await scrapeAll(targets);
+          const rows = serviceMetrics(windowsOf(targets, before, after));
+          if (options.json) printJson(options.watch ? { at: new Date().toISOString(), services: rows } : rows);
+          else {
+            if (options.watch && process.stdout.isTTY) process.stdout.write('\x1b[2J\x1b[H');
+            if (options.watch) info(colour.dim(`${new Date().toLocaleTimeString()}  window ${options.window}s  (Ctrl-C to stop)`));
+            printMetrics(rows);
+          }
+          if (!options.watch || stopped) break;
+          // Instances come and go (scale, restarts): follow them, starting their window now.
+          const next = targetsFor(root, service);
+          if (next.map((t) => t.instance).join() !== targets.map((t) => t.instance).join()) {
+            targets = next;
+            before = await scrapeAll(targets);
+          } else before = after;
+        } while (!stopped);
+      } finally {
+        process.off('SIGINT', stop);
+      }
+    });
+}
