@@ -103,7 +103,7 @@ async function addService(root: string, name: string, options: AddServiceOptions
     return;
   }
   info(`${colour.green('✔')} added ${colour.bold(name)} (${service.kind}, port ${service.port}) in services/${name}`);
-  if (service.kind === 'http' && gateway) info(`  routed by the gateway: ${service.routes.map((r) => r.path).join(', ')} → ${name}`);
+  if (service.kind !== 'gateway' && service.routes.length > 0 && gateway) info(`  routed by the gateway: ${service.routes.map((r) => r.path).join(', ')} → ${name}`);
   info(`  updated: ${changes.map((c) => c.path).join(', ')}`);
   info('Next: npm install && npm test');
 }

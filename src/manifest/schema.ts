@@ -58,6 +58,7 @@ export const workerServiceSchema = z.strictObject({
   database: z.boolean().default(false).describe('Whether the service owns a database'),
   calls: z.array(name).default([]),
   events: eventsSchema.default({ publishes: [], subscribes: [] }),
+  routes: z.array(routeSchema).default([]).describe('Routes the gateway exposes to this worker\'s HTTP port (e.g. a read API)'),
 });
 
 const rateLimitSchema = z.strictObject({

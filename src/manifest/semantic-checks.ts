@@ -41,13 +41,13 @@ export function semanticChecks(manifest: Manifest): Diagnostic[] {
             message: `calls unknown service "${callee}"`,
             hint: names.length ? `known services: ${names.join(', ')}` : undefined,
           });
-        } else if (manifest.services[callee]!.kind !== 'http') {
-          problems.push({ path: ['services', name, 'calls', i], message: `"${callee}" is a ${manifest.services[callee]!.kind}, which serves no API to call` });
+        } else if (manifest.services[callee]!.kind === 'gateway') {
+          problems.push({ path: ['services', name, 'calls', i], message: `"${callee}" is the gateway; services call each other directly` });
         }
       });
     }
 
-    if (service.kind === 'http') {
+    if (service.kind !== 'gateway') {
       const seen = new Map<string, number>();
       service.routes.forEach((route, i) => {
         for (const method of route.methods ?? ['*']) {
@@ -85,7 +85,7 @@ export function semanticChecks(manifest: Manifest): Diagnostic[] {
   // Route prefixes are global: two services claiming the same prefix and method would be ambiguous.
   const claimed = new Map<string, string>();
   for (const [name, service] of Object.entries(manifest.services)) {
-    if (service.kind !== 'http') continue;
+    if (service.kind === 'gateway') continue;
     service.routes.forEach((route, i) => {
       for (const method of route.methods ?? ['*']) {
         const key = `${method} ${route.path}`;

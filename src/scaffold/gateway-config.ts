@@ -13,7 +13,7 @@ export function gatewayConfig(manifest: Manifest): Record<string, unknown> | und
   if (!entry || entry[1].kind !== 'gateway') return undefined;
   const [name, gateway] = entry;
   const routes = Object.entries(manifest.services).flatMap(([service, spec]) =>
-    spec.kind === 'http'
+    spec.kind !== 'gateway'
       ? spec.routes.map((route) => ({
           service,
           path: route.path,
@@ -48,7 +48,7 @@ export function gatewayConfig(manifest: Manifest): Record<string, unknown> | und
     // msx up and the container targets set MSX_DISCOVERY instead.
     services: Object.fromEntries(
       Object.entries(manifest.services)
-        .filter(([, spec]) => spec.kind === 'http')
+        .filter(([, spec]) => spec.kind !== 'gateway' && spec.routes.length > 0)
         .map(([service, spec]) => [service, `http://127.0.0.1:${spec.port}`]),
     ),
   };

@@ -24,7 +24,7 @@ export interface ServiceTemplateData {
 
 export function serviceTemplateData(manifest: Manifest, name: string): ServiceTemplateData {
   const service = manifest.services[name]!;
-  const firstRoute = service.kind === 'http' ? service.routes[0] : undefined;
+  const firstRoute = service.kind !== 'gateway' ? service.routes[0] : undefined;
   return {
     system: manifest.name,
     name,
@@ -57,7 +57,7 @@ export function systemTemplateData(manifest: Manifest): SystemTemplateData {
       kind: service.kind,
       port: service.port,
       start: `node --env-file=.env services/${name}/dist/src/main.js`,
-      routes: service.kind === 'http' ? service.routes.map((r) => `${r.methods?.join('|') ?? 'ANY'} ${r.path}${r.public ? ' (public)' : ''}`).join(', ') : '',
+      routes: service.kind !== 'gateway' ? service.routes.map((r) => `${r.methods?.join('|') ?? 'ANY'} ${r.path}${r.public ? ' (public)' : ''}`).join(', ') : '',
     })),
     gatewayUrl: gateway ? `http://127.0.0.1:${gateway[1].port}` : undefined,
     firstService: entries.find(([, s]) => s.kind === 'http')?.[0],

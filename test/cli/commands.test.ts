@@ -11,23 +11,26 @@ test('msx --help lists every command of the tool', async () => {
   assert.match(result.stdout, /Exit codes: 0 ok, 1 failure, 2 usage/);
 });
 
-test('every command has help with examples or says when it arrives', async () => {
-  for (const name of ['new', 'doctor', 'up', 'down', 'ps', 'logs', 'scale', 'token']) {
-    const result = await msx([name, '--help']);
-    assert.equal(result.exitCode, 0, name);
-    assert.match(result.stdout, /Examples:\n {2}\$ msx /, name);
-  }
+test('every command has help with examples, or says when it arrives', async () => {
   const add = await msx(['add', 'service', '--help']);
   assert.match(add.stdout, /Examples:\n {2}\$ msx add service/);
-  for (const name of ['metrics', 'trace', 'build', 'deploy', 'render']) {
+  for (const name of COMMANDS.filter((c) => c !== 'add')) {
     const result = await msx([name, '--help']);
     assert.equal(result.exitCode, 0, name);
-    assert.match(result.stdout, /Not available yet: it arrives with/, name);
+    if (!result.stdout.includes('Not available yet: it arrives with')) assert.match(result.stdout, /Examples:\n {2}\$ .*msx /, `${name} --help shows examples`);
   }
 });
 
+test('output piped into a reader that stops early ends quietly', async () => {
+  const { execa } = await import('execa');
+  const { MSX_BIN } = await import('../support/msx.js');
+  const result = await execa('sh', ['-c', `"${process.execPath}" "${MSX_BIN}" --help | head -n 1`], { reject: false });
+  assert.equal(result.exitCode, 0);
+  assert.doesNotMatch(result.stderr, /EPIPE|Error/);
+});
+
 test('commands not available yet say so and fail with exit code 1', async () => {
-  for (const name of ['metrics', 'trace', 'deploy']) {
+  for (const name of ['build', 'render', 'deploy']) {
     const result = await msx([name]);
     assert.equal(result.exitCode, 1, name);
     assert.match(result.stderr, new RegExp(`msx ${name} is not available yet`));
