@@ -1,0 +1,52 @@
+/** Real OpenTelemetry spans for the collector tests: one provider per service, as separate processes would have. */
+import { context, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+
+export interface ShopTrace {
+  readonly traceId: string;
+  readonly spans: ReadableSpan[];
+}
+
+/**
+ * gateway `POST /api/orders` → orders `POST /orders` → (client) `GET users`
+ * → users `GET /users/:id` (failed, 503), plus an orders INTERNAL span.
+ * Parents are passed explicitly: no context manager is needed.
+ */
+export async function shopTrace(exporterFor: (service: string) => SpanExporter | undefined = () => undefined): Promise<ShopTrace> {
+  const memory = new InMemorySpanExporter();
+  const providers = new Map<string, BasicTracerProvider>();
+  const tracer = (service: string) => {
+    let provider = providers.get(service);
+    if (provider === undefined) {
+      const processors: SpanProcessor[] = [new SimpleSpanProcessor(memory)];
+      const exporter = exporterFor(service);
+      if (exporter !== undefined) processors.push(new SimpleSpanProcessor(exporter));
+      provider = new BasicTracerProvider({ resource: resourceFromAttributes({ 'service.name': service, 'service.instance.id': `${service}-1` }), spanProcessors: processors });
+      providers.set(service, provider);
+    }
+    return provider.getTracer('test');
+  };
+  const child = (service: string, name: string, parent: Span, kind: SpanKind) =>
+    tracer(service).startSpan(name, { kind }, trace.setSpan(context.active(), parent));
+
+  const edge = tracer('gateway').startSpan('POST /api/orders', { kind: SpanKind.SERVER, attributes: { 'http.response.status_code': 502 } });
+  const orders = child('orders', 'POST /orders', edge, SpanKind.SERVER);
+  const validate = child('orders', 'validate order', orders, SpanKind.INTERNAL);
+  validate.end();
+  const call = child('orders', 'GET users', orders, SpanKind.CLIENT);
+  const users = child('users', 'GET /users/:id', call, SpanKind.SERVER);
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  users.setAttribute('http.response.status_code', 503);
+  users.setStatus({ code: SpanStatusCode.ERROR, message: 'database down' });
+  users.end();
+  call.setStatus({ code: SpanStatusCode.ERROR, message: 'Service "users" answered 503' });
+  call.end();
+  orders.end();
+  edge.end();
+  await Promise.all([...providers.values()].map((p) => p.forceFlush()));
+  // Shutting down clears the in-memory exporter: take the spans first.
+  const finished = [...memory.getFinishedSpans()];
+  await Promise.all([...providers.values()].map((p) => p.shutdown()));
+  return { traceId: edge.spanContext().traceId, spans: finished };
+}
