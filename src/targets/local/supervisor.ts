@@ -86,6 +86,8 @@ export class Supervisor {
   readonly #changeListeners = new Set<(state: SupervisorState) => void>();
   #services: string[] = [];
   #waves: string[][] = [];
+  /** Services in start order: how instances are listed. */
+  #order: string[] = [];
   #phase: SupervisorPhase = 'starting';
   #failure: StartFailureInfo | undefined;
   #monitor: NodeJS.Timeout | undefined;
@@ -122,7 +124,7 @@ export class Supervisor {
       gatewayUrl: gateway ? `http://127.0.0.1:${this.#options.manifest.services[gateway]!.port}` : undefined,
       failure: this.#failure,
       instances: [...this.#instances.values()]
-        .sort((a, b) => this.#services.indexOf(a.service) - this.#services.indexOf(b.service) || a.index - b.index)
+        .sort((a, b) => this.#order.indexOf(a.service) - this.#order.indexOf(b.service) || a.index - b.index)
         .map(status),
       updatedAt: Date.now(),
     };
@@ -138,6 +140,7 @@ export class Supervisor {
     ensureStateDir(paths);
     this.#services = selectServices(manifest, requested);
     this.#waves = startWaves(manifest, this.#services);
+    this.#order = this.#waves.flat();
     this.#changed();
     try {
       for (const wave of this.#waves) {
