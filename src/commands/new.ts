@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Command, Option } from 'commander';
 import { CliError, usageError } from '../errors/cli-error.js';
 import { EXAMPLES, type ExampleName } from '../examples/examples.js';
-import { initialManifest, type NewServiceRequest } from '../manifest/initial-manifest.js';
+import { initialManifest } from '../manifest/initial-manifest.js';
 import { DNS_LABEL_RULE, dnsLabelProblem, suggestDnsLabel } from '../manifest/names.js';
 import { manifestSchema } from '../manifest/schema.js';
 import { writeTreeAtomically } from '../scaffold/atomic-tree-writer.js';
@@ -63,11 +63,15 @@ async function runNew(target: string, options: NewOptions): Promise<void> {
   if (nameProblem) {
     throw usageError(`"${systemName}" cannot be a system name: ${nameProblem}`, `a name must be ${DNS_LABEL_RULE}; pass --name ${suggestDnsLabel(systemName)}`);
   }
-  const services: NewServiceRequest[] = parseServiceList(options.services ?? (interactive ? await askServices() : DEFAULT_SERVICES));
-
-  const manifestInput = initialManifest(systemName, services);
+  const example = options.example as ExampleName | undefined;
+  if (example && options.services) {
+    throw usageError('--example and --services cannot be combined', `generate the example, then grow it with: msx add service <name>`);
+  }
+  const manifestInput = example
+    ? EXAMPLES[example].manifest(systemName)
+    : initialManifest(systemName, parseServiceList(options.services ?? (interactive ? await askServices() : DEFAULT_SERVICES)));
   const manifest = manifestSchema.parse(manifestInput);
-  const files = planSystem(manifest, manifestInput, runtimeBundle(), systemSecrets(manifest));
+  const files = planSystem(manifest, manifestInput, runtimeBundle(), systemSecrets(manifest), { example });
 
   const pauseMs = Number(process.env.MSX_TEST_PAUSE_BEFORE_COMMIT_MS ?? 0);
   await writeTreeAtomically(target, files, {

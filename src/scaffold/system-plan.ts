@@ -8,9 +8,14 @@ import { SYSTEM_VENDOR_DIR, type RuntimeBundle } from './runtime-bundle.js';
 import { envFileText } from './secrets.js';
 import { SERVICE_KINDS } from './service-kinds.js';
 import { serviceTemplateData, systemTemplateData } from './template-data.js';
-import { renderTemplate, type PlannedFile } from './template-renderer.js';
+import { renderTemplate, templateExists, type PlannedFile } from './template-renderer.js';
 
 export const GATEWAY_CONFIG_FILE = 'src/gateway.generated.ts';
+
+export interface PlanOptions {
+  /** Render services from `templates/examples/<example>/<service>/` where that folder exists. */
+  readonly example?: string;
+}
 
 /** Every file of a new system. Pure apart from reading templates. */
 export function planSystem(
@@ -18,6 +23,7 @@ export function planSystem(
   manifestInput: ManifestInput,
   bundle: RuntimeBundle,
   secrets: Record<string, string>,
+  options: PlanOptions = {},
 ): PlannedFile[] {
   return [
     { path: MANIFEST_FILE, content: manifestText(manifestInput) },
@@ -27,18 +33,21 @@ export function planSystem(
     { path: '.env', content: envFileText(secrets), mode: 0o600 },
     { path: `${SYSTEM_VENDOR_DIR}/${bundle.fileName}`, content: bundle.content },
     ...renderTemplate('system', systemTemplateData(manifest)),
-    ...Object.keys(manifest.services).flatMap((name) => planService(manifest, name, bundle)),
+    ...Object.keys(manifest.services).flatMap((name) => planService(manifest, name, bundle, options)),
   ];
 }
 
 /** The files of one service folder, services/<name>/. */
-export function planService(manifest: Manifest, name: string, bundle: RuntimeBundle): PlannedFile[] {
+export function planService(manifest: Manifest, name: string, bundle: RuntimeBundle, options: PlanOptions = {}): PlannedFile[] {
   const service = manifest.services[name]!;
   const dir = `services/${name}`;
+  const data = serviceTemplateData(manifest, name);
+  const exampleTemplate = options.example ? `examples/${options.example}/${name}` : undefined;
+  const template = exampleTemplate && templateExists(exampleTemplate) ? exampleTemplate : SERVICE_KINDS[service.kind].template;
   const files: PlannedFile[] = [
     { path: `${dir}/package.json`, content: servicePackageJson(manifest, name, bundle) },
-    ...renderTemplate('service-base', serviceTemplateData(manifest, name), dir),
-    ...renderTemplate(SERVICE_KINDS[service.kind].template, serviceTemplateData(manifest, name), dir),
+    ...renderTemplate('service-base', data, dir),
+    ...renderTemplate(template, data, dir),
   ];
   if (service.kind === 'gateway') files.push({ path: `${dir}/${GATEWAY_CONFIG_FILE}`, content: gatewayConfigModule(manifest) });
   return files;

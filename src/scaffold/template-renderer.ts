@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import Handlebars from 'handlebars';
 import { PACKAGE_ROOT } from '../package-root.js';
@@ -37,6 +37,10 @@ export function renderTemplate(name: string, data: object, into = ''): PlannedFi
     }
     return { path: target.slice(0, -'.hbs'.length), content: template(data) };
   });
+}
+
+export function templateExists(name: string): boolean {
+  return existsSync(join(TEMPLATES, name));
 }
 
 function toOutputName(segment: string): string {
