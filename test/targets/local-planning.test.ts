@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseManifest } from '../../src/manifest/load-manifest.js';
+import { instanceArgs } from '../../src/targets/local/instance-command.js';
 import { instanceEnv, MissingBusUrlError } from '../../src/targets/local/instance-env.js';
 import { localPaths } from '../../src/targets/local/local-paths.js';
 import { registryContent } from '../../src/targets/local/registry-file.js';
@@ -125,4 +126,9 @@ test('the registry lists every service and leaves draining instances out', () =>
       orders: [],
     },
   });
+});
+
+test('instances run with a small young generation unless NODE_OPTIONS says otherwise', () => {
+  assert.deepEqual(instanceArgs('users', {}), ['--max-semi-space-size=2', 'services/users/dist/src/main.js']);
+  assert.deepEqual(instanceArgs('users', { NODE_OPTIONS: '--max-semi-space-size=16' }), ['services/users/dist/src/main.js']);
 });

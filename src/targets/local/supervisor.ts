@@ -6,7 +6,7 @@ import { InstanceProcess, type InstanceExit } from './instance-process.js';
 import type { LocalPaths } from './local-paths.js';
 import { supervisorLine } from './log-line.js';
 import { firstFreePort } from './port-probe.js';
-import { serviceEntry } from './preflight.js';
+import { instanceArgs } from './instance-command.js';
 import { NotReadyError, probeReady, waitForReady } from './readiness-wait.js';
 import { registryContent, writeRegistry } from './registry-file.js';
 import { DEFAULT_RESTART_POLICY, nextRestart, type RestartPolicyOptions } from './restart-policy.js';
@@ -306,7 +306,7 @@ export class Supervisor {
     const proc = new InstanceProcess({
       service: managed.service,
       instanceId: managed.id,
-      args: [serviceEntry(managed.service)],
+      args: instanceArgs(managed.service, env),
       cwd: root,
       env,
       logFile: paths.logFile(managed.id),
