@@ -55,6 +55,7 @@ const GSSENC_REQUEST = 80877104;
 const CANCEL_REQUEST = 80877102;
 const PROTOCOL_3 = 196608;
 const SYNC_MESSAGE = new Uint8Array([0x53, 0, 0, 0, 4]);
+const ROLLBACK_MESSAGE = simpleQuery('ROLLBACK');
 /** Messages after which the client waits for an answer: Sync, simple Query, Flush. */
 const BATCH_END = new Set([0x53, 0x51, 0x48]);
 const TERMINATE = 0x58;
@@ -235,8 +236,9 @@ class Connection {
       if (this.lock.owner === this) {
         try {
           await this.engine.runExclusive(async () => {
+            // Raw protocol, not `engine.exec`: that takes the mutex we hold and would wait forever.
             await this.engine.execProtocolRaw(SYNC_MESSAGE);
-            if (this.engine.isInTransaction()) await this.engine.exec('ROLLBACK');
+            if (this.engine.isInTransaction()) await this.engine.execProtocolRaw(ROLLBACK_MESSAGE);
           });
         } catch (error) {
           this.logger?.warn({ err: error }, 'embedded engine: rolling back a closed connection failed');
@@ -246,6 +248,16 @@ class Connection {
     })();
     return this.#finished;
   }
+}
+
+/** A simple-protocol Query message: 'Q', int32 length, the SQL, NUL. */
+function simpleQuery(sql: string): Uint8Array {
+  const text = Buffer.from(`${sql}\0`, 'utf8');
+  const message = Buffer.alloc(5 + text.length);
+  message.write('Q', 0, 'ascii');
+  message.writeInt32BE(4 + text.length, 1);
+  text.copy(message, 5);
+  return new Uint8Array(message);
 }
 
 function copy(bytes: Buffer): Uint8Array {
