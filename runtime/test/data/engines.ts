@@ -72,16 +72,17 @@ export async function testDatabase(engine: EngineName, service = 'svc'): Promise
     };
   }
   // One in-process engine per test, shared by every `open` (each open would otherwise get its own empty memory database).
-  let shared: DatabaseWithMigrations | undefined;
+  let shared: Promise<DatabaseWithMigrations> | undefined;
   return {
     engine, url: 'embedded:memory',
     async open(options = {}) {
       if (shared === undefined) {
-        shared = await open('embedded:memory')(options);
-      } else if (options.migrationsDir !== undefined) {
-        await migrate(shared, options.migrationsDir);
+        shared = open('embedded:memory')(options);
+        return shared;
       }
-      return shared;
+      const db = await shared;
+      if (options.migrationsDir !== undefined) await migrate(db, options.migrationsDir);
+      return db;
     },
     cleanup: closeAll,
   };
