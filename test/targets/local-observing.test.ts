@@ -75,3 +75,32 @@ test('msx token signs what the gateway verifies: type user, sub, scope, issuer, 
   assert.equal(identity.exp, expiresAt);
   await assert.rejects(createUserTokenVerifier({ algorithms: ['HS256'], secret: 'o'.repeat(48) }).verify(token));
 });
+
+test('logs -f prints lines appended later, including files of instances started later', { timeout: 10_000 }, async () => {
+  const { appendFileSync, mkdirSync, mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { localPaths } = await import('../../src/targets/local/local-paths.js');
+  const { readLogs } = await import('../../src/targets/local/log-reader.js');
+  const root = mkdtempSync(join(tmpdir(), 'msx-follow-'));
+  const paths = localPaths(root);
+  mkdirSync(paths.logsDir, { recursive: true });
+  const line = (msg: string) => `${JSON.stringify({ level: 'info', time: Date.now(), msg })}\n`;
+  appendFileSync(paths.logFile('users-1'), line('old'));
+  const abort = new AbortController();
+  const seen: string[] = [];
+  const query = { sources: [], follow: true, since: undefined, minLevel: undefined, grep: undefined, trace: undefined, tail: undefined };
+  const reading = readLogs(paths, query, (entry) => seen.push(`${entry.instance}:${entry.msg}`), abort.signal);
+  try {
+    await new Promise((r) => setTimeout(r, 400));
+    appendFileSync(paths.logFile('users-1'), line('new'));
+    appendFileSync(paths.logFile('orders-2'), line('scaled'));
+    const deadline = Date.now() + 5000;
+    while (seen.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  } finally {
+    abort.abort();
+    await reading;
+    rmSync(root, { recursive: true, force: true });
+  }
+  assert.deepEqual(seen.sort(), ['orders-2:scaled', 'users-1:new', 'users-1:old']);
+});
