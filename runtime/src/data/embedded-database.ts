@@ -43,7 +43,7 @@ class EmbeddedDatabase implements Database {
     await this.query('SELECT 1');
   };
 
-  query<R = Record<string, unknown>>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
+  async query<R = Record<string, unknown>>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
     this.#assertOpen();
     return this.#run<R>(this.#engine, sql, params);
   }

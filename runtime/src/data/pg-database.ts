@@ -67,7 +67,7 @@ class PgDatabase implements Database {
     await this.query('SELECT 1');
   };
 
-  query<R = Record<string, unknown>>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
+  async query<R = Record<string, unknown>>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
     this.#assertOpen();
     return timed(this.#metrics, this.#pool, sql, params);
   }
