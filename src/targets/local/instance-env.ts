@@ -19,6 +19,8 @@ export interface InstanceEnvInput {
   readonly processEnv: Readonly<Record<string, string | undefined>>;
   /** The system's `.env` (secrets). */
   readonly dotEnv: Readonly<Record<string, string>>;
+  /** What the supervisor's embedded infrastructure gives this service (database URL, trace collector). */
+  readonly infrastructureEnv?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -39,6 +41,7 @@ export function instanceEnv(input: InstanceEnvInput): Record<string, string> {
   for (const [key, value] of Object.entries(spec.env)) env[key] = value;
   for (const [key, value] of Object.entries(input.dotEnv)) env[key] = value;
   for (const [key, value] of Object.entries(input.processEnv)) if (value !== undefined) env[key] = value;
+  for (const [key, value] of Object.entries(input.infrastructureEnv ?? {})) env[key] = value;
 
   const local = input.manifest.infrastructure.local;
   if (!env.MSX_BUS_URL) {

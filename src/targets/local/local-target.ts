@@ -6,6 +6,7 @@ import { parseEnvFile } from '../../scaffold/secrets.js';
 import { errColour } from '../../ui/colour.js';
 import type { DownOptions, DownResult, InstanceStatus, LogEntry, LogQuery, ScaleChange, Target, UpOptions, UpProgress, UpResult } from '../target.js';
 import { ControlClient, ControlError } from './control-client.js';
+import { MissingDatabaseUrlError } from './embedded-infrastructure.js';
 import { instanceEnv, MissingBusUrlError } from './instance-env.js';
 import { localPaths, type LocalPaths } from './local-paths.js';
 import { formatEntry } from './log-format.js';
@@ -218,6 +219,7 @@ function toCliError(error: unknown): unknown {
       : new CliError(`services not built: ${error.services.join(', ')}`, { exitCode: 1, hint: 'run npm run build in the system folder' });
   }
   if (error instanceof MissingBusUrlError) return usageError(error.message, 'set RABBITMQ_URL in .env, or set infrastructure.local.bus to embedded in msx.yaml');
+  if (error instanceof MissingDatabaseUrlError) return usageError(error.message, `set ${error.variable} in .env, or set infrastructure.local.database to embedded in msx.yaml`);
   return error;
 }
 

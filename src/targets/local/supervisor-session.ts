@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Manifest } from '../../manifest/schema.js';
 import { parseEnvFile } from '../../scaffold/secrets.js';
 import { startControlServer } from './control-server.js';
+import { startEmbeddedInfrastructure } from './embedded-infrastructure.js';
 import type { LocalPaths } from './local-paths.js';
 import { ensureStateDir, writeControl } from './state-store.js';
 import { Supervisor } from './supervisor.js';
@@ -38,12 +39,15 @@ export async function openSession(options: SessionOptions): Promise<SupervisorSe
   for (const name of readdirSync(paths.logsDir)) if (name.endsWith('.log')) rmSync(join(paths.logsDir, name), { force: true });
 
   const envFile = join(options.root, '.env');
+  const dotEnv = existsSync(envFile) ? parseEnvFile(readFileSync(envFile, 'utf8')) : {};
+  const infrastructure = await startEmbeddedInfrastructure({ manifest: options.manifest, paths, env: { ...dotEnv, ...process.env } });
   const supervisor = new Supervisor({
     root: options.root,
     manifest: options.manifest,
     paths,
-    dotEnv: existsSync(envFile) ? parseEnvFile(readFileSync(envFile, 'utf8')) : {},
+    dotEnv,
     processEnv: process.env,
+    infrastructureEnv: infrastructure.serviceEnv,
     mode: options.mode,
     readyTimeoutMs: options.readyTimeoutMs,
   });
@@ -61,6 +65,7 @@ export async function openSession(options: SessionOptions): Promise<SupervisorSe
     }
     stopping = (async () => {
       await supervisor.stop();
+      await infrastructure.close();
       rmSync(paths.controlFile, { force: true });
       await control.close();
       endSession();

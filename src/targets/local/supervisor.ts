@@ -19,6 +19,8 @@ export interface SupervisorOptions {
   readonly paths: LocalPaths;
   readonly dotEnv: Readonly<Record<string, string>>;
   readonly processEnv: Readonly<Record<string, string | undefined>>;
+  /** Per service: what the embedded infrastructure gives it (database URL, trace collector). */
+  readonly infrastructureEnv?: Readonly<Record<string, Readonly<Record<string, string>>>>;
   readonly mode: 'foreground' | 'detached';
   /** How long an instance may take to become ready, ms. */
   readonly readyTimeoutMs: number;
@@ -302,6 +304,7 @@ export class Supervisor {
       paths,
       processEnv: this.#options.processEnv,
       dotEnv: this.#options.dotEnv,
+      infrastructureEnv: this.#options.infrastructureEnv?.[managed.service],
     });
     const proc = new InstanceProcess({
       service: managed.service,

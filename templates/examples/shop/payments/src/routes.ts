@@ -1,0 +1,77 @@
+import { randomUUID } from 'node:crypto';
+import { HttpProblem, problems, validate, z, type Service } from '@msx/runtime';
+import { requireServiceToken } from '@msx/runtime/auth';
+import { isUniqueViolation, type Database } from '@msx/runtime/data';
+import type { Outbox } from '@msx/runtime/outbox';
+
+/** Charges above this many cents are declined, so compensation can be exercised on purpose. */
+export const DECLINE_ABOVE_CENTS = 100_000;
+
+const Charge = z.object({
+  orderId: z.string().min(1).max(200),
+  userId: z.string().min(1).max(200),
+  amount: z.number().int().min(0),
+});
+
+interface ChargeRow {
+  id: string;
+  orderId: string;
+  amount: number;
+  status: 'captured' | 'declined' | 'refunded';
+}
+
+const CHARGE_COLUMNS = 'id, order_id AS "orderId", amount, status';
+
+export function registerRoutes(service: Service, db: Database, outbox: Outbox): void {
+  const internal = requireServiceToken({ audience: 'payments' });
+
+  service.app.post('/charges', internal, async (req, res) => {
+    const key = req.get('idempotency-key');
+    if (!key) throw problems.badRequest('an Idempotency-Key header is required: a retried charge must not charge twice');
+    const input = validate(Charge, req.body);
+
+    let charge = await findByKey(db, key);
+    if (!charge) {
+      const status = input.amount > DECLINE_ABOVE_CENTS ? 'declined' : 'captured';
+      const row: ChargeRow = { id: randomUUID(), orderId: input.orderId, amount: input.amount, status };
+      try {
+        await db.transaction(async (tx) => {
+          await tx.query('INSERT INTO charges (id, idempotency_key, order_id, user_id, amount, status) VALUES ($1, $2, $3, $4, $5, $6)', [row.id, key, row.orderId, input.userId, row.amount, row.status]);
+          if (status === 'captured') {
+            await outbox.add(tx, { type: 'payment.completed', key: row.orderId, data: { orderId: row.orderId, chargeId: row.id, amount: row.amount } });
+          }
+        });
+        charge = row;
+      } catch (error) {
+        // Two concurrent retries with one key: the loser answers what the winner stored.
+        if (!isUniqueViolation(error)) throw error;
+        charge = (await findByKey(db, key))!;
+      }
+    }
+    if (charge.status === 'declined') {
+      throw new HttpProblem({ status: 402, title: 'Payment declined', detail: `a charge of ${charge.amount} cents was declined`, type: 'urn:msx:shop:payment-declined' });
+    }
+    res.status(201).json(charge);
+  });
+
+  // Refunds every captured charge of an order. Idempotent: refunding twice refunds once.
+  service.app.post('/refunds', internal, async (req, res) => {
+    const { orderId } = validate(z.object({ orderId: z.string().min(1).max(200) }), req.body);
+    const { rows } = await db.query<ChargeRow>(
+      `UPDATE charges SET status = 'refunded', refunded_at = now() WHERE order_id = $1 AND status = 'captured' RETURNING ${CHARGE_COLUMNS}`,
+      [orderId],
+    );
+    res.json({ orderId, refunded: rows.length });
+  });
+
+  service.app.get('/charges', internal, async (req, res) => {
+    const orderId = String(req.query.orderId ?? '');
+    const { rows } = await db.query<ChargeRow>(`SELECT ${CHARGE_COLUMNS} FROM charges WHERE order_id = $1 ORDER BY created_at`, [orderId]);
+    res.json(rows);
+  });
+}
+
+async function findByKey(db: Database, key: string): Promise<ChargeRow | undefined> {
+  const { rows } = await db.query<ChargeRow>(`SELECT ${CHARGE_COLUMNS} FROM charges WHERE idempotency_key = $1`, [key]);
+  return rows[0];
+}

@@ -1,0 +1,76 @@
+import type { Queryable } from '@msx/runtime/data';
+
+/**
+ * Moves units between stock, reserved and sold. Every move keeps
+ * initial_stock = stock + reserved + sold (a table constraint checks it).
+ */
+
+export interface ReservationLine {
+  productId: string;
+  quantity: number;
+  price: number;
+}
+
+export type ReserveOutcome =
+  | { kind: 'reserved'; lines: ReservationLine[]; total: number }
+  | { kind: 'unknown-product'; productId: string }
+  | { kind: 'out-of-stock'; productId: string };
+
+/** Holds stock for an order; call inside a transaction so a failure holds nothing. */
+export async function reserve(tx: Queryable, orderId: string, items: readonly { productId: string; quantity: number }[]): Promise<ReserveOutcome> {
+  const existing = await tx.query<ReservationLine & { status: string }>(
+    'SELECT product_id AS "productId", quantity, price, status FROM reservations WHERE order_id = $1 ORDER BY product_id',
+    [orderId],
+  );
+  if (existing.rows.length > 0) return reserved(existing.rows);
+
+  const lines: ReservationLine[] = [];
+  // A fixed order of updates keeps two concurrent orders from deadlocking.
+  const sorted = [...items].sort((a, b) => a.productId.localeCompare(b.productId));
+  for (const item of sorted) {
+    const updated = await tx.query<{ price: number }>(
+      'UPDATE products SET stock = stock - $2, reserved = reserved + $2 WHERE id = $1 AND stock >= $2 RETURNING price',
+      [item.productId, item.quantity],
+    );
+    if (updated.rows.length === 0) {
+      const found = await tx.query('SELECT 1 FROM products WHERE id = $1', [item.productId]);
+      return found.rows.length === 0 ? { kind: 'unknown-product', productId: item.productId } : { kind: 'out-of-stock', productId: item.productId };
+    }
+    const price = updated.rows[0]!.price;
+    await tx.query("INSERT INTO reservations (order_id, product_id, quantity, price, status) VALUES ($1, $2, $3, $4, 'held')", [orderId, item.productId, item.quantity, price]);
+    lines.push({ productId: item.productId, quantity: item.quantity, price });
+  }
+  return reserved(lines);
+}
+
+function reserved(lines: readonly ReservationLine[]): ReserveOutcome {
+  const clean = lines.map(({ productId, quantity, price }) => ({ productId, quantity, price }));
+  return { kind: 'reserved', lines: clean, total: clean.reduce((sum, l) => sum + l.quantity * l.price, 0) };
+}
+
+/** Gives an order's units back to stock, whether still held or already sold (a refunded order). Idempotent. */
+export async function release(tx: Queryable, orderId: string): Promise<number> {
+  const { rows } = await tx.query<{ productId: string; quantity: number; status: string }>(
+    "SELECT product_id AS \"productId\", quantity, status FROM reservations WHERE order_id = $1 AND status <> 'released' ORDER BY product_id FOR UPDATE",
+    [orderId],
+  );
+  for (const row of rows) {
+    const column = row.status === 'held' ? 'reserved' : 'sold';
+    await tx.query(`UPDATE products SET stock = stock + $2, ${column} = ${column} - $2 WHERE id = $1`, [row.productId, row.quantity]);
+  }
+  await tx.query("UPDATE reservations SET status = 'released' WHERE order_id = $1", [orderId]);
+  return rows.length;
+}
+
+/** A paid order's held units leave reserved for sold. Idempotent. */
+export async function markSold(tx: Queryable, orderId: string): Promise<number> {
+  const { rows } = await tx.query<{ productId: string; quantity: number }>(
+    "SELECT product_id AS \"productId\", quantity FROM reservations WHERE order_id = $1 AND status = 'held' ORDER BY product_id FOR UPDATE",
+    [orderId],
+  );
+  for (const row of rows) {
+    await tx.query('UPDATE products SET reserved = reserved - $2, sold = sold + $2 WHERE id = $1', [row.productId, row.quantity]);
+  }
+  await tx.query("UPDATE reservations SET status = 'sold' WHERE order_id = $1 AND status = 'held'", [orderId]);
+  return rows.length;
+}
