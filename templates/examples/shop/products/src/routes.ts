@@ -56,7 +56,8 @@ export function registerRoutes(service: Service, db: Database): void {
   });
 
   service.app.delete('/reservations/:orderId', internal, async (req, res) => {
-    const released = await db.transaction((tx) => release(tx, req.params.orderId));
-    res.json({ orderId: req.params.orderId, released });
+    const orderId = String(req.params.orderId);
+    const released = await db.transaction((tx) => release(tx, orderId));
+    res.json({ orderId, released });
   });
 }
