@@ -1,0 +1,309 @@
+/**
+ * Drives sagas to an end, durably. Before every step or compensation it
+ * logs "started", after it "completed"/"failed"/"compensated", so a crash
+ * anywhere leaves a log from which `resume()` (on start-up, and by any
+ * other instance once the crashed one's lease expired) carries on: an
+ * unfinished step is run again with the same idempotency key; a
+ * compensating saga compensates what is left, in reverse order.
+ *
+ * Steps run under cockatiel policies: a timeout per attempt inside a retry
+ * with exponential backoff for transient failures. A `StepRejectedError`
+ * (business "no") is not retried: compensation starts at once.
+ * Compensations are retried with backoff up to `compensationRetry`; when
+ * that runs out the saga is marked `stuck` (logged, `saga_stuck_total`,
+ * gauge `saga_stuck`) for an operator.
+ *
+ * The client's shared policy stack (`runtime/src/resilience`) is not used
+ * here: its breaker is per called service and its retries only for calls it
+ * knows to be idempotent; a step is a unit of saga logic that may call
+ * several services, each through the service client with that stack.
+ */
+import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
+import { ExponentialBackoff, handleAll, handleWhen, retry, timeout, TimeoutStrategy, wrap, type IPolicy } from 'cockatiel';
+import type { Registry } from 'prom-client';
+import type { Database } from '../data/database.js';
+import { SagaError } from './errors/saga-error.js';
+import { isStepRejection } from './errors/step-rejected-error.js';
+import type { RetrySettings, SagaDefinition, SagaStep, StepContext } from './saga-definition.js';
+import { SagaLog, type SagaFailure, type SagaRecord } from './saga-log.js';
+import { createSagaMetrics, type SagaMetrics } from './saga-metrics.js';
+
+export interface SagaOutcome {
+  readonly sagaId: string;
+  readonly name: string;
+  /** `completed`: every step done. `compensated`: a step failed and every completed step was undone. `stuck`: a compensation kept failing. */
+  readonly status: 'completed' | 'compensated' | 'stuck';
+  /** Step results by step name. */
+  readonly results: Readonly<Record<string, unknown>>;
+  /** Why it did not complete. */
+  readonly failure?: SagaFailure;
+}
+
+export interface SagaLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface OrchestratorOptions {
+  readonly db: Database;
+  /** Every saga this service may start or resume. */
+  readonly sagas: readonly SagaDefinition<never>[];
+  /** Default timeout of one step attempt, ms. Default 10000. */
+  readonly stepTimeoutMs?: number;
+  /** Default retry of transient step failures. Default 3 attempts, 200 ms doubling to 5 s. */
+  readonly stepRetry?: RetrySettings;
+  /** Retry of compensations before the saga is marked stuck. Default 10 attempts, 200 ms doubling to 10 s. */
+  readonly compensationRetry?: RetrySettings;
+  /** How long another instance waits before taking over a saga this one stopped driving, ms. Default 30000. */
+  readonly leaseMs?: number;
+  /** Sagas `resume()` drives at once. Default 10. */
+  readonly resumeConcurrency?: number;
+  readonly registry?: Registry;
+  /** Default: silent. */
+  readonly logger?: SagaLogger;
+}
+
+type AnyDefinition = SagaDefinition<unknown>;
+
+type ResolvedOptions = Required<Pick<OrchestratorOptions, 'stepTimeoutMs' | 'leaseMs' | 'resumeConcurrency'>> & {
+  readonly stepRetry: Required<RetrySettings>;
+  readonly compensationRetry: Required<RetrySettings>;
+};
+
+const SILENT: SagaLogger = { info() {}, warn() {}, error() {} };
+
+export class SagaOrchestrator {
+  readonly #log: SagaLog;
+  readonly #definitions: ReadonlyMap<string, AnyDefinition>;
+  readonly #options: ResolvedOptions;
+  readonly #metrics: SagaMetrics;
+  readonly #logger: SagaLogger;
+  readonly #inFlight = new Map<string, Promise<SagaOutcome>>();
+  readonly #abort = new AbortController();
+  readonly #heartbeat: NodeJS.Timeout;
+
+  private constructor(log: SagaLog, options: OrchestratorOptions, resolved: ResolvedOptions) {
+    this.#log = log;
+    this.#options = resolved;
+    this.#definitions = new Map(options.sagas.map((saga) => [saga.name, saga as unknown as AnyDefinition]));
+    // Every in-flight step attempt listens on this one signal; more than 10 is normal, not a leak.
+    setMaxListeners(0, this.#abort.signal);
+    this.#metrics = createSagaMetrics(log, options.registry);
+    this.#logger = options.logger ?? SILENT;
+    this.#heartbeat = setInterval(() => {
+      this.#log.renew([...this.#inFlight.keys()]).catch((error: unknown) => this.#logger.warn({ err: error }, 'saga lease renewal failed'));
+    }, Math.max(50, Math.floor(resolved.leaseMs / 3)));
+    this.#heartbeat.unref();
+  }
+
+  /** This instance's lease owner id in the saga log. */
+  get owner(): string {
+    return this.#log.owner;
+  }
+
+  /** Opens the saga log (creating its tables) and validates the options. Call `resume()` next, at start-up. */
+  static async create(options: OrchestratorOptions): Promise<SagaOrchestrator> {
+    const resolved = {
+      stepTimeoutMs: positiveInt('stepTimeoutMs', options.stepTimeoutMs, 10_000),
+      leaseMs: positiveInt('leaseMs', options.leaseMs, 30_000),
+      resumeConcurrency: positiveInt('resumeConcurrency', options.resumeConcurrency, 10),
+      stepRetry: retrySettings('stepRetry', options.stepRetry, { maxAttempts: 3, initialDelayMs: 200, maxDelayMs: 5000 }),
+      compensationRetry: retrySettings('compensationRetry', options.compensationRetry, { maxAttempts: 10, initialDelayMs: 200, maxDelayMs: 10_000 }),
+    };
+    const names = new Set<string>();
+    for (const saga of options.sagas ?? []) {
+      if (names.has(saga.name)) throw new SagaError('SAGA_INVALID', `Two sagas are named "${saga.name}"`);
+      names.add(saga.name);
+    }
+    const log = await SagaLog.open(options.db, randomUUID(), resolved.leaseMs);
+    return new SagaOrchestrator(log, options, resolved);
+  }
+
+  /**
+   * Starts a saga and resolves with its outcome once it completed or was
+   * compensated (or got stuck). With `id` (e.g. the order id or the
+   * request's idempotency key) a repeated start returns the first one's
+   * outcome instead of starting again.
+   * @throws SagaError `SAGA_UNKNOWN`, `SAGA_IN_PROGRESS` (another instance drives that id now), `SAGA_STOPPED`
+   */
+  async start<I>(definition: SagaDefinition<I>, input: I, options: { id?: string } = {}): Promise<SagaOutcome> {
+    const known = this.#definitions.get(definition.name);
+    if (known === undefined) throw new SagaError('SAGA_UNKNOWN', `Saga "${definition.name}" is not among the orchestrator's \`sagas\``);
+    const id = options.id ?? randomUUID();
+    const running = this.#inFlight.get(id);
+    if (running) return running;
+    if (await this.#log.create(id, definition.name, input)) {
+      this.#metrics.started(definition.name);
+      return this.#track(id, () => this.#drive(known, { id, name: definition.name, status: 'running', input, results: {}, failure: null }));
+    }
+    const existing = await this.#log.get(id);
+    if (existing && existing.status !== 'running' && existing.status !== 'compensating') return toOutcome(existing, existing.status);
+    const claimed = await this.#log.claim(id);
+    if (!claimed) throw new SagaError('SAGA_IN_PROGRESS', `Saga "${id}" is being driven by another instance`);
+    return this.#track(id, () => this.#drive(this.#definitionOf(claimed), claimed));
+  }
+
+  /**
+   * Drives every unfinished saga that no live instance holds (all of them
+   * at start-up after a crash, once the crashed instance's leases expired)
+   * to completion or full compensation. Resolves with their outcomes.
+   */
+  async resume(): Promise<SagaOutcome[]> {
+    const outcomes: SagaOutcome[] = [];
+    for (;;) {
+      if (this.#abort.signal.aborted) throw new SagaError('SAGA_STOPPED', 'The saga orchestrator was stopped');
+      const ids = (await this.#log.orphans(this.#options.resumeConcurrency)).filter((id) => !this.#inFlight.has(id));
+      if (ids.length === 0) return outcomes;
+      const batch = await Promise.all(ids.map(async (id) => {
+        const claimed = await this.#log.claim(id);
+        if (!claimed) return undefined;
+        this.#logger.info({ sagaId: id, saga: claimed.name, status: claimed.status }, 'resuming saga');
+        return this.#track(id, () => this.#drive(this.#definitionOf(claimed), claimed)).catch((error: unknown) => {
+          this.#logger.warn({ err: error, sagaId: id }, 'resumed saga stopped before its end');
+          return undefined;
+        });
+      }));
+      for (const outcome of batch) if (outcome) outcomes.push(outcome);
+    }
+  }
+
+  /** Stops driving: in-flight steps are abandoned (their sagas resume elsewhere once the lease expires). */
+  async stop(): Promise<void> {
+    this.#abort.abort(new SagaError('SAGA_STOPPED', 'The saga orchestrator was stopped'));
+    clearInterval(this.#heartbeat);
+    await Promise.allSettled([...this.#inFlight.values()]);
+  }
+
+  #definitionOf(record: SagaRecord): AnyDefinition {
+    const definition = this.#definitions.get(record.name);
+    if (!definition) throw new SagaError('SAGA_UNKNOWN', `Saga "${record.id}" is a "${record.name}", which is not among the orchestrator's \`sagas\``);
+    return definition;
+  }
+
+  #track(id: string, drive: () => Promise<SagaOutcome>): Promise<SagaOutcome> {
+    const promise = drive().finally(() => this.#inFlight.delete(id));
+    this.#inFlight.set(id, promise);
+    return promise;
+  }
+
+  async #drive(definition: AnyDefinition, record: SagaRecord): Promise<SagaOutcome> {
+    const trail = await this.#log.trail(record.id);
+    const results: Record<string, unknown> = { ...record.results };
+    let failure = record.failure;
+
+    if (record.status === 'running') {
+      for (const step of definition.steps) {
+        if (trail.completed.has(step.name)) continue;
+        this.#assertRunning();
+        await this.#log.record(record.id, step.name, 'started');
+        try {
+          const result = await this.#runStep(step, stepContext(record, results, `${record.id}:${step.name}`));
+          if (!(await this.#log.completeStep(record.id, step.name, result))) throw leaseLost(record.id);
+          results[step.name] = result ?? null;
+        } catch (error) {
+          if (this.#abort.signal.aborted || isLeaseLost(error)) throw error;
+          failure = describeFailure(step.name, error);
+          this.#logger.warn({ sagaId: record.id, saga: definition.name, step: step.name, failure }, 'saga step failed; compensating');
+          if (!(await this.#log.failStep(record.id, failure))) throw leaseLost(record.id);
+          if (!failure.permanent) (trail.failedUnknown as Set<string>).add(step.name);
+          break;
+        }
+      }
+      if (failure === null) {
+        if (!(await this.#log.finish(record.id, 'completed'))) throw leaseLost(record.id);
+        this.#metrics.finished(definition.name, 'completed');
+        return { sagaId: record.id, name: definition.name, status: 'completed', results };
+      }
+    }
+
+    const done = new Set([...trail.completed, ...Object.keys(results)]);
+    for (const step of [...definition.steps].reverse()) {
+      const needsUndo = done.has(step.name) || trail.failedUnknown.has(step.name);
+      if (!needsUndo || trail.compensated.has(step.name)) continue;
+      this.#assertRunning();
+      if (step.compensation) {
+        await this.#log.record(record.id, step.name, 'compensation_started');
+        try {
+          await this.#runCompensation(step, stepContext(record, results, `${record.id}:${step.name}:compensation`));
+        } catch (error) {
+          if (this.#abort.signal.aborted) throw error;
+          await this.#log.record(record.id, step.name, 'compensation_failed', { reason: errorMessage(error) });
+          if (!(await this.#log.finish(record.id, 'stuck'))) throw leaseLost(record.id);
+          this.#metrics.stuck(definition.name);
+          this.#metrics.finished(definition.name, 'stuck');
+          this.#logger.error({ sagaId: record.id, saga: definition.name, step: step.name, err: error }, 'saga stuck: a compensation kept failing; it needs an operator');
+          return { sagaId: record.id, name: definition.name, status: 'stuck', results, ...(failure ? { failure } : {}) };
+        }
+      }
+      await this.#log.record(record.id, step.name, 'compensated');
+    }
+    if (!(await this.#log.finish(record.id, 'compensated'))) throw leaseLost(record.id);
+    this.#metrics.finished(definition.name, 'compensated');
+    return { sagaId: record.id, name: definition.name, status: 'compensated', results, ...(failure ? { failure } : {}) };
+  }
+
+  #runStep(step: SagaStep<unknown>, context: Omit<StepContext<unknown>, 'signal' | 'attempt'>): Promise<unknown> {
+    const policy = policyOf(handleWhen((error) => !isStepRejection(error)), step.retry ? retrySettings(`step ${step.name} retry`, step.retry, this.#options.stepRetry) : this.#options.stepRetry, step.timeoutMs ?? this.#options.stepTimeoutMs);
+    return policy.execute(({ signal, attempt }: { signal: AbortSignal; attempt?: number }) => step.action({ ...context, signal, attempt: (attempt ?? 0) + 1 }), this.#abort.signal);
+  }
+
+  #runCompensation(step: SagaStep<unknown>, context: Omit<StepContext<unknown>, 'signal' | 'attempt'>): Promise<unknown> {
+    const policy = policyOf(handleAll, this.#options.compensationRetry, step.timeoutMs ?? this.#options.stepTimeoutMs);
+    return policy.execute(({ signal, attempt }: { signal: AbortSignal; attempt?: number }) => step.compensation!({ ...context, signal, attempt: (attempt ?? 0) + 1 }), this.#abort.signal);
+  }
+
+  #assertRunning(): void {
+    if (this.#abort.signal.aborted) throw new SagaError('SAGA_STOPPED', 'The saga orchestrator was stopped');
+  }
+}
+
+function policyOf(handler: Parameters<typeof retry>[0], settings: Required<RetrySettings>, timeoutMs: number): IPolicy<{ signal: AbortSignal; attempt: number }> {
+  const retryPolicy = retry(handler, {
+    maxAttempts: settings.maxAttempts - 1,
+    backoff: new ExponentialBackoff({ initialDelay: settings.initialDelayMs, maxDelay: settings.maxDelayMs }),
+  });
+  return wrap(retryPolicy, timeout(timeoutMs, TimeoutStrategy.Aggressive)) as unknown as IPolicy<{ signal: AbortSignal; attempt: number }>;
+}
+
+function stepContext(record: SagaRecord, results: Record<string, unknown>, idempotencyKey: string): Omit<StepContext<unknown>, 'signal' | 'attempt'> {
+  return { sagaId: record.id, input: record.input, results, idempotencyKey };
+}
+
+function describeFailure(step: string, error: unknown): SagaFailure {
+  if (isStepRejection(error)) {
+    return { step, reason: errorMessage(error), code: error.code, ...(error.status === undefined ? {} : { status: error.status }), permanent: true };
+  }
+  return { step, reason: errorMessage(error), code: 'STEP_FAILED', permanent: false };
+}
+
+function toOutcome(record: SagaRecord, status: 'completed' | 'compensated' | 'stuck'): SagaOutcome {
+  return { sagaId: record.id, name: record.name, status, results: record.results, ...(record.failure ? { failure: record.failure } : {}) };
+}
+
+function leaseLost(id: string): SagaError {
+  return new SagaError('SAGA_IN_PROGRESS', `Saga "${id}": this instance lost its lease; another instance drives it now`);
+}
+
+function isLeaseLost(error: unknown): boolean {
+  return error instanceof SagaError && error.code === 'SAGA_IN_PROGRESS';
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function positiveInt(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value <= 0) throw new SagaError('SAGA_INVALID', `Expected the \`${name}\` option to be a positive integer, got ${String(value)}`);
+  return value;
+}
+
+function retrySettings(name: string, value: RetrySettings | undefined, fallback: Required<RetrySettings>): Required<RetrySettings> {
+  const merged = { ...fallback, ...value };
+  positiveInt(`${name}.maxAttempts`, merged.maxAttempts, 1);
+  positiveInt(`${name}.initialDelayMs`, merged.initialDelayMs, 1);
+  positiveInt(`${name}.maxDelayMs`, merged.maxDelayMs, 1);
+  return merged;
+}
