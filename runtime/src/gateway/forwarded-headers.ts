@@ -92,13 +92,47 @@ export function buildUpstreamHeaders(rawHeaders: readonly string[], context: For
 }
 
 /**
- * Drops hop-by-hop headers from an upstream response, in place (the object
- * is undici's parsed copy, owned by the caller).
+ * The client's response head, as the flat `[name, value, …]` list
+ * `res.writeHead` takes, from undici's raw upstream header Buffers: the
+ * upstream's headers minus hop-by-hop ones, then the gateway's own
+ * (`x-request-id`, `RateLimit-*`, `Connection: close` while draining) for
+ * names the upstream did not send, so a service's own value wins as it did
+ * with `setHeader` + `writeHead`. A list (not an object) keeps repeated
+ * headers such as `Set-Cookie` as they came and spares node a second
+ * validation pass over a header map; values are decoded as latin1 so
+ * non-ASCII bytes reach the client unchanged.
  */
-export function stripResponseHopHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string | string[] | undefined> {
-  const connection = headers.connection;
-  const named = connectionTokens(Array.isArray(connection) ? connection.join(',') : connection);
-  for (const name of HOP_BY_HOP) if (name in headers) delete headers[name];
-  if (named !== undefined) for (const name of named) delete headers[name];
-  return headers;
+export function responseHeaderList(rawHeaders: readonly (Buffer | string)[], gatewayHeaders: readonly string[]): string[] {
+  const out: string[] = [];
+  let connection: string | undefined;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const rawName = rawHeaders[i]!;
+    const rawValue = rawHeaders[i + 1]!;
+    const name = (typeof rawName === 'string' ? rawName : rawName.toString('latin1')).toLowerCase();
+    const value = typeof rawValue === 'string' ? rawValue : rawValue.toString('latin1');
+    if (HOP_BY_HOP.has(name)) {
+      if (name === 'connection') connection = connection === undefined ? value : `${connection},${value}`;
+      continue;
+    }
+    out.push(name, value);
+  }
+  const named = connectionTokens(connection);
+  let list = out;
+  if (named !== undefined) {
+    list = [];
+    for (let i = 0; i < out.length; i += 2) if (!named.has(out[i]!)) list.push(out[i]!, out[i + 1]!);
+  }
+  const upstreamCount = list.length;
+  for (let g = 0; g < gatewayHeaders.length; g += 2) {
+    const name = gatewayHeaders[g]!;
+    let sent = false;
+    for (let i = 0; i < upstreamCount; i += 2) {
+      if (list[i] === name) {
+        sent = true;
+        break;
+      }
+    }
+    if (!sent) list.push(name, gatewayHeaders[g + 1]!);
+  }
+  return list;
 }

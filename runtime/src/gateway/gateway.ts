@@ -24,10 +24,11 @@ import { createCors, type Cors, type CorsOptions } from './cors.js';
 import { buildUpstreamHeaders } from './forwarded-headers.js';
 import { GatewayConfigError } from './gateway-config-error.js';
 import { GatewayMetrics, NO_ROUTE, ABORTED_STATUS } from './gateway-metrics.js';
-import { BodyTooLargeError, forward } from './proxy.js';
-import { createRateLimits, setRateLimitHeaders, type RateLimitGroup, type RateLimits, type RateLimitStoreOptions } from './rate-limit.js';
+import { BodyTooLargeError, ProxyExchange } from './proxy.js';
+import { createRateLimits, rateLimitHeaders, type RateLimitDecision, type RateLimitGroup, type RateLimits, type RateLimitStoreOptions } from './rate-limit.js';
 import { buildRouteTable, type Route, type RouteSpec, type RouteTable } from './route-table.js';
 import { GATEWAY_PROBLEM_TYPES, sendProblem } from './send-problem.js';
+import type { ProblemInit } from '../service/HttpProblem.js';
 import { requestIdFrom, traceparentFrom } from './trace-context.js';
 import { endRequestSpan, startRequestSpan } from './request-span.js';
 import { initTracing } from '../tracing/init-tracing.js';
@@ -105,7 +106,19 @@ interface Ctx {
   serviceLabel: string;
   /** The request's span, when tracing is on. */
   readonly span: StartedSpan | undefined;
+  /**
+   * The gateway's own response headers (request id, rate limits, …) as a
+   * flat list: the proxy writes them with the upstream's in one
+   * `writeHead`, the gateway's own answers apply them with `setHeader`.
+   */
+  readonly headers: string[];
+  /** The upstream exchange once started, so a client that leaves stops it. */
+  exchange: ProxyExchange | undefined;
 }
+
+/** Where a response finds its request's state: one shared `close` listener instead of closures per request. */
+const CTX = Symbol('msx.gateway.ctx');
+type ResponseWithCtx = ServerResponse & { [CTX]?: Ctx };
 
 export function createGateway(options: GatewayOptions): Gateway {
   const name = options.name ?? 'gateway';
@@ -160,6 +173,15 @@ export function createGateway(options: GatewayOptions): Gateway {
       }
     }
     return req.socket.remoteAddress ?? 'unknown';
+  }
+
+  const isDraining = () => draining;
+
+  /** The response's `close` (finished or client gone): stop the upstream exchange if unfinished, then count the request. */
+  function onResponseClose(this: ResponseWithCtx): void {
+    const ctx = this[CTX]!;
+    if (ctx.exchange !== undefined && !this.writableFinished) ctx.exchange.clientGone();
+    finish(ctx);
   }
 
   function finish(ctx: Ctx): void {
@@ -223,30 +245,30 @@ export function createGateway(options: GatewayOptions): Gateway {
     return true;
   }
 
-  async function rateLimit(ctx: Ctx, route: Route, key: string): Promise<boolean> {
-    const decision = await rateLimits.consume(route.rateLimit!, key);
-    setRateLimitHeaders(ctx.res, decision);
+  /** The gateway's own answer: its pending headers, then the problem document. */
+  function reply(ctx: Ctx, init: ProblemInit): void {
+    const { res, headers } = ctx;
+    if (!res.headersSent) for (let i = 0; i < headers.length; i += 2) res.setHeader(headers[i]!, headers[i + 1]!);
+    sendProblem(res, init, ctx.path, ctx.requestId);
+  }
+
+  /** Records the decision's headers; answers 429 and returns false when refused. */
+  function admit(ctx: Ctx, route: Route, decision: RateLimitDecision): boolean {
+    rateLimitHeaders(ctx.headers, decision);
     if (decision.allowed) return true;
     metrics.rateLimitRejected(route.rateLimit!);
-    sendProblem(
-      ctx.res,
-      { status: 429, type: GATEWAY_PROBLEM_TYPES.rateLimited, title: 'Too many requests', detail: `Rate limit of ${decision.limit} requests per window reached; retry in ${decision.resetSec} s` },
-      ctx.path,
-      ctx.requestId,
-    );
+    reply(ctx, { status: 429, type: GATEWAY_PROBLEM_TYPES.rateLimited, title: 'Too many requests', detail: `Rate limit of ${decision.limit} requests per window reached; retry in ${decision.resetSec} s` });
     return false;
   }
 
   function refuseToken(ctx: Ctx, error: UserTokenError): void {
-    if (error.status === 401) ctx.res.setHeader('www-authenticate', wwwAuthenticate(realm, error));
+    if (error.status === 401) ctx.headers.push('www-authenticate', wwwAuthenticate(realm, error));
     else logger.warn({ err: error.cause ?? error }, 'user token keys unavailable');
-    sendProblem(
-      ctx.res,
+    reply(
+      ctx,
       error.status === 401
         ? { status: 401, type: GATEWAY_PROBLEM_TYPES.unauthenticated, title: 'Unauthenticated', detail: error.message, extensions: { code: error.code } }
         : { status: 503, type: GATEWAY_PROBLEM_TYPES.upstreamUnavailable, title: 'Token keys unavailable', detail: 'The signing keys could not be fetched; try again' },
-      ctx.path,
-      ctx.requestId,
     );
   }
 
@@ -255,30 +277,42 @@ export function createGateway(options: GatewayOptions): Gateway {
     const type =
       err.status === 504 ? GATEWAY_PROBLEM_TYPES.upstreamTimeout : err.status === 503 ? GATEWAY_PROBLEM_TYPES.upstreamUnavailable : GATEWAY_PROBLEM_TYPES.upstreamFailed;
     if (err.kind === 'failed') logger.warn({ err: err.cause ?? err, service: route.service, requestId: ctx.requestId }, 'upstream failed');
-    sendProblem(ctx.res, { status: err.status, type, detail: err.message, extensions: { service: route.service, reason: err.kind } }, ctx.path, ctx.requestId);
+    reply(ctx, { status: err.status, type, detail: err.message, extensions: { service: route.service, reason: err.kind } });
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (ownEndpoint(req, res)) return;
     const requestId = requestIdFrom(req.headers['x-request-id']);
     const url = req.url ?? '/';
-    const ctx: Ctx = { req, res, start: performance.now(), requestId, path: url, routeLabel: NO_ROUTE, serviceLabel: NO_ROUTE, span: tracingEnabled() ? startRequestSpan(name, req) : undefined };
-    res.setHeader('x-request-id', requestId);
-    if (draining) res.setHeader('connection', 'close');
-    res.once('close', () => finish(ctx));
+    const ctx: Ctx = {
+      req,
+      res,
+      start: performance.now(),
+      requestId,
+      path: url,
+      routeLabel: NO_ROUTE,
+      serviceLabel: NO_ROUTE,
+      span: tracingEnabled() ? startRequestSpan(name, req) : undefined,
+      headers: ['x-request-id', requestId],
+      exchange: undefined,
+    };
+    if (draining) ctx.headers.push('connection', 'close');
+    (res as ResponseWithCtx)[CTX] = ctx;
+    res.on('close', onResponseClose);
     if (cors !== undefined && cors.handle(req, res)) return;
 
     const method = req.method ?? 'GET';
     const match = table.match(method, url);
     if (match.kind !== 'route') {
-      if (match.kind === 'method-not-allowed') res.setHeader('allow', match.allow.join(', '));
-      const init =
+      if (match.kind === 'method-not-allowed') ctx.headers.push('allow', match.allow.join(', '));
+      reply(
+        ctx,
         match.kind === 'not-found'
           ? { status: 404, type: GATEWAY_PROBLEM_TYPES.routeNotFound, detail: 'No route matches this path' }
           : match.kind === 'bad-path'
             ? { status: 400, type: GATEWAY_PROBLEM_TYPES.badPath, detail: 'Paths with "." or ".." segments are refused' }
-            : { status: 405, type: GATEWAY_PROBLEM_TYPES.methodNotAllowed, detail: `${method} is not allowed here` };
-      sendProblem(res, init, url, requestId);
+            : { status: 405, type: GATEWAY_PROBLEM_TYPES.methodNotAllowed, detail: `${method} is not allowed here` },
+      );
       return;
     }
     const { route, upstreamPath } = match;
@@ -287,14 +321,15 @@ export function createGateway(options: GatewayOptions): Gateway {
 
     const declaredLength = req.headers['content-length'];
     if (declaredLength !== undefined && Number(declaredLength) > route.bodyLimitBytes) {
-      res.setHeader('connection', 'close');
-      sendProblem(res, { status: 413, type: GATEWAY_PROBLEM_TYPES.bodyTooLarge, detail: `The body limit of this route is ${route.bodyLimitBytes} bytes` }, url, requestId);
+      ctx.headers.push('connection', 'close');
+      reply(ctx, { status: 413, type: GATEWAY_PROBLEM_TYPES.bodyTooLarge, detail: `The body limit of this route is ${route.bodyLimitBytes} bytes` });
       return;
     }
 
     const ip = clientIp(req);
-    const limitBy = route.rateLimit === undefined ? undefined : rateLimits.by(route.rateLimit);
-    if (limitBy === 'ip' && !(await rateLimit(ctx, route, `ip:${ip}`))) return;
+    const group = route.rateLimit;
+    const limitBy = group === undefined ? undefined : rateLimits.by(group);
+    if (limitBy === 'ip' && !admit(ctx, route, await rateLimits.consume(group!, `ip:${ip}`))) return;
 
     let identity: UserIdentity | undefined;
     const token = bearerToken(req.headers.authorization);
@@ -304,7 +339,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       } catch (err) {
         const error = err instanceof UserTokenError ? err : new UserTokenError('malformed', 'The token could not be verified', undefined, { cause: err });
         // Refused requests still spend the caller's IP budget, so bad-token floods are limited.
-        if (limitBy === 'subject' && !(await rateLimit(ctx, route, `ip:${ip}`))) return;
+        if (limitBy === 'subject' && !admit(ctx, route, await rateLimits.consume(group!, `ip:${ip}`))) return;
         refuseToken(ctx, error);
         return;
       }
@@ -312,7 +347,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       // Public routes stay open to bad tokens, but a good one still tells the service who is calling.
       identity = await verifier.verify(token).catch(() => undefined);
     }
-    if (limitBy === 'subject' && !(await rateLimit(ctx, route, identity === undefined ? `ip:${ip}` : `sub:${identity.sub}`))) return;
+    if (limitBy === 'subject' && !admit(ctx, route, await rateLimits.consume(group!, identity === undefined ? `ip:${ip}` : `sub:${identity.sub}`))) return;
 
     let signed: { identity: string; signature: string } | undefined;
     if (identity !== undefined && identitySecret !== undefined) {
@@ -323,29 +358,28 @@ export function createGateway(options: GatewayOptions): Gateway {
       }
     }
 
-    const headers = buildUpstreamHeaders(req.rawHeaders, {
-      clientIp: ip,
-      proto: (req.socket as { encrypted?: boolean }).encrypted === true ? 'https' : 'http',
-      requestId,
-      traceparent: ctx.span !== undefined ? traceparentOf(ctx.span.span) : traceparentFrom(req.headers.traceparent),
-      identity: signed,
+    const exchange = new ProxyExchange(req, res, {
+      service: route.service,
+      method,
+      path: upstreamPath,
+      headers: buildUpstreamHeaders(req.rawHeaders, {
+        clientIp: ip,
+        proto: (req.socket as { encrypted?: boolean }).encrypted === true ? 'https' : 'http',
+        requestId,
+        traceparent: ctx.span !== undefined ? traceparentOf(ctx.span.span) : traceparentFrom(req.headers.traceparent),
+        identity: signed,
+      }),
+      responseHeaders: ctx.headers,
+      timeoutMs: route.timeoutMs,
+      bodyLimitBytes: route.bodyLimitBytes,
+      draining: isDraining,
     });
+    ctx.exchange = exchange;
 
     try {
       await upstreams.guarded(route.service, async () => {
         const instance = await upstreams.pick(route.service);
-        const release = upstreams.balancer.track(instance);
-        return forward(req, res, {
-          dispatcher: upstreams.pool(instance.url),
-          service: route.service,
-          method,
-          path: upstreamPath,
-          headers,
-          timeoutMs: route.timeoutMs,
-          bodyLimitBytes: route.bodyLimitBytes,
-          draining: () => draining,
-          onDone: release,
-        });
+        return exchange.start(upstreams.pool(instance.url), upstreams.balancer.track(instance));
       });
     } catch (err) {
       if (res.headersSent) {
@@ -353,11 +387,11 @@ export function createGateway(options: GatewayOptions): Gateway {
       } else if (err instanceof UpstreamError) {
         upstreamProblem(ctx, route, err);
       } else if (err instanceof BodyTooLargeError) {
-        res.setHeader('connection', 'close');
-        sendProblem(res, { status: 413, type: GATEWAY_PROBLEM_TYPES.bodyTooLarge, detail: err.message }, url, requestId);
+        ctx.headers.push('connection', 'close');
+        reply(ctx, { status: 413, type: GATEWAY_PROBLEM_TYPES.bodyTooLarge, detail: err.message });
       } else if (!res.destroyed) {
         logger.error({ err, requestId }, 'gateway request failed');
-        sendProblem(res, { status: 500, detail: 'The gateway failed to handle this request' }, url, requestId);
+        reply(ctx, { status: 500, detail: 'The gateway failed to handle this request' });
       }
     }
   }
@@ -365,8 +399,10 @@ export function createGateway(options: GatewayOptions): Gateway {
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
       logger.error({ err }, 'gateway request failed');
-      if (!res.headersSent) sendProblem(res, { status: 500 }, req.url, 'unknown');
-      else res.destroy();
+      const ctx = (res as ResponseWithCtx)[CTX];
+      if (res.headersSent) res.destroy();
+      else if (ctx !== undefined) reply(ctx, { status: 500 });
+      else sendProblem(res, { status: 500 }, req.url, 'unknown');
     });
   });
   // Clients (and load balancers) reuse connections; keep them a little longer than typical 5 s client idle timeouts.

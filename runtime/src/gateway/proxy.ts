@@ -2,32 +2,37 @@
  * Forwarding one request to one upstream instance with undici's dispatcher
  * API, streaming both ways: the client's body is handed to undici as a
  * stream (never buffered), and response chunks go straight to the client
- * socket, with undici paused while the client is slow (backpressure). The
- * low-level handler avoids the Readable/Writable wrappers of
- * `request()`/`stream()` on the hot path.
+ * socket, with undici paused while the client is slow (backpressure).
+ *
+ * The handler implements undici's original callbacks (onConnect, onHeaders,
+ * onData, onComplete, onError). undici 7 still drives every request through
+ * them; a handler with the newer controller callbacks is wrapped in an
+ * adapter that also parses each response's headers into an object, which
+ * the gateway would then only flatten again. Here the raw header Buffers go
+ * straight into the flat list `res.writeHead` takes, in one call, so node
+ * builds and validates the response head once (no `setHeader` map).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import type { Dispatcher } from 'undici';
-import { stripResponseHopHeaders } from './forwarded-headers.js';
+import { responseHeaderList } from './forwarded-headers.js';
 import { classifyUpstreamError, UpstreamError } from './upstream-error.js';
 
 export interface ForwardOptions {
-  readonly dispatcher: Dispatcher;
   readonly service: string;
   readonly method: string;
   /** Rewritten path with query. */
   readonly path: string;
   /** Flat `[name, value, …]` list. */
   readonly headers: string[];
+  /** The gateway's own response headers (flat list); the upstream's win where both set one. */
+  readonly responseHeaders: string[];
   /** Time allowed for the response headers, ms. */
   readonly timeoutMs: number;
   /** Largest body accepted; enforced while streaming when the client sends no Content-Length. */
   readonly bodyLimitBytes: number;
   /** True once the gateway is shutting down: the response then closes its connection so the drain can finish. */
   readonly draining: () => boolean;
-  /** Called once when the exchange is over, with whether it says the instance is unwell. */
-  readonly onDone: (outcome: 'success' | 'failure') => void;
 }
 
 /** The client's body went past the route's limit while streaming. */
@@ -60,105 +65,118 @@ function requestBody(req: IncomingMessage, limit: number): Readable | null {
   return req.pipe(limited);
 }
 
-type DispatchController = Parameters<NonNullable<Dispatcher.DispatchHandler['onRequestStart']>>[0];
-
-class ProxyHandler implements Dispatcher.DispatchHandler {
-  controller: DispatchController | undefined;
+/**
+ * One request's trip through one upstream instance. Built by the gateway
+ * per request and kept on the request's state, so the one `close` listener
+ * of the response can stop the upstream exchange when the client leaves.
+ */
+export class ProxyExchange implements Dispatcher.DispatchHandler {
   started = false;
   done = false;
   status = 0;
+  #abort: ((err?: Error) => void) | undefined;
+  #resume: (() => void) | undefined;
   #clientGone: Error | undefined;
+  #resolve: ((status: number) => void) | undefined;
+  #reject: ((err: unknown) => void) | undefined;
+  #onDone: ((outcome: 'success' | 'failure') => void) | undefined;
 
   constructor(
+    private readonly req: IncomingMessage,
     private readonly res: ServerResponse,
     private readonly options: ForwardOptions,
-    private readonly resolve: (status: number) => void,
-    private readonly reject: (err: unknown) => void,
   ) {}
+
+  /**
+   * Sends the request upstream and pipes the answer into the response.
+   * Resolves with the status once the upstream's headers are written to the
+   * client; rejects before that with an {@link UpstreamError} (or
+   * {@link BodyTooLargeError}), leaving the response untouched so the
+   * caller can answer with a problem. `onDone` is called once when the
+   * exchange is over, with whether it says the instance is unwell.
+   */
+  start(dispatcher: Dispatcher, onDone: (outcome: 'success' | 'failure') => void): Promise<number> {
+    this.#onDone = onDone;
+    const answered = new Promise<number>((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+    const { options } = this;
+    try {
+      dispatcher.dispatch(
+        {
+          method: options.method as Dispatcher.HttpMethod,
+          path: options.path,
+          headers: options.headers,
+          body: requestBody(this.req, options.bodyLimitBytes),
+          headersTimeout: options.timeoutMs,
+          bodyTimeout: 0,
+        },
+        this,
+      );
+    } catch (err) {
+      this.done = true;
+      onDone('failure');
+      this.#reject!(err instanceof UpstreamError ? err : classifyUpstreamError(err, options.service));
+    }
+    return answered;
+  }
 
   /** The client closed its connection: stop the upstream exchange too. */
   clientGone(): void {
     if (this.done) return;
     this.#clientGone = new Error('client closed the connection');
-    this.controller?.abort(this.#clientGone);
+    this.#abort?.(this.#clientGone);
   }
 
-  onRequestStart(controller: DispatchController): void {
-    this.controller = controller;
-    if (this.#clientGone !== undefined) controller.abort(this.#clientGone);
+  onConnect(abort: (err?: Error) => void): void {
+    this.#abort = abort;
+    if (this.#clientGone !== undefined) abort(this.#clientGone);
   }
 
-  onResponseStart(controller: DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
-    if (statusCode < 200) return;
+  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
+    if (statusCode < 200) return true;
     this.started = true;
     this.status = statusCode;
-    if (this.options.draining()) this.res.setHeader('connection', 'close');
-    this.res.writeHead(statusCode, stripResponseHopHeaders(headers) as Record<string, string | string[]>);
-    this.resolve(statusCode);
+    this.#resume = resume;
+    const headers = responseHeaderList(rawHeaders, this.options.responseHeaders);
+    // Connection is hop-by-hop, so the upstream's never reaches this list; ours closes the client connection during a drain.
+    if (this.options.draining() && !this.options.responseHeaders.includes('connection')) headers.push('connection', 'close');
+    this.res.writeHead(statusCode, headers);
+    this.#resolve!(statusCode);
+    return true;
   }
 
-  onResponseData(controller: DispatchController, chunk: Buffer): void {
-    if (!this.res.write(chunk)) {
-      controller.pause();
-      this.res.once('drain', () => controller.resume());
-    }
+  onData(chunk: Buffer): boolean {
+    if (this.res.write(chunk)) return true;
+    this.res.once('drain', this.#resume!);
+    return false;
   }
 
-  onResponseEnd(): void {
+  onComplete(): void {
     this.done = true;
     this.res.end();
-    this.options.onDone(this.status >= 500 ? 'failure' : 'success');
+    this.#onDone!(this.status >= 500 ? 'failure' : 'success');
   }
 
-  onResponseError(_controller: DispatchController, err: Error): void {
+  onError(err: Error): void {
     if (this.done) return;
     this.done = true;
+    const onDone = this.#onDone!;
     if (this.#clientGone !== undefined) {
       // Our abort: the client left, the instance did nothing wrong.
-      this.options.onDone('success');
-      if (!this.started) this.reject(err);
+      onDone('success');
+      if (!this.started) this.#reject!(err);
       return;
     }
     if (err instanceof BodyTooLargeError || (err as { cause?: unknown }).cause instanceof BodyTooLargeError) {
-      this.options.onDone('success');
-      if (!this.started) this.reject(err instanceof BodyTooLargeError ? err : (err as { cause: BodyTooLargeError }).cause);
+      onDone('success');
+      if (!this.started) this.#reject!(err instanceof BodyTooLargeError ? err : (err as { cause: BodyTooLargeError }).cause);
       else this.res.destroy(err);
       return;
     }
-    this.options.onDone('failure');
+    onDone('failure');
     if (this.started) this.res.destroy(err);
-    else this.reject(classifyUpstreamError(err, this.options.service));
+    else this.#reject!(classifyUpstreamError(err, this.options.service));
   }
-}
-
-/**
- * Sends `req` upstream and pipes the answer into `res`. Resolves with the
- * status once the upstream's headers are written to the client; rejects
- * before that with an {@link UpstreamError} (or {@link BodyTooLargeError}),
- * leaving `res` untouched so the caller can answer with a problem.
- */
-export function forward(req: IncomingMessage, res: ServerResponse, options: ForwardOptions): Promise<number> {
-  return new Promise<number>((resolve, reject) => {
-    const handler = new ProxyHandler(res, options, resolve, reject);
-    res.once('close', () => {
-      if (!res.writableFinished) handler.clientGone();
-    });
-    try {
-      options.dispatcher.dispatch(
-        {
-          method: options.method as Dispatcher.HttpMethod,
-          path: options.path,
-          headers: options.headers,
-          body: requestBody(req, options.bodyLimitBytes),
-          headersTimeout: options.timeoutMs,
-          bodyTimeout: 0,
-        },
-        handler,
-      );
-    } catch (err) {
-      handler.done = true;
-      options.onDone('failure');
-      reject(err instanceof UpstreamError ? err : classifyUpstreamError(err, options.service));
-    }
-  });
 }

@@ -200,14 +200,21 @@ export function createRateLimits(
   };
 }
 
-/** Writes the `RateLimit-*` headers (IETF draft, as express-rate-limit's `draft-6`) and `Retry-After` when refused. */
-export function setRateLimitHeaders(
-  res: { setHeader(name: string, value: string): unknown },
-  decision: RateLimitDecision,
-): void {
-  res.setHeader('ratelimit-limit', String(decision.limit));
-  res.setHeader('ratelimit-remaining', String(decision.remaining));
-  res.setHeader('ratelimit-reset', String(decision.resetSec));
-  res.setHeader('ratelimit-policy', decision.policy);
-  if (!decision.allowed) res.setHeader('retry-after', String(Math.max(1, decision.resetSec)));
+/**
+ * Appends the `RateLimit-*` headers (IETF draft, as express-rate-limit's
+ * `draft-6`) and `Retry-After` when refused to a flat `[name, value, …]`
+ * list, which the gateway writes in one `writeHead` with the upstream's.
+ */
+export function rateLimitHeaders(list: string[], decision: RateLimitDecision): void {
+  list.push(
+    'ratelimit-limit',
+    String(decision.limit),
+    'ratelimit-remaining',
+    String(decision.remaining),
+    'ratelimit-reset',
+    String(decision.resetSec),
+    'ratelimit-policy',
+    decision.policy,
+  );
+  if (!decision.allowed) list.push('retry-after', String(Math.max(1, decision.resetSec)));
 }

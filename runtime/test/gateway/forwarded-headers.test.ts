@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildUpstreamHeaders, stripResponseHopHeaders } from '../../src/gateway/forwarded-headers.js';
+import { buildUpstreamHeaders, responseHeaderList } from '../../src/gateway/forwarded-headers.js';
 import { traceparentFrom, requestIdFrom } from '../../src/gateway/trace-context.js';
 
 const context = { clientIp: '10.0.0.9', proto: 'http' as const, requestId: 'rid-1', traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' };
@@ -56,10 +56,26 @@ describe('buildUpstreamHeaders', () => {
   });
 });
 
-describe('stripResponseHopHeaders', () => {
+describe('responseHeaderList', () => {
+  const raw = (...pairs: string[]) => pairs.map((p) => Buffer.from(p, 'latin1'));
+
   it('removes hop-by-hop response headers and those named in Connection', () => {
-    const out = stripResponseHopHeaders({ connection: 'close, x-hop', 'keep-alive': 'timeout=5', 'transfer-encoding': 'chunked', 'x-hop': '1', 'content-type': 'text/plain' });
-    assert.deepEqual(out, { 'content-type': 'text/plain' });
+    const out = responseHeaderList(
+      raw('Connection', 'close, x-hop', 'Keep-Alive', 'timeout=5', 'Transfer-Encoding', 'chunked', 'X-Hop', '1', 'Content-Type', 'text/plain'),
+      [],
+    );
+    assert.deepEqual(out, ['content-type', 'text/plain']);
+  });
+
+  it("adds the gateway's headers the upstream did not send; the upstream's own value wins", () => {
+    const out = responseHeaderList(raw('X-Request-Id', 'from-service', 'Content-Length', '2'), ['x-request-id', 'rid-1', 'ratelimit-limit', '10']);
+    assert.deepEqual(out, ['x-request-id', 'from-service', 'content-length', '2', 'ratelimit-limit', '10']);
+  });
+
+  it('keeps repeated headers and non-ASCII bytes as they came', () => {
+    const out = responseHeaderList([...raw('Set-Cookie', 'a=1', 'Set-Cookie', 'b=2'), Buffer.from('x-name'), Buffer.from('café', 'utf8')], []);
+    assert.deepEqual(out.slice(0, 4), ['set-cookie', 'a=1', 'set-cookie', 'b=2']);
+    assert.deepEqual(Buffer.from(out[5]!, 'latin1'), Buffer.from('café', 'utf8'));
   });
 });
 
