@@ -204,6 +204,9 @@ export class SagaOrchestrator {
           results[step.name] = result ?? null;
         } catch (error) {
           if (this.#abort.signal.aborted || isLeaseLost(error)) throw error;
+          if (step.forwardOnly && !isStepRejection(error)) {
+            return this.#markStuck(definition, record, step.name, error, results, describeFailure(step.name, error), 'failed');
+          }
           failure = describeFailure(step.name, error);
           this.#logger.warn({ sagaId: record.id, saga: definition.name, step: step.name, failure }, 'saga step failed; compensating');
           if (!(await this.#log.failStep(record.id, failure))) throw leaseLost(record.id);
@@ -229,12 +232,7 @@ export class SagaOrchestrator {
           await this.#runCompensation(step, stepContext(record, results, `${record.id}:${step.name}:compensation`));
         } catch (error) {
           if (this.#abort.signal.aborted) throw error;
-          await this.#log.record(record.id, step.name, 'compensation_failed', { reason: errorMessage(error) });
-          if (!(await this.#log.finish(record.id, 'stuck'))) throw leaseLost(record.id);
-          this.#metrics.stuck(definition.name);
-          this.#metrics.finished(definition.name, 'stuck');
-          this.#logger.error({ sagaId: record.id, saga: definition.name, step: step.name, err: error }, 'saga stuck: a compensation kept failing; it needs an operator');
-          return { sagaId: record.id, name: definition.name, status: 'stuck', results, ...(failure ? { failure } : {}) };
+          return this.#markStuck(definition, record, step.name, error, results, failure, 'compensation_failed');
         }
       }
       await this.#log.record(record.id, step.name, 'compensated');
@@ -244,8 +242,23 @@ export class SagaOrchestrator {
     return { sagaId: record.id, name: definition.name, status: 'compensated', results, ...(failure ? { failure } : {}) };
   }
 
+  /** Gives up on a saga that retries could not finish: logged, counted, left for an operator. */
+  async #markStuck(definition: AnyDefinition, record: SagaRecord, step: string, error: unknown, results: Record<string, unknown>, failure: SagaFailure | null, event: 'failed' | 'compensation_failed'): Promise<SagaOutcome> {
+    await this.#log.record(record.id, step, event, { reason: errorMessage(error), stuck: true });
+    if (!(await this.#log.finish(record.id, 'stuck'))) throw leaseLost(record.id);
+    this.#metrics.stuck(definition.name);
+    this.#metrics.finished(definition.name, 'stuck');
+    this.#logger.error({ sagaId: record.id, saga: definition.name, step, err: error }, event === 'failed'
+      ? 'saga stuck: a forward-only step kept failing; it needs an operator'
+      : 'saga stuck: a compensation kept failing; it needs an operator');
+    return { sagaId: record.id, name: definition.name, status: 'stuck', results, ...(failure ? { failure } : {}) };
+  }
+
   #runStep(step: SagaStep<unknown>, context: Omit<StepContext<unknown>, 'signal' | 'attempt'>): Promise<unknown> {
-    const policy = policyOf(handleWhen((error) => !isStepRejection(error)), step.retry ? retrySettings(`step ${step.name} retry`, step.retry, this.#options.stepRetry) : this.#options.stepRetry, step.timeoutMs ?? this.#options.stepTimeoutMs);
+    const settings = step.forwardOnly
+      ? this.#options.compensationRetry
+      : step.retry ? retrySettings(`step ${step.name} retry`, step.retry, this.#options.stepRetry) : this.#options.stepRetry;
+    const policy = policyOf(handleWhen((error) => !isStepRejection(error)), settings, step.timeoutMs ?? this.#options.stepTimeoutMs);
     return policy.execute(({ signal, attempt }: { signal: AbortSignal; attempt?: number }) => step.action({ ...context, signal, attempt: (attempt ?? 0) + 1 }), this.#abort.signal);
   }
 

@@ -53,6 +53,15 @@ export interface SagaStep<I> {
   readonly timeoutMs?: number;
   /** Retries of transient failures. Default: the orchestrator's `stepRetry`. */
   readonly retry?: RetrySettings;
+  /**
+   * A step past the point of no return (the pivot, e.g. "confirm"): it has
+   * no compensation, so a transient failure — whose outcome is unknown: it
+   * may have applied — must not lead to compensating the steps before it.
+   * It is retried with the orchestrator's `compensationRetry` budget
+   * instead, and the saga is marked `stuck` if that runs out. A
+   * `StepRejectedError` still compensates (the step did not apply).
+   */
+  readonly forwardOnly?: boolean;
 }
 
 export interface SagaDefinition<I = unknown> {

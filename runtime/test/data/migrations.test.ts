@@ -129,6 +129,9 @@ test('misnamed and duplicate-numbered migration files are refused before any SQL
     await rm(misnamed, { recursive: true, force: true });
     await rm(duplicate, { recursive: true, force: true });
   });
-  await assert.rejects(tdb.open({ migrationsDir: misnamed }), (err: unknown) => isMigrationError(err) && err.code === 'MIGRATION_INVALID' && err.file === 'create_b.sql');
-  await assert.rejects(tdb.open({ migrationsDir: duplicate }), (err: unknown) => isMigrationError(err) && err.code === 'MIGRATION_INVALID' && /share the number 1/.test(err.message));
+  const db = await tdb.open();
+  await assert.rejects(migrate(db, misnamed), (err: unknown) => isMigrationError(err) && err.code === 'MIGRATION_INVALID' && err.file === 'create_b.sql');
+  await assert.rejects(migrate(db, duplicate), (err: unknown) => isMigrationError(err) && err.code === 'MIGRATION_INVALID' && /share the number 1/.test(err.message));
+  const { rows } = await db.query<{ t: string | null }>("SELECT to_regclass('a')::text AS t");
+  assert.equal(rows[0]!.t, null, 'no SQL ran');
 });
