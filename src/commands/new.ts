@@ -97,7 +97,7 @@ async function runNew(target: string, options: NewOptions): Promise<void> {
 }
 
 function checkExample(example: ExampleName): void {
-  const entry = EXAMPLES[example];
+  const entry: { available: boolean; unavailableReason: string } = EXAMPLES[example];
   // MSX_EXAMPLES_PREVIEW lets msx's own developers generate an example that is still being written.
   if (!entry.available && !process.env.MSX_EXAMPLES_PREVIEW) {
     throw new CliError(`the "${example}" example is not available yet: ${entry.unavailableReason}`, {

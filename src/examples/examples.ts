@@ -11,13 +11,9 @@ export const EXAMPLES = {
   shop: {
     summary: 'the reference shop: gateway, users, products, payments, orders (saga, event-sourced), notifications',
     manifest: shopManifest as (system: string) => ManifestInput,
-    /**
-     * The shop needs the event bus, sagas and the event store. Until its
-     * services are complete msx says so instead of generating a system that
-     * cannot work.
-     */
-    available: false,
-    unavailableReason: 'its services are still being written on top of the new outbox, saga and event store',
+    /** An example whose services are not complete says so instead of generating a system that cannot work. */
+    available: true,
+    unavailableReason: '',
   },
 } as const;
 

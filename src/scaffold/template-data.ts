@@ -20,6 +20,8 @@ export interface ServiceTemplateData {
   readonly publishes: readonly string[];
   readonly subscribes: readonly string[];
   readonly calls: readonly string[];
+  /** `{ "users": "http://127.0.0.1:3001" }`: where the services it calls listen by default, as a TypeScript literal. */
+  readonly callDefaults: string;
 }
 
 export function serviceTemplateData(manifest: Manifest, name: string): ServiceTemplateData {
@@ -37,6 +39,9 @@ export function serviceTemplateData(manifest: Manifest, name: string): ServiceTe
     publishes: service.kind !== 'gateway' ? service.events.publishes : [],
     subscribes: service.kind !== 'gateway' ? service.events.subscribes : [],
     calls: service.kind !== 'gateway' ? service.calls : [],
+    callDefaults: JSON.stringify(
+      Object.fromEntries((service.kind !== 'gateway' ? service.calls : []).map((callee) => [callee, `http://127.0.0.1:${manifest.services[callee]!.port}`])),
+    ),
   };
 }
 

@@ -105,13 +105,23 @@ test('msx new refuses bad names and says what would do', async (t) => {
   assert.deepEqual(readdirSync(dir), [], 'nothing written');
 });
 
-test('msx new --example shop says it is not available yet', async (t) => {
+test('msx new --example shop generates the reference shop', async (t) => {
   const { dir, cleanup } = tempDir();
   t.after(cleanup);
-  const result = await msx(['new', 'shop', '--example', 'shop', '--yes'], { cwd: dir });
-  assert.equal(result.exitCode, 2);
-  assert.match(result.stderr, /"shop" example is not available yet/);
-  assert.deepEqual(readdirSync(dir), []);
+  const result = await msx(['new', 'shop', '--example', 'shop', '--yes', '--json'], { cwd: dir });
+  assert.equal(result.exitCode, 0, result.stderr);
+  const summary = JSON.parse(result.stdout) as { services: { name: string; kind: string }[] };
+  assert.deepEqual(summary.services.map((s) => `${s.name}:${s.kind}`), ['gateway:gateway', 'users:http', 'products:http', 'payments:http', 'orders:http', 'notifications:worker']);
+  for (const file of ['services/orders/src/order-saga.ts', 'services/orders/src/order.ts', 'services/products/migrations/001_create_products.sql', 'services/notifications/test/notifications.test.ts']) {
+    assert.ok(existsSync(join(dir, 'shop', file)), file);
+  }
+  const manifest = parse(readFileSync(join(dir, 'shop', 'msx.yaml'), 'utf8'));
+  assert.deepEqual(manifest.services.orders.calls, ['users', 'products', 'payments']);
+  assert.deepEqual(manifest.services.users.routes[0], { path: '/api/users', to: '/users', methods: ['POST'], public: true });
+
+  const both = await msx(['new', 'x', '--example', 'shop', '--services', 'a', '--yes'], { cwd: dir });
+  assert.equal(both.exitCode, 2);
+  assert.match(both.stderr, /cannot be combined/);
   const unknown = await msx(['new', 'x', '--example', 'bank', '--yes'], { cwd: dir });
   assert.equal(unknown.exitCode, 2);
   assert.match(unknown.stderr, /Allowed choices are shop/);

@@ -9,6 +9,7 @@
  *   });
  */
 import { randomUUID } from 'node:crypto';
+import { inject } from '../tracing/propagation.js';
 import type { PublishInput } from '../bus/bus.js';
 import { assertEventType } from '../bus/topic.js';
 import type { Database, Transaction } from '../data/database.js';
@@ -52,9 +53,13 @@ export async function createOutbox(options: { readonly db: Database }): Promise<
         throw new OutboxError('OUTBOX_INVALID_EVENT', `The data of event "${event.type}" cannot be serialised to JSON`, { cause });
       }
       const id = event.id ?? randomUUID();
+      // The relay publishes later, outside this request: keep its trace context
+      // with the event, so consumers continue the trace that caused it.
+      const headers: Record<string, string> = { ...event.headers };
+      if (headers.traceparent === undefined) inject(headers);
       await tx.query(
         'INSERT INTO msx_outbox (id, type, key, data, headers, created_at) VALUES ($1, $2, $3, $4, $5, $6)',
-        [id, event.type, event.key ?? null, data, JSON.stringify(event.headers ?? {}), event.time === undefined ? new Date() : new Date(event.time)],
+        [id, event.type, event.key ?? null, data, JSON.stringify(headers), event.time === undefined ? new Date() : new Date(event.time)],
       );
       tx.onCommit(notify);
       return id;

@@ -11,13 +11,23 @@ export interface ReservationLine {
   price: number;
 }
 
-export type ReserveOutcome =
-  | { kind: 'reserved'; lines: ReservationLine[]; total: number }
-  | { kind: 'unknown-product'; productId: string }
-  | { kind: 'out-of-stock'; productId: string };
+export interface Reserved {
+  lines: ReservationLine[];
+  total: number;
+}
 
-/** Holds stock for an order; call inside a transaction so a failure holds nothing. */
-export async function reserve(tx: Queryable, orderId: string, items: readonly { productId: string; quantity: number }[]): Promise<ReserveOutcome> {
+/** Why an order's stock could not be held. Thrown, so the transaction rolls back what was held before it. */
+export class ReservationRefused extends Error {
+  constructor(readonly reason: 'unknown-product' | 'out-of-stock', readonly productId: string) {
+    super(reason === 'unknown-product' ? `no product ${productId}` : `not enough stock of product ${productId}`);
+  }
+}
+
+/**
+ * Holds stock for an order. Call inside a transaction: a refusal throws
+ * {@link ReservationRefused}, which rolls back the lines already held.
+ */
+export async function reserve(tx: Queryable, orderId: string, items: readonly { productId: string; quantity: number }[]): Promise<Reserved> {
   const existing = await tx.query<ReservationLine & { status: string }>(
     'SELECT product_id AS "productId", quantity, price, status FROM reservations WHERE order_id = $1 ORDER BY product_id',
     [orderId],
@@ -34,7 +44,7 @@ export async function reserve(tx: Queryable, orderId: string, items: readonly { 
     );
     if (updated.rows.length === 0) {
       const found = await tx.query('SELECT 1 FROM products WHERE id = $1', [item.productId]);
-      return found.rows.length === 0 ? { kind: 'unknown-product', productId: item.productId } : { kind: 'out-of-stock', productId: item.productId };
+      throw new ReservationRefused(found.rows.length === 0 ? 'unknown-product' : 'out-of-stock', item.productId);
     }
     const price = updated.rows[0]!.price;
     await tx.query("INSERT INTO reservations (order_id, product_id, quantity, price, status) VALUES ($1, $2, $3, $4, 'held')", [orderId, item.productId, item.quantity, price]);
@@ -43,9 +53,9 @@ export async function reserve(tx: Queryable, orderId: string, items: readonly { 
   return reserved(lines);
 }
 
-function reserved(lines: readonly ReservationLine[]): ReserveOutcome {
+function reserved(lines: readonly ReservationLine[]): Reserved {
   const clean = lines.map(({ productId, quantity, price }) => ({ productId, quantity, price }));
-  return { kind: 'reserved', lines: clean, total: clean.reduce((sum, l) => sum + l.quantity * l.price, 0) };
+  return { lines: clean, total: clean.reduce((sum, l) => sum + l.quantity * l.price, 0) };
 }
 
 /** Gives an order's units back to stock, whether still held or already sold (a refunded order). Idempotent. */

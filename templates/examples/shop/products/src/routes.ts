@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { HttpProblem, problems, validate, z, type Service } from '@msx/runtime';
 import { requireServiceToken } from '@msx/runtime/auth';
 import type { Database } from '@msx/runtime/data';
-import { release, reserve } from './inventory.js';
+import { release, ReservationRefused, reserve } from './inventory.js';
 
 const NewProduct = z.object({
   name: z.string().trim().min(1).max(200),
@@ -47,12 +47,14 @@ export function registerRoutes(service: Service, db: Database): void {
 
   service.app.post('/reservations', internal, async (req, res) => {
     const input = validate(Reservation, req.body);
-    const outcome = await db.transaction((tx) => reserve(tx, input.orderId, input.items));
-    if (outcome.kind === 'unknown-product') throw problems.notFound(`no product ${outcome.productId}`);
-    if (outcome.kind === 'out-of-stock') {
-      throw new HttpProblem({ status: 409, title: 'Out of stock', detail: `not enough stock of product ${outcome.productId}`, type: 'urn:msx:shop:out-of-stock' });
+    try {
+      const held = await db.transaction((tx) => reserve(tx, input.orderId, input.items));
+      res.status(201).json({ orderId: input.orderId, items: held.lines, total: held.total });
+    } catch (error) {
+      if (!(error instanceof ReservationRefused)) throw error;
+      if (error.reason === 'unknown-product') throw problems.notFound(error.message);
+      throw new HttpProblem({ status: 409, title: 'Out of stock', detail: error.message, type: 'urn:msx:shop:out-of-stock' });
     }
-    res.status(201).json({ orderId: input.orderId, items: outcome.lines, total: outcome.total });
   });
 
   service.app.delete('/reservations/:orderId', internal, async (req, res) => {

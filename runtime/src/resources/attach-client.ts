@@ -1,0 +1,33 @@
+import { createServiceClient, type ServiceClient } from '../client/index.js';
+import { resolveDiscovery } from '../discovery/index.js';
+import { createStaticDiscovery, staticUrlsVariable } from '../discovery/static.js';
+import type { Service } from '../service/service.js';
+
+export interface AttachClientOptions {
+  /**
+   * Where each called service listens when nothing else says (msx.yaml's
+   * ports on 127.0.0.1). `MSX_SERVICE_<NAME>_URLS` overrides one service;
+   * `MSX_DISCOVERY` (local under `msx up`, dns, consul) replaces them all.
+   */
+  readonly defaults?: Readonly<Record<string, string>>;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * A service client for calling other services by name, with discovery
+ * chosen from the environment and closed on shutdown. Service tokens are
+ * minted from `MSX_SERVICE_TOKEN_SECRET`.
+ */
+export function attachClient(service: Service, options: AttachClientOptions = {}): ServiceClient {
+  const env = options.env ?? process.env;
+  const discovery = env.MSX_DISCOVERY
+    ? resolveDiscovery(undefined, env)
+    : createStaticDiscovery({
+        services: Object.fromEntries(
+          Object.entries(options.defaults ?? {}).map(([name, url]) => [name, (env[staticUrlsVariable(name)] ?? url).split(',').map((u) => u.trim()).filter(Boolean)]),
+        ),
+        env,
+      });
+  service.onClose('discovery', () => discovery.close());
+  return createServiceClient({ from: service.name, discovery, env });
+}

@@ -1,0 +1,53 @@
+import { randomUUID } from 'node:crypto';
+import { HttpProblem, problems, validate, z, type Service } from '@msx/runtime';
+import { gatewayIdentity, type RequestWithIdentity } from '@msx/runtime/auth';
+import type { Database } from '@msx/runtime/data';
+import type { AggregateRepository, EventStore } from '@msx/runtime/eventstore';
+import type { SagaDefinition, SagaOrchestrator } from '@msx/runtime/saga';
+import { Order } from './order.js';
+import type { OrderSagaInput } from './order-saga.js';
+
+const NewOrder = z.object({
+  items: z.array(z.object({ productId: z.uuid(), quantity: z.number().int().min(1).max(1000) })).min(1).max(100),
+});
+
+export interface OrderRoutesDeps {
+  db: Database;
+  store: EventStore;
+  orders: AggregateRepository<Order>;
+  sagas: SagaOrchestrator;
+  saga: SagaDefinition<OrderSagaInput>;
+}
+
+export function registerRoutes(service: Service, deps: OrderRoutesDeps): void {
+  const { db, store, orders, sagas, saga } = deps;
+  // The buyer is whoever the gateway verified: identity headers signed by the gateway.
+  const identity = gatewayIdentity({ required: true });
+
+  service.app.post('/orders', identity, async (req, res) => {
+    const userId = (req as unknown as RequestWithIdentity).identity!.sub;
+    const { items } = validate(NewOrder, req.body);
+    const order = new Order(randomUUID());
+    order.create(userId, items);
+    await orders.save(order, { publish: [{ type: 'order.created', key: order.id, data: { orderId: order.id, userId, items } }] });
+
+    const outcome = await sagas.start(saga, { orderId: order.id, userId, items }, { id: order.id });
+    const final = (await orders.load(order.id))!;
+    if (outcome.status === 'completed') {
+      res.status(201).location(`/orders/${order.id}`).json({ id: order.id, status: final.state.status, total: final.state.total });
+    } else if (outcome.status === 'compensated') {
+      const { rows } = await db.query<{ status: number }>('SELECT status FROM order_failures WHERE order_id = $1', [order.id]);
+      res.status(rows[0]?.status ?? outcome.failure?.status ?? 409).json({ id: order.id, status: final.state.status, reason: final.state.reason });
+    } else {
+      throw new HttpProblem({ status: 500, title: 'Order stuck', detail: `order ${order.id} could not be completed nor compensated; it is marked stuck for an operator` });
+    }
+  });
+
+  service.app.get('/orders/:id', identity, async (req, res) => {
+    const id = String(req.params.id);
+    const order = await orders.load(id);
+    if (!order) throw problems.notFound(`no order ${id}`);
+    const history = (await store.load(id)).map((event) => ({ type: event.type, version: event.version }));
+    res.json({ id, userId: order.state.userId, status: order.state.status, total: order.state.total, items: order.state.items, ...(order.state.reason ? { reason: order.state.reason } : {}), history });
+  });
+}
