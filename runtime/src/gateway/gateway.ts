@@ -20,6 +20,7 @@ import type { Discovery } from '../discovery/discovery.js';
 import type { Balancer, BalancerOptions } from '../discovery/balancers/balancer.js';
 import { createLogger } from '../service/logger.js';
 import { bearerToken, wwwAuthenticate } from './authenticate.js';
+import { rememberedIdentity, rememberIdentity } from './connection-identity.js';
 import { createCors, type Cors, type CorsOptions } from './cors.js';
 import { buildUpstreamHeaders } from './forwarded-headers.js';
 import { GatewayConfigError } from './gateway-config-error.js';
@@ -135,6 +136,8 @@ export function createGateway(options: GatewayOptions): Gateway {
   const table = buildRouteTable(options.routes, rateLimits.groups);
   const needsAuth = table.routes.some((r) => !r.public);
   let verifier: UserTokenVerifier | undefined;
+  // Reuse a connection's last verdict only where the verifier would have served it from its cache.
+  const rememberTokens = options.auth?.cacheSize !== 0;
   let identitySecret: string | undefined;
   if (options.auth !== undefined) {
     try {
@@ -245,6 +248,17 @@ export function createGateway(options: GatewayOptions): Gateway {
     return true;
   }
 
+  /** The token's identity: the connection's last verdict when it is the same token, else the verifier's. */
+  function verifiedIdentity(req: IncomingMessage, token: string | undefined): UserIdentity | Promise<UserIdentity> {
+    if (token === undefined || !rememberTokens) return verifier!.verify(token ?? '');
+    const remembered = rememberedIdentity(req.socket, token, Date.now() / 1000);
+    if (remembered !== undefined) return remembered;
+    return verifier!.verify(token).then((identity) => {
+      rememberIdentity(req.socket, token, identity);
+      return identity;
+    });
+  }
+
   /** The gateway's own answer: its pending headers, then the problem document. */
   function reply(ctx: Ctx, init: ProblemInit): void {
     const { res, headers } = ctx;
@@ -335,7 +349,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     const token = bearerToken(req.headers.authorization);
     if (!route.public) {
       try {
-        identity = await verifier!.verify(token ?? '');
+        const verified = verifiedIdentity(req, token);
+        identity = verified instanceof Promise ? await verified : verified;
       } catch (err) {
         const error = err instanceof UserTokenError ? err : new UserTokenError('malformed', 'The token could not be verified', undefined, { cause: err });
         // Refused requests still spend the caller's IP budget, so bad-token floods are limited.
@@ -345,7 +360,11 @@ export function createGateway(options: GatewayOptions): Gateway {
       }
     } else if (token !== undefined && verifier !== undefined) {
       // Public routes stay open to bad tokens, but a good one still tells the service who is calling.
-      identity = await verifier.verify(token).catch(() => undefined);
+      try {
+        identity = await verifiedIdentity(req, token);
+      } catch {
+        identity = undefined;
+      }
     }
     if (limitBy === 'subject' && !admit(ctx, route, await rateLimits.consume(group!, identity === undefined ? `ip:${ip}` : `sub:${identity.sub}`))) return;
 
