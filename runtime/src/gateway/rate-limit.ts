@@ -79,6 +79,9 @@ interface Group {
   readonly options: RateLimitGroup;
   readonly limiter: RateLimiterAbstract;
   readonly policy: string;
+  /** The limiter's answer as a decision; built once per group so `consume` allocates no closures. */
+  readonly allowed: (res: RateLimiterRes) => RateLimitDecision;
+  readonly refused: (err: unknown) => RateLimitDecision;
 }
 
 function validateGroup(name: string, group: RateLimitGroup): void {
@@ -148,33 +151,37 @@ export function createRateLimits(
             rejectIfRedisNotReady: true,
             insuranceLimiter: new InsuranceLimiter(common, () => fallback(name)),
           });
-    table.set(name, { options, limiter, policy: `${options.points};w=${options.durationSec}` });
+    const policy = `${options.points};w=${options.durationSec}`;
+    const decide = (res: RateLimiterRes, allowed: boolean): RateLimitDecision => ({
+      allowed,
+      limit: options.points,
+      remaining: Math.max(0, res.remainingPoints),
+      resetSec: Math.max(0, Math.ceil(res.msBeforeNext / 1000)),
+      policy,
+    });
+    table.set(name, {
+      options,
+      limiter,
+      policy,
+      allowed: (res) => decide(res, true),
+      refused: (err) => {
+        if (err instanceof RateLimiterRes) return decide(err, false);
+        // Both the store and the insurance failed: keep serving, unlimited for this request.
+        fallback(name);
+        return { allowed: true, limit: options.points, remaining: options.points, resetSec: options.durationSec, policy };
+      },
+    });
   }
-
-  const decide = (group: Group, res: RateLimiterRes, allowed: boolean): RateLimitDecision => ({
-    allowed,
-    limit: group.options.points,
-    remaining: Math.max(0, res.remainingPoints),
-    resetSec: Math.max(0, Math.ceil(res.msBeforeNext / 1000)),
-    policy: group.policy,
-  });
 
   return {
     groups: new Set(table.keys()),
     by(name) {
       return table.get(name)?.options.by ?? 'ip';
     },
-    async consume(name, key) {
+    consume(name, key) {
       const group = table.get(name);
-      if (group === undefined) throw new GatewayConfigError('rateLimit', name, `Unknown rate-limit group "${name}"`);
-      try {
-        return decide(group, await group.limiter.consume(key), true);
-      } catch (err) {
-        if (err instanceof RateLimiterRes) return decide(group, err, false);
-        // Both the store and the insurance failed: keep serving, unlimited for this request.
-        fallback(name);
-        return { allowed: true, limit: group.options.points, remaining: group.options.points, resetSec: group.options.durationSec, policy: group.policy };
-      }
+      if (group === undefined) return Promise.reject(new GatewayConfigError('rateLimit', name, `Unknown rate-limit group "${name}"`));
+      return group.limiter.consume(key).then(group.allowed, group.refused);
     },
     async start() {
       if (redis === undefined) return;
