@@ -1,3 +1,6 @@
+import { cpSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Manifest } from '../../manifest/schema.js';
 import { envName } from '../../manifest/names.js';
@@ -53,26 +56,59 @@ export async function startEmbeddedInfrastructure(options: {
       common.OTEL_EXPORTER_OTLP_ENDPOINT = collector.url;
     }
 
+    const embedded: string[] = [];
     for (const [service, spec] of Object.entries(manifest.services)) {
       serviceEnv[service] = { ...common };
       if (spec.kind === 'gateway' || !spec.database) continue;
       const variable = `${envName(service)}_DATABASE_URL`;
       const given = env[variable];
-      if (given) {
-        serviceEnv[service]!.DATABASE_URL = given;
-      } else if (manifest.infrastructure.local.database === 'postgres') {
-        throw new MissingDatabaseUrlError(service, variable);
-      } else {
-        // Loaded only when a service needs it: the engine is WebAssembly and large.
-        const { startEmbeddedPostgres } = await import('@msx/runtime/data');
-        const engine = await startEmbeddedPostgres({ dataDir: join(paths.dataDir, service, 'postgres') });
+      if (given) serviceEnv[service]!.DATABASE_URL = given;
+      else if (manifest.infrastructure.local.database === 'postgres') throw new MissingDatabaseUrlError(service, variable);
+      else embedded.push(service);
+    }
+    if (embedded.length > 0) {
+      // Loaded only when a service needs it: the engine is WebAssembly and large.
+      const { startEmbeddedPostgres } = await import('@msx/runtime/data');
+      const template = await freshDataDirTemplate(startEmbeddedPostgres, env);
+      await Promise.all(embedded.map(async (service) => {
+        const dataDir = join(paths.dataDir, service, 'postgres');
+        if (!existsSync(dataDir)) cpSync(template, dataDir, { recursive: true });
+        const engine = await startEmbeddedPostgres({ dataDir });
         closers.push(() => engine.close());
         serviceEnv[service]!.DATABASE_URL = engine.url;
-      }
+      }));
     }
   } catch (error) {
     await close();
     throw error;
   }
   return { serviceEnv, close };
+}
+
+/**
+ * A freshly initialised, cleanly closed data directory of the embedded
+ * engine, kept in the user's cache. Creating a cluster (initdb) is the slow
+ * part of a first start, seconds of CPU per database; copying this template
+ * instead makes it one initdb per machine and engine version.
+ */
+async function freshDataDirTemplate(
+  start: (options: { dataDir: string }) => Promise<{ close(): Promise<void> }>,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<string> {
+  const runtimeVersion = (createRequire(import.meta.url)('@msx/runtime/package.json') as { version: string; dependencies: Record<string, string> });
+  const key = `${runtimeVersion.version}-pglite-${(runtimeVersion.dependencies['@electric-sql/pglite'] ?? 'x').replace(/[^\w.-]/g, '')}`;
+  const cache = join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'msx', `embedded-postgres-${key}`);
+  if (existsSync(cache)) return cache;
+  const building = `${cache}.${process.pid}.tmp`;
+  mkdirSync(building, { recursive: true });
+  try {
+    const engine = await start({ dataDir: building });
+    await engine.close();
+    renameSync(building, cache);
+  } catch (error) {
+    rmSync(building, { recursive: true, force: true });
+    if (existsSync(cache)) return cache; // another msx up won the race
+    throw error;
+  }
+  return cache;
 }
