@@ -15,6 +15,7 @@ export { DiscoveryError, isDiscoveryError, type DiscoveryErrorCode } from './dis
 export { InstanceCache, type InstanceCacheOptions } from './instance-cache.js';
 export { createStaticDiscovery, staticUrlsVariable, type StaticDiscoveryOptions } from './static.js';
 export { createLocalDiscovery, type LocalDiscoveryOptions, type LocalRegistryFile } from './local.js';
+export { discoveryFromEnvironment } from './from-environment.js';
 export { createDnsDiscovery, type DnsDiscoveryOptions, type ResolvedAddress } from './dns.js';
 export { createConsulDiscovery, type ConsulDiscoveryOptions, type ConsulCheckOptions } from './consul.js';
 export {

@@ -6,8 +6,7 @@
  * handling. A configuration mistake stops it with one line, exit code 78.
  */
 import type { UserTokenAlgorithm } from '../auth/user-token.js';
-import { resolveDiscovery } from '../discovery/index.js';
-import { createStaticDiscovery, staticUrlsVariable } from '../discovery/static.js';
+import { discoveryFromEnvironment } from '../discovery/from-environment.js';
 import type { Discovery } from '../discovery/discovery.js';
 import { StartupError } from '../service/errors/StartupError.js';
 import type { CorsOptions } from './cors.js';
@@ -53,13 +52,7 @@ export function createGatewayFromConfig(config: GeneratedGatewayConfig, env: Nod
   }
   let discovery: Discovery;
   try {
-    discovery = env.MSX_DISCOVERY
-      ? resolveDiscovery(undefined, env)
-      : createStaticDiscovery({
-          services: Object.fromEntries(
-            Object.entries(config.services).map(([service, url]) => [service, (env[staticUrlsVariable(service)] ?? url).split(',').map((u) => u.trim()).filter(Boolean)]),
-          ),
-        });
+    discovery = discoveryFromEnvironment(config.services, env);
   } catch (error) {
     return fail((error as Error).message);
   }

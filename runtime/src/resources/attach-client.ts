@@ -1,6 +1,5 @@
 import { createServiceClient, type ServiceClient } from '../client/index.js';
-import { resolveDiscovery } from '../discovery/index.js';
-import { createStaticDiscovery, staticUrlsVariable } from '../discovery/static.js';
+import { discoveryFromEnvironment } from '../discovery/from-environment.js';
 import type { Service } from '../service/service.js';
 
 export interface AttachClientOptions {
@@ -20,14 +19,7 @@ export interface AttachClientOptions {
  */
 export function attachClient(service: Service, options: AttachClientOptions = {}): ServiceClient {
   const env = options.env ?? process.env;
-  const discovery = env.MSX_DISCOVERY
-    ? resolveDiscovery(undefined, env)
-    : createStaticDiscovery({
-        services: Object.fromEntries(
-          Object.entries(options.defaults ?? {}).map(([name, url]) => [name, (env[staticUrlsVariable(name)] ?? url).split(',').map((u) => u.trim()).filter(Boolean)]),
-        ),
-        env,
-      });
+  const discovery = discoveryFromEnvironment(options.defaults, env);
   service.onClose('discovery', () => discovery.close());
   return createServiceClient({ from: service.name, discovery, env });
 }
