@@ -23,6 +23,7 @@ import { BusError } from './errors.js';
 import { assertGroup, positive, resolveCommonOptions, type CommonBusOptions, type ResolvedCommonOptions } from './options.js';
 import { resolveRetryPolicy, type RetryPolicy } from './retry-policy.js';
 import { assertTopicPattern } from './topic.js';
+import { redactUrl } from '../config/redact-url.js';
 
 export interface AmqpBusOptions extends CommonBusOptions {
   /** `amqp://user:pass@host:5672/vhost` or `amqps://…`. */
@@ -42,16 +43,6 @@ const CONTENT_TYPE = 'application/cloudevents+json';
 /** Header carrying the attempt number on retry copies. */
 const ATTEMPT_HEADER = 'x-msx-attempt';
 
-/** The URL without its password, for messages and logs. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '<unparseable url>';
-  }
-}
 
 /** Connects to RabbitMQ; loads amqplib only now, so embedded-bus users never need it. */
 export async function openAmqpBus(options: AmqpBusOptions): Promise<EventBus> {

@@ -8,7 +8,8 @@
  */
 import type { EventBus } from './bus.js';
 import { BusError } from './errors.js';
-import { openAmqpBus, redactUrl, type AmqpBusOptions } from './amqp.js';
+import { redactUrl } from '../config/redact-url.js';
+import { openAmqpBus, type AmqpBusOptions } from './amqp.js';
 import { openEmbeddedBus, type EmbeddedBusOptions } from './embedded.js';
 import type { CommonBusOptions } from './options.js';
 import { traceBus } from './traced-bus.js';

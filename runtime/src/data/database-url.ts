@@ -4,6 +4,7 @@
  * connects to it like to any server, but it is one serialised backend.
  */
 import { DatabaseError } from './errors/database-error.js';
+import { redactUrl } from '../config/redact-url.js';
 
 export const EMBEDDED_URL_PARAM = 'msx_engine';
 
@@ -37,13 +38,3 @@ export function resolveDatabaseUrl(input: string | undefined): ResolvedDatabaseU
   );
 }
 
-/** The URL without its password, for messages and logs. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '<unparseable URL>';
-  }
-}

@@ -9,7 +9,7 @@ import type { Database, DatabaseKind, QueryResult, Transaction } from './databas
 import { DatabaseError } from './errors/database-error.js';
 import type { QueryMetrics } from './query-metrics.js';
 import { TransactionScope } from './transaction-scope.js';
-import { redactUrl } from './database-url.js';
+import { redactUrl } from '../config/redact-url.js';
 
 const INT8_OID = 20;
 
