@@ -24,3 +24,4 @@ export { BulkheadFullError } from './errors/bulkhead-full-error.js';
 export { ClientConfigError } from './errors/client-config-error.js';
 // The policy stack is part of the client's surface so a service builds one and shares it.
 export * from '../resilience/index.js';
+export { attachClient, type AttachClientOptions } from './attach-client.js';

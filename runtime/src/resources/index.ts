@@ -10,9 +10,7 @@
  *   const bus = await attachBus(service);
  *   const outbox = await attachOutbox(service, db, bus);
  *   const inbox = await createInbox({ db });
- *   const client = attachClient(service, { defaults: { users: 'http://127.0.0.1:3001' } });
  */
 export { attachDatabase, type AttachDatabaseOptions } from './attach-database.js';
 export { attachBus, type AttachBusOptions } from './attach-bus.js';
 export { attachOutbox } from './attach-outbox.js';
-export { attachClient, type AttachClientOptions } from './attach-client.js';

@@ -1,4 +1,4 @@
-import { createServiceClient, type ServiceClient } from '../client/index.js';
+import { createServiceClient, type ServiceClient } from './service-client.js';
 import { discoveryFromEnvironment } from '../discovery/from-environment.js';
 import type { Service } from '../service/service.js';
 
