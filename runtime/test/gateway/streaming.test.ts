@@ -20,6 +20,8 @@ describe('gateway body streaming over HTTP', () => {
   let base: URL;
   let firstUploadBytes = signal();
   let clientGotFirstChunk = signal();
+  let upstreamBlocked = signal();
+  let firehoseEnded = false;
 
   before(async () => {
     upstream = await startUpstream((req, res) => {
@@ -42,6 +44,28 @@ describe('gateway body streaming over HTTP', () => {
           for (let i = 0; i < 19; i++) res.write(Buffer.alloc(MB, 2));
           res.end();
         });
+        return;
+      }
+      if (req.url === '/firehose') {
+        // 64 MB, writing on only when the socket drains: blocks once the gateway stops reading.
+        res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': 64 * MB });
+        let sent = 0;
+        const pump = () => {
+          while (sent < 64 * MB) {
+            sent += MB;
+            const more = res.write(Buffer.alloc(MB, sent / MB));
+            if (sent === 64 * MB) {
+              firehoseEnded = true;
+              res.end();
+            }
+            else if (!more) {
+              upstreamBlocked.resolve();
+              res.once('drain', pump);
+              return;
+            }
+          }
+        };
+        pump();
         return;
       }
       req.resume();
@@ -135,6 +159,34 @@ describe('gateway body streaming over HTTP', () => {
       req.on('error', reject);
     });
     assert.equal(bytes, 20 * MB);
+  });
+
+  it('a slow client slows the upstream down: the gateway stops reading instead of buffering, then delivers every byte', async () => {
+    upstreamBlocked = signal();
+    firehoseEnded = false;
+    const req = request('/big/firehose', {}, 'GET');
+    req.end();
+    const res = await new Promise<http.IncomingMessage>((resolve, reject) => req.on('response', resolve).on('error', reject));
+    res.pause();
+    await upstreamBlocked.promise;
+    // Loopback moves 64 MB in far less than this pause; a gateway that kept reading would have taken it all by now.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    assert.equal(firehoseEnded, false, 'the upstream could not finish while the client read nothing');
+    const hash = createHash('sha256');
+    let bytes = 0;
+    await new Promise<void>((resolve, reject) => {
+      res.on('data', (c: Buffer) => {
+        bytes += c.length;
+        hash.update(c);
+      });
+      res.on('end', resolve);
+      res.on('error', reject);
+      res.resume();
+    });
+    assert.equal(bytes, 64 * MB);
+    const expected = createHash('sha256');
+    for (let i = 1; i <= 64; i++) expected.update(Buffer.alloc(MB, i));
+    assert.equal(hash.digest('hex'), expected.digest('hex'));
   });
 
   it('413 for a declared body over the route limit, and for a chunked body that goes over it', async () => {
