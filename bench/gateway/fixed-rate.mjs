@@ -3,10 +3,14 @@
 // burst). Requests are scheduled every 1/rate s; latency is measured from
 // the scheduled time (so a stall is charged to every request it delays,
 // no coordinated omission) and also from the actual send.
-// Usage: node fixed-rate.mjs URL RATE DURATION_S TOKEN → one JSON line.
+// The first WARMUP_MS run at the same rate but are not recorded: they open
+// the generator's connections and warm both ends, which a short round
+// would otherwise count as its slowest requests.
+// Usage: node fixed-rate.mjs URL RATE DURATION_S TOKEN [WARMUP_MS=500] → one JSON line.
 import { Pool } from 'undici';
 
-const [url, rateArg, durationArg, token] = process.argv.slice(2);
+const [url, rateArg, durationArg, token, warmupArg] = process.argv.slice(2);
+const warmupMs = Number(warmupArg ?? 500);
 const rate = Number(rateArg);
 const durationMs = Number(durationArg) * 1000;
 const target = new URL(url);
@@ -21,9 +25,10 @@ let inFlight = 0;
 const start = performance.now();
 const intervalMs = 1000 / rate;
 let sent = 0;
-const total = Math.floor((durationMs / 1000) * rate);
+const warmup = Math.floor((warmupMs / 1000) * rate);
+const total = warmup + Math.floor((durationMs / 1000) * rate);
 
-function fire(scheduledAt) {
+function fire(scheduledAt, recorded) {
   const sentAt = performance.now();
   inFlight += 1;
   pool.request({ method: 'GET', path: target.pathname + target.search, headers }).then(
@@ -32,6 +37,7 @@ function fire(scheduledAt) {
       const end = performance.now();
       inFlight -= 1;
       if (statusCode < 200 || statusCode > 299) non2xx += 1;
+      if (!recorded) return;
       fromSchedule.push(end - scheduledAt);
       fromSend.push(end - sentAt);
     },
@@ -46,7 +52,7 @@ await new Promise((resolve) => {
   const tick = () => {
     const now = performance.now();
     while (sent < total && start + sent * intervalMs <= now) {
-      fire(start + sent * intervalMs);
+      fire(start + sent * intervalMs, sent >= warmup);
       sent += 1;
     }
     if (sent < total) setTimeout(tick, 1);
@@ -61,7 +67,7 @@ function pct(values, p) {
   const sorted = Float64Array.from(values).sort();
   return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
-const elapsed = (performance.now() - start) / 1000;
+const elapsed = (performance.now() - start - warmupMs) / 1000;
 console.log(
   JSON.stringify({
     requests: fromSend.length,
