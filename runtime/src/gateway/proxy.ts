@@ -136,13 +136,14 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
 
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
     if (statusCode < 200) return true;
-    this.started = true;
-    this.status = statusCode;
     this.#resume = resume;
     const headers = responseHeaderList(rawHeaders, this.options.responseHeaders);
     // Connection is hop-by-hop, so the upstream's never reaches this list; ours closes the client connection during a drain.
     if (this.options.draining() && !this.options.responseHeaders.includes('connection')) headers.push('connection', 'close');
+    // Started only once node took the head: if it ever refused a header undici let through, onError would still answer 502.
     this.res.writeHead(statusCode, headers);
+    this.started = true;
+    this.status = statusCode;
     this.#resolve!(statusCode);
     return true;
   }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { Gateway } from '../../src/gateway/index.js';
 import { echo, fixedDiscovery, freePort, startGateway, startUpstream, type Upstream } from './fixtures/harness.js';
@@ -6,6 +7,7 @@ import { echo, fixedDiscovery, freePort, startGateway, startUpstream, type Upstr
 describe('gateway upstream failures over HTTP', () => {
   let slow: Upstream;
   let healthy: Upstream;
+  let garbled: net.Server;
   let gateway: Gateway;
   let base: string;
   const discovery = fixedDiscovery({});
@@ -17,6 +19,12 @@ describe('gateway upstream failures over HTTP', () => {
     slow = await startUpstream((req, res) => {
       pendingSlow.add(() => res.destroy());
     });
+    // Answers with a control character in a header value: not HTTP, so the gateway must not pass it on.
+    garbled = net.createServer((socket) => {
+      socket.once('data', () => socket.end('HTTP/1.1 200 OK\r\nX-Bad: a\u0001b\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok'));
+    });
+    await new Promise<void>((resolve) => garbled.listen(0, '127.0.0.1', resolve));
+    discovery.set('garbled', [`http://127.0.0.1:${(garbled.address() as net.AddressInfo).port}`]);
     const deadPort = await freePort();
     discovery.set('down', [`http://127.0.0.1:${deadPort}`]);
     discovery.set('slow', [slow.url]);
@@ -28,6 +36,7 @@ describe('gateway upstream failures over HTTP', () => {
         { path: '/slow', to: '/', service: 'slow', public: true, timeoutMs: 200 },
         { path: '/healthy', to: '/', service: 'healthy', public: true },
         { path: '/empty', to: '/', service: 'empty', public: true },
+        { path: '/garbled', to: '/', service: 'garbled', public: true },
       ],
       discovery,
       breaker: { consecutiveFailures: 3, halfOpenAfterMs: 60_000 },
@@ -37,7 +46,7 @@ describe('gateway upstream failures over HTTP', () => {
   after(async () => {
     for (const destroy of pendingSlow) destroy();
     await gateway.close();
-    await Promise.all([slow.close(), healthy.close()]);
+    await Promise.all([slow.close(), healthy.close(), new Promise((resolve) => garbled.close(resolve))]);
   });
 
   async function problem(path: string) {
@@ -69,6 +78,12 @@ describe('gateway upstream failures over HTTP', () => {
     assert.equal(status, 504);
     assert.equal(body.reason, 'timeout');
     assert.equal(body.type, 'https://msx.dev/problems/upstream-timeout');
+  });
+
+  it('502 when the upstream answers with a malformed header', async () => {
+    const { status, body } = await problem('/garbled');
+    assert.equal(status, 502);
+    assert.equal(body.reason, 'failed');
   });
 
   it('503 when the service has no healthy instance', async () => {
