@@ -14,6 +14,7 @@ interface UpCommandOptions {
   detach?: boolean;
   timeout: string;
   json?: boolean;
+  watch?: boolean;
 }
 
 export function upCommand(): Command {
@@ -21,6 +22,7 @@ export function upCommand(): Command {
     .description('run the system on this machine: every service as a native process, in dependency order, supervised')
     .argument('[services...]', 'run only these services (and the services they call)')
     .option('-d, --detach', 'keep running in the background; use msx ps, logs, scale and down')
+    .option('-w, --watch', 'rebuild a service and restart its instances one at a time when its src/ changes; a failed build keeps the running ones')
     .option('--timeout <duration>', 'how long each instance may take to become ready', '30s')
     .option('--json', 'detached: print the instances as JSON; foreground: print raw JSON log lines')
     .addHelpText('after', `
@@ -28,6 +30,8 @@ Examples:
   $ msx up                       # run in the foreground; Ctrl-C stops everything
   $ msx up -d                    # run in the background
   $ msx up users orders -d       # only these (and what they call)
+  $ msx up --watch               # edit services/*/src: rebuilt and restarted without dropping requests
+  $ msx up -d --watch && msx logs -f users   # see rebuilds and compiler errors of users
   $ msx -C ./demo up -d --json
 
 State, logs and the discovery registry live in .msx/ of the system folder.
@@ -48,7 +52,7 @@ Run npm install and npm run build first: msx up runs services/*/dist.`)
       }
       let result;
       try {
-        result = await target.up({ services, detach: Boolean(options.detach), readyTimeoutMs, signal: cancel.signal }, view ?? SILENT_PROGRESS);
+        result = await target.up({ services, detach: Boolean(options.detach), watch: Boolean(options.watch), readyTimeoutMs, signal: cancel.signal }, view ?? SILENT_PROGRESS);
       } catch (error) {
         await view?.finish(false);
         throw error;
@@ -67,6 +71,7 @@ Run npm install and npm run build first: msx up runs services/*/dist.`)
         if (result.gatewayUrl) info(`\n${colour.bold('gateway')} ${colour.cyan(result.gatewayUrl)}   try: curl -H "Authorization: Bearer $(msx token)" ${result.gatewayUrl}/…`);
       }
       const run = result.attached;
+      if (options.watch && !options.json) info(colour.dim('watching services/*/src: a change rebuilds and restarts its service'));
       if (!run) {
         info(colour.dim('running in the background: msx ps, msx logs -f, msx down'));
         return;

@@ -41,6 +41,8 @@ export interface UpOptions {
   readonly detach: boolean;
   /** How long one instance may take to answer /ready with 200, ms. */
   readonly readyTimeoutMs: number;
+  /** Rebuild and restart a service when its source changes (`msx up --watch`). */
+  readonly watch?: boolean;
   /** Aborting it during start-up stops what already started (Ctrl-C before everything is ready). */
   readonly signal?: AbortSignal;
 }

@@ -67,7 +67,7 @@ async function up(root: string, manifest: Manifest, paths: LocalPaths, options: 
 
   if (options.detach) return upDetached(root, paths, services, options, progress);
 
-  const session = await openSession({ root, manifest, paths, mode: 'foreground', services, readyTimeoutMs: options.readyTimeoutMs });
+  const session = await openSession({ root, manifest, paths, mode: 'foreground', services, readyTimeoutMs: options.readyTimeoutMs, watch: options.watch });
   session.supervisor.onChange((state) => progress.onChange(state.instances));
   options.signal?.addEventListener('abort', () => void session.stop(), { once: true });
   try {
@@ -91,7 +91,7 @@ async function up(root: string, manifest: Manifest, paths: LocalPaths, options: 
 async function upDetached(root: string, paths: LocalPaths, services: readonly string[], options: UpOptions, progress: UpProgress): Promise<UpResult> {
   ensureStateDir(paths);
   rmSync(paths.stateFile, { force: true });
-  const pid = launchSupervisor(root, paths, { services, readyTimeoutMs: options.readyTimeoutMs });
+  const pid = launchSupervisor(root, paths, { services, readyTimeoutMs: options.readyTimeoutMs, watch: options.watch });
   // Bounded even if the supervisor hangs: every wave may take the full ready timeout, plus spawn time.
   const deadline = Date.now() + options.readyTimeoutMs * (services.length + 1) + 30_000;
   let lastUpdate = 0;

@@ -22,7 +22,8 @@ export interface StartFailureInfo {
 export interface SupervisorState {
   readonly version: 1;
   readonly system: string;
-  readonly supervisor: { readonly pid: number; readonly startedAt: number; readonly mode: 'foreground' | 'detached' };
+  /** `watching`: started with `--watch`, so source changes rebuild and restart services (absent in state written by an older msx). */
+  readonly supervisor: { readonly pid: number; readonly startedAt: number; readonly mode: 'foreground' | 'detached'; readonly watching?: boolean };
   readonly phase: SupervisorPhase;
   readonly services: readonly string[];
   readonly gatewayUrl: string | undefined;

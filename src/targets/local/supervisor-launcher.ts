@@ -11,7 +11,7 @@ const SUPERVISOR_MAIN = fileURLToPath(new URL(`./supervisor-main${import.meta.ur
  * session so it outlives the terminal, stdio into `.msx/supervisor.log`.
  * Returns its pid; it reports progress through `.msx/state.json`.
  */
-export function launchSupervisor(root: string, paths: LocalPaths, options: { services: readonly string[]; readyTimeoutMs: number }): number {
+export function launchSupervisor(root: string, paths: LocalPaths, options: { services: readonly string[]; readyTimeoutMs: number; watch?: boolean }): number {
   const log = openSync(paths.supervisorLog, 'w');
   try {
     const child = spawn(process.execPath, [...process.execArgv, SUPERVISOR_MAIN, root, JSON.stringify(options)], {

@@ -12,6 +12,7 @@ import { openSession } from './supervisor-session.js';
 interface DetachedOptions {
   readonly services: readonly string[];
   readonly readyTimeoutMs: number;
+  readonly watch?: boolean;
 }
 
 const [root, optionsJson] = process.argv.slice(2);
@@ -21,7 +22,7 @@ if (!root || !optionsJson) {
 }
 const options = JSON.parse(optionsJson) as DetachedOptions;
 const { manifest } = loadManifest(root);
-const session = await openSession({ root, manifest, paths: localPaths(root), mode: 'detached', services: options.services, readyTimeoutMs: options.readyTimeoutMs });
+const session = await openSession({ root, manifest, paths: localPaths(root), mode: 'detached', services: options.services, readyTimeoutMs: options.readyTimeoutMs, watch: options.watch });
 for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => void session.stop());
 process.on('SIGHUP', () => {}); // the terminal that started us may close
 

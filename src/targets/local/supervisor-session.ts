@@ -5,6 +5,7 @@ import { parseEnvFile } from '../../scaffold/secrets.js';
 import { startControlServer } from './control-server.js';
 import { startEmbeddedInfrastructure } from './embedded-infrastructure.js';
 import type { LocalPaths } from './local-paths.js';
+import { SourceReloader } from './source-reloader.js';
 import { ensureStateDir, writeControl } from './state-store.js';
 import { Supervisor } from './supervisor.js';
 
@@ -15,6 +16,8 @@ export interface SessionOptions {
   readonly mode: 'foreground' | 'detached';
   readonly services: readonly string[];
   readonly readyTimeoutMs: number;
+  /** `--watch`: once every instance is ready, rebuild and restart a service when its source changes. */
+  readonly watch?: boolean;
 }
 
 /** A supervisor with its control channel: one `msx up`, in this process. */
@@ -50,7 +53,9 @@ export async function openSession(options: SessionOptions): Promise<SupervisorSe
     infrastructureEnv: infrastructure.serviceEnv,
     mode: options.mode,
     readyTimeoutMs: options.readyTimeoutMs,
+    watching: options.watch ?? false,
   });
+  let reloader: SourceReloader | undefined;
 
   let endSession!: () => void;
   const ended = new Promise<void>((resolve) => (endSession = resolve));
@@ -64,6 +69,7 @@ export async function openSession(options: SessionOptions): Promise<SupervisorSe
       return stopping;
     }
     stopping = (async () => {
+      reloader?.close();
       await supervisor.stop();
       await infrastructure.close();
       rmSync(paths.controlFile, { force: true });
@@ -73,9 +79,17 @@ export async function openSession(options: SessionOptions): Promise<SupervisorSe
     return stopping;
   }
 
-  const started = supervisor.start(options.services).catch(async (error: unknown) => {
-    await stop();
-    throw error;
-  });
+  const started = supervisor.start(options.services).then(
+    () => {
+      // Watching starts only once the system is up: an edit during start-up is picked up by the build the user just ran.
+      if (!options.watch || stopping) return;
+      reloader = new SourceReloader({ root: options.root, supervisor, services: supervisor.snapshot().services });
+      reloader.start();
+    },
+    async (error: unknown) => {
+      await stop();
+      throw error;
+    },
+  );
   return { supervisor, started, ended, stop };
 }

@@ -31,6 +31,8 @@ export interface SupervisorOptions {
   /** Readiness re-check of running instances, ms. Default 2,000. */
   readonly monitorIntervalMs?: number;
   readonly restartPolicy?: RestartPolicyOptions;
+  /** `msx up --watch`: services are rebuilt and restarted when their source changes. Only recorded here, for `.msx/state.json`. */
+  readonly watching?: boolean;
 }
 
 /** `up` could not bring the system up; carries what the user needs to see. */
@@ -45,6 +47,14 @@ export class StartFailure extends Error {
 export class ScaleError extends Error {
   override readonly name = 'ScaleError';
   constructor(readonly service: string, message: string) {
+    super(message);
+  }
+}
+
+/** A rolling restart (after a rebuild) that stopped part-way; the instances not yet restarted keep running. */
+export class RestartError extends Error {
+  override readonly name = 'RestartError';
+  constructor(readonly service: string, readonly instance: string, message: string) {
     super(message);
   }
 }
@@ -120,7 +130,7 @@ export class Supervisor {
     return {
       version: 1,
       system: this.#options.manifest.name,
-      supervisor: { pid: process.pid, startedAt: this.#startedAt, mode: this.#options.mode },
+      supervisor: { pid: process.pid, startedAt: this.#startedAt, mode: this.#options.mode, watching: this.#options.watching ?? false },
       phase: this.#phase,
       services: this.#services,
       gatewayUrl: gateway ? `http://127.0.0.1:${this.#options.manifest.services[gateway]!.port}` : undefined,
@@ -215,8 +225,73 @@ export class Supervisor {
     return { service, from, to: count, started: [], stopped: removed.map((m) => m.id) };
   }
 
+  /**
+   * Restarts every instance of a service, one at a time, so it keeps
+   * serving (after `--watch` rebuilt it). Each instance goes the way a
+   * scale-down and a scale-up would: out of the registry, the drain delay,
+   * SIGTERM (it finishes in-flight requests), then a new process on the same
+   * port that rejoins the registry once ready. A service with a single
+   * instance first gets a temporary extra one, started like `msx scale`
+   * starts one, so it is never left with none; a gateway does not, since
+   * clients reach it on its fixed port. Serialised with `scale`. Resolves
+   * with the ids restarted; rejects with a RestartError when a new process
+   * does not become ready, leaving the rest of the old instances running.
+   */
+  restartService(service: string): Promise<string[]> {
+    const run = this.#scaling.then(() => this.#restartService(service));
+    this.#scaling = run.catch(() => undefined);
+    return run;
+  }
+
+  async #restartService(service: string): Promise<string[]> {
+    if (this.#phase !== 'running') throw new RestartError(service, '', `the system is ${this.#phase}, not running`);
+    const originals = [...this.#instances.values()].filter((m) => m.service === service && !m.stopping).sort((a, b) => a.index - b.index);
+    if (originals.length === 0) return [];
+    const surge = originals.length === 1 && this.#options.manifest.services[service]?.kind !== 'gateway';
+    let extra: Managed[] = [];
+    if (surge) {
+      try {
+        const change = await this.#scaleService(service, originals.length + 1);
+        extra = change.started.map((id) => this.#instances.get(id)).filter((m): m is Managed => m !== undefined);
+      } catch (error) {
+        throw new RestartError(service, '', `the rebuilt ${service} did not start: ${(error as Error).message}`);
+      }
+    }
+    const restarted: string[] = [];
+    try {
+      for (const managed of originals) {
+        if (this.#stopping) break;
+        await this.#relaunch(managed);
+        restarted.push(managed.id);
+      }
+    } finally {
+      if (!this.#stopping) await Promise.all(extra.map((m) => this.#retire(m, this.#options.drainDelayMs ?? 2500)));
+    }
+    return restarted;
+  }
+
+  /** Replaces an instance's process with a new one on the same port: out of rotation and drained first, back once ready. */
+  async #relaunch(managed: Managed): Promise<void> {
+    await this.#takeOut(managed, this.#options.drainDelayMs ?? 2500);
+    if (this.#stopping) return;
+    managed.stopping = false;
+    managed.failFast = false; // like a crash restart: a failure is retried with backoff, not fatal to the system
+    managed.restarts += 1;
+    await this.#launch(managed);
+    if (!managed.ready && !this.#stopping) {
+      throw new RestartError(managed.service, managed.id, `${managed.id} did not become ready after the restart; it is retried with backoff (msx logs ${managed.id})`);
+    }
+  }
+
   /** Takes an instance out of rotation, waits `drainDelayMs`, stops it and forgets it. */
   async #retire(managed: Managed, drainDelayMs: number): Promise<void> {
+    await this.#takeOut(managed, drainDelayMs);
+    this.#instances.delete(managed.id);
+    this.#changed();
+  }
+
+  /** Out of the registry first, so balancers drop it; then, after `drainDelayMs`, SIGTERM, which drains in-flight requests. */
+  async #takeOut(managed: Managed, drainDelayMs: number): Promise<void> {
     managed.stopping = true;
     managed.ready = false;
     clearTimeout(managed.restartTimer);
@@ -226,8 +301,6 @@ export class Supervisor {
     managed.state = 'stopping';
     this.#changed();
     await managed.process?.stop(this.#options.stopTimeoutMs ?? 15_000);
-    this.#instances.delete(managed.id);
-    this.#changed();
   }
 
   /**
@@ -382,6 +455,16 @@ export class Supervisor {
       managed.restarts += 1;
       void this.#launch(managed).catch(() => undefined);
     }, decision.delayMs);
+  }
+
+  /**
+   * Adds a supervisor line about a whole service (a rebuild, a build error)
+   * to the log of its first instance, so `msx logs <service>` and the
+   * foreground output show it once rather than once per instance.
+   */
+  noteService(service: string, level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown> = {}): void {
+    const first = [...this.#instances.values()].filter((m) => m.service === service).sort((a, b) => a.index - b.index)[0];
+    if (first) this.#note(first, supervisorLine(service, first.id, level, message, fields));
   }
 
   /** Adds a supervisor line (a crash, a restart) to the instance's log, where `msx logs` shows it beside the instance's own lines. */
