@@ -116,8 +116,10 @@ const DOT_SEGMENT = /(?:^|\/)(?:\.|%2e){1,2}(?:\/|$)/i;
 
 /** Validates `specs` (throwing {@link GatewayConfigError}) and returns the matcher. */
 export function buildRouteTable(specs: readonly RouteSpec[], rateLimitGroups: Iterable<string> = []): RouteTable {
-  if (!Array.isArray(specs) || specs.length === 0) {
-    throw new GatewayConfigError('routes', specs, 'Expected `routes` to be a non-empty array');
+  // No routes is valid: a system of workers still has a gateway, which then
+  // serves its own /health, /ready and /metrics and answers 404 elsewhere.
+  if (!Array.isArray(specs)) {
+    throw new GatewayConfigError('routes', specs, 'Expected `routes` to be an array');
   }
   const groups = new Set(rateLimitGroups);
   const routes = specs.map((spec, i) => normaliseRoute(spec, i, groups));

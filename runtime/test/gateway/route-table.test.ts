@@ -85,7 +85,7 @@ describe('buildRouteTable', () => {
       [[{ path: '/a', to: '/', service: 's', bodyLimit: 'lots' }], 'routes[0].bodyLimit'],
       [[{ path: '/a', to: '/', service: 's', rateLimit: 'nope' }], 'routes[0].rateLimit'],
       [[{ path: '/a', to: '/', service: 's' }, { path: '/a/', to: '/', service: 't' }], 'routes'],
-      [[], 'routes'],
+      ['not an array', 'routes'],
     ];
     for (const [routes, option] of cases) {
       assert.throws(
