@@ -6,6 +6,9 @@ import { useW3CPropagator } from './propagation.js';
 /** The runtime's version, as the instrumentation scope of its spans. */
 const SCOPE = '@msx/runtime';
 
+/** `service.name`, from the semantic conventions (stable), as a literal: the conventions module is large. */
+const ATTR_SERVICE_NAME = 'service.name';
+
 let contextManagerInstalled = false;
 
 /**
@@ -31,14 +34,14 @@ export async function initTracing(options: TracingOptions): Promise<Tracing> {
   const config = resolveTracingConfig(options);
   if (!config.enabled) return disabledTracing(config.service);
 
-  const [{ BasicTracerProvider, BatchSpanProcessor }, { OTLPTraceExporter }, { resourceFromAttributes }, { W3CTraceContextPropagator }, { ATTR_SERVICE_NAME }] =
-    await Promise.all([
-      import('@opentelemetry/sdk-trace-base'),
-      import('@opentelemetry/exporter-trace-otlp-http'),
-      import('@opentelemetry/resources'),
-      import('@opentelemetry/core'),
-      import('@opentelemetry/semantic-conventions'),
-    ]);
+  // Our own OTLP/HTTP JSON exporter, not @opentelemetry/exporter-trace-otlp-http: that one loads
+  // the metrics and logs SDKs through its transformer, megabytes per instance for the same bytes on the wire.
+  const [{ BasicTracerProvider, BatchSpanProcessor }, { OtlpJsonTraceExporter }, { resourceFromAttributes }, { W3CTraceContextPropagator }] = await Promise.all([
+    import('@opentelemetry/sdk-trace-base'),
+    import('./otlp-json-exporter.js'),
+    import('@opentelemetry/resources'),
+    import('@opentelemetry/core'),
+  ]);
 
   if (!contextManagerInstalled) {
     const { AsyncLocalStorageContextManager } = await import('@opentelemetry/context-async-hooks');
@@ -52,7 +55,7 @@ export async function initTracing(options: TracingOptions): Promise<Tracing> {
 
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: config.service, 'service.instance.id': config.instance }),
-    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: config.url }))],
+    spanProcessors: [new BatchSpanProcessor(new OtlpJsonTraceExporter({ url: config.url }))],
   });
 
   let stopped: Promise<void> | undefined;
