@@ -129,6 +129,6 @@ test('the registry lists every service and leaves draining instances out', () =>
 });
 
 test('instances run with a small young generation unless NODE_OPTIONS says otherwise', () => {
-  assert.deepEqual(instanceArgs('users', {}), ['--max-semi-space-size=2', 'services/users/dist/src/main.js']);
-  assert.deepEqual(instanceArgs('users', { NODE_OPTIONS: '--max-semi-space-size=16' }), ['services/users/dist/src/main.js']);
+  assert.deepEqual(instanceArgs('users', {}), ['--max-semi-space-size=1', '--v8-pool-size=1', 'services/users/dist/src/main.js']);
+  assert.deepEqual(instanceArgs('users', { NODE_OPTIONS: '--max-semi-space-size=16 --v8-pool-size=4' }), ['services/users/dist/src/main.js']);
 });

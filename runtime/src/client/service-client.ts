@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { request } from 'undici';
+import { request } from './undici-lite.js';
 import type { CallOutcome } from '../discovery/balancers/balancer.js';
 import { isIdempotent } from '../resilience/idempotency.js';
 import { resolveClientOptions, type ResolvedClientOptions, type ServiceClientOptions } from './client-options.js';
