@@ -23,12 +23,12 @@ const INTERRUPTS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
  */
 export async function writeTreeAtomically(target: string, files: readonly PlannedFile[], options: WriteOptions = {}): Promise<void> {
   const parent = dirname(target);
-  const createdParent = existsSync(parent) ? undefined : mkdirSync(parent, { recursive: true });
-  const staging = mkdtempSync(join(parent, `.${basename(target)}.msx-staging-`));
+  let createdParent: string | undefined;
+  let staging: string | undefined;
   let committed = false;
 
   const cleanUp = () => {
-    rmSync(staging, { recursive: true, force: true });
+    if (staging) rmSync(staging, { recursive: true, force: true });
     if (!committed && createdParent) rmSync(createdParent, { recursive: true, force: true });
   };
   const onInterrupt = (signal: NodeJS.Signals) => {
@@ -36,9 +36,13 @@ export async function writeTreeAtomically(target: string, files: readonly Planne
     process.stderr.write(`\ninterrupted (${signal}): nothing was written\n`);
     process.exit(130);
   };
+  // Handlers first: an interrupt between creating the staging folder and
+  // installing them would leave the folder behind.
   for (const signal of INTERRUPTS) process.on(signal, onInterrupt);
 
   try {
+    createdParent = existsSync(parent) ? undefined : mkdirSync(parent, { recursive: true });
+    staging = mkdtempSync(join(parent, `.${basename(target)}.msx-staging-`));
     const made = new Set<string>();
     for (const file of files) {
       const path = join(staging, file.path);

@@ -16,14 +16,16 @@ import { after, before, test } from 'node:test';
 import { execa } from 'execa';
 import { parseDocument } from 'yaml';
 import { freePort } from '../support/free-port.js';
+import { LocalSystem, until as untilAny } from '../support/local-system.js';
 import { msx, tempDir, userEnv } from '../support/msx.js';
+
+const until = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000) => untilAny(what, probe, timeoutMs, { retryOnError: true });
 
 const temp = tempDir('msx-shop-');
 const root = join(temp.dir, 'shop');
 let gatewayUrl: string;
-const seenPids = new Set<number>();
+const system = new LocalSystem(root);
 
-interface PsRow { id: string; service: string; pid?: number; state: string; ready: boolean }
 
 async function run(args: string[]): Promise<string> {
   const result = await msx(args, { cwd: root, env: userEnv() });
@@ -31,21 +33,8 @@ async function run(args: string[]): Promise<string> {
   return result.stdout;
 }
 
-async function ps(): Promise<PsRow[]> {
-  const rows = JSON.parse(await run(['ps', '--json'])) as PsRow[];
-  rows.forEach((r) => r.pid && seenPids.add(r.pid));
-  return rows;
-}
+const ps = () => system.ps();
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 async function api<T = unknown>(method: string, path: string, options: { token?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<{ status: number; body: T }> {
   const res = await fetch(`${gatewayUrl}${path}`, {
@@ -77,9 +66,7 @@ before(async () => {
 
 after(async () => {
   await msx(['down'], { cwd: root, env: userEnv() }).catch(() => undefined);
-  for (const pid of seenPids) {
-    try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
-  }
+  system.killLeftovers();
   temp.cleanup();
 });
 

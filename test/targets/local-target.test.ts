@@ -11,45 +11,22 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { execa } from 'execa';
 import { freePort } from '../support/free-port.js';
+import { alive, LocalSystem, until as untilAny } from '../support/local-system.js';
 import { MSX_BIN, msx, tempDir } from '../support/msx.js';
 
 const temp = tempDir('msx-local-');
 const root = join(temp.dir, 'demo');
-const seenPids = new Set<number>();
+const system = new LocalSystem(root);
+const seenPids = system.seenPids;
+const state = () => system.state();
+const ps = () => system.ps();
+const until = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000) => untilAny(what, probe, timeoutMs);
 let ports: { gateway: number; users: number; orders: number };
 
-interface PsRow { id: string; service: string; pid?: number; port: number; state: string; ready: boolean; restarts: number }
 
-function state(): { supervisor: { pid: number }; instances: PsRow[] } {
-  return JSON.parse(readFileSync(join(root, '.msx', 'state.json'), 'utf8'));
-}
 
-async function ps(): Promise<PsRow[]> {
-  const result = await msx(['ps', '--json'], { cwd: root });
-  assert.equal(result.exitCode, 0, result.stderr);
-  const rows = JSON.parse(result.stdout) as PsRow[];
-  rows.forEach((r) => r.pid && seenPids.add(r.pid));
-  return rows;
-}
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 async function token(): Promise<string> {
   const result = await msx(['token', '--sub', 'tester'], { cwd: root });

@@ -11,46 +11,23 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { execa } from 'execa';
 import { freePort } from '../support/free-port.js';
+import { alive, LocalSystem, until as untilAny, type PsRow } from '../support/local-system.js';
 import { msx, tempDir } from '../support/msx.js';
 
 const temp = tempDir('msx-watch-');
 const root = join(temp.dir, 'demo');
+const system = new LocalSystem(root);
+const seenPids = system.seenPids;
+const state = () => system.state();
+const ps = () => system.ps();
+const until = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000) => untilAny(what, probe, timeoutMs);
 const routesFile = join(root, 'services', 'users', 'src', 'routes.ts');
-const seenPids = new Set<number>();
 let ports: { gateway: number; users: number };
 
-interface PsRow { id: string; service: string; pid?: number; port: number; state: string; ready: boolean; restarts: number }
 
-function state(): { supervisor: { pid: number; watching?: boolean }; instances: PsRow[] } {
-  return JSON.parse(readFileSync(join(root, '.msx', 'state.json'), 'utf8'));
-}
 
-async function ps(): Promise<PsRow[]> {
-  const result = await msx(['ps', '--json'], { cwd: root });
-  assert.equal(result.exitCode, 0, result.stderr);
-  const rows = JSON.parse(result.stdout) as PsRow[];
-  rows.forEach((r) => r.pid && seenPids.add(r.pid));
-  return rows;
-}
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 async function usersLog(): Promise<string> {
   return (await msx(['logs', 'users'], { cwd: root })).stdout;
