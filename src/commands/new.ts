@@ -92,8 +92,8 @@ async function runNew(target: string, options: NewOptions): Promise<void> {
   info('Next:');
   info(`  cd ${shown}`);
   info('  npm install     # install the services (npm workspaces)');
-  info('  npm test        # build and run every service\'s tests');
-  info('  npm run build && node --env-file=.env services/<name>/dist/src/main.js');
+  info('  npm run build   # compile them (npm test also runs their tests)');
+  info('  msx up          # run the whole system here; msx ps, logs, trace, down');
 }
 
 function checkExample(example: ExampleName): void {
