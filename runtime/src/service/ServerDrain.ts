@@ -6,12 +6,21 @@ export interface DrainResult {
 }
 
 /**
+ * How long idle keep-alive connections stay open once draining begins. A
+ * client may have written a request onto an idle connection just as the
+ * signal arrived; closing that connection at once would reset a request the
+ * client rightly considers sent (the keep-alive race, seen in CI). During
+ * the grace such a request is served, with `Connection: close`.
+ */
+const IDLE_GRACE_MS = 500;
+
+/**
  * Stops an HTTP server without dropping the requests it is serving. Once
  * draining begins, the listening socket closes (new connections are
- * refused), idle keep-alive connections are closed, and every response
- * still to be sent says `Connection: close`, so each busy connection ends
- * after its current response. What is still running after the timeout is
- * cut.
+ * refused), every response still to be sent says `Connection: close`, so
+ * each busy connection ends after its current response, and idle
+ * keep-alive connections are closed after a short grace. What is still
+ * running after the timeout is cut.
  */
 export class ServerDrain {
   readonly #server: Server;
@@ -44,17 +53,29 @@ export class ServerDrain {
     for (const res of this.#inFlight) {
       if (!res.headersSent) res.setHeader('Connection', 'close');
     }
+    const server = this.#server;
+    // http.Server#close() closes idle connections itself; hold that back
+    // for the grace by shadowing the method on this instance.
+    const closeIdle = Object.getPrototypeOf(server).closeIdleConnections.bind(server) as () => void;
+    let graceOver = false;
+    server.closeIdleConnections = () => {
+      if (graceOver) closeIdle();
+    };
     return new Promise((resolve) => {
       let abandoned = 0;
+      const grace = setTimeout(() => {
+        graceOver = true;
+        closeIdle();
+      }, Math.min(IDLE_GRACE_MS, timeoutMs));
       const timer = setTimeout(() => {
         abandoned = this.#inFlight.size;
-        this.#server.closeAllConnections();
+        server.closeAllConnections();
       }, timeoutMs);
-      this.#server.close(() => {
+      server.close(() => {
+        clearTimeout(grace);
         clearTimeout(timer);
         resolve({ abandoned });
       });
-      this.#server.closeIdleConnections();
     });
   }
 }
