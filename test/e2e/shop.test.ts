@@ -77,6 +77,15 @@ let pen: { id: string };
 let gold: { id: string };
 const orders: Record<string, { id: string; status: string; total?: number; reason?: string }> = {};
 
+test('the shop passes its own tests (every service, in-process, embedded database and bus)', async () => {
+  const result = await execa('npm', ['test'], { cwd: root, reject: false, env: userEnv(), extendEnv: false, timeout: 400_000 });
+  assert.equal(result.exitCode, 0, `${result.stdout}\n${result.stderr}`);
+  const passes = [...result.stdout.matchAll(/^# pass (\d+)$/gm)].map((m) => Number(m[1]));
+  assert.equal(passes.length, 6, `six services tested:\n${result.stdout.slice(-2000)}`);
+  assert.ok(passes.every((n) => n > 0));
+  assert.doesNotMatch(result.stdout, /^# fail [1-9]/m);
+});
+
 test('msx up -d starts the six services and every instance is ready', async () => {
   await run(['up', '-d', '--timeout', '120s']);
   const rows = await ps();
