@@ -47,7 +47,9 @@ export function buildTraces(spans: readonly SpanRecord[]): Trace[] {
   }
   const traces: Trace[] = [];
   for (const [traceId, group] of byTrace) {
-    const ordered = [...group.values()].sort((a, b) => a.start - b.start || a.end - b.end);
+    // Spans starting in the same millisecond: the longer one first, so a parent
+    // precedes the child it encloses (and the order does not depend on arrival).
+    const ordered = [...group.values()].sort((a, b) => a.start - b.start || b.end - a.end);
     const roots = ordered.filter((s) => s.parentSpanId === undefined || !group.has(s.parentSpanId));
     const root = roots.find((s) => s.parentSpanId === undefined) ?? roots[0] ?? ordered[0]!;
     traces.push({
