@@ -12,6 +12,7 @@ import { after, before, test } from 'node:test';
 import { execa } from 'execa';
 import { freePort } from '../support/free-port.js';
 import { alive, LocalSystem, until as untilAny } from '../support/local-system.js';
+import { startRequestLoop } from '../support/request-loop.js';
 import { MSX_BIN, msx, tempDir } from '../support/msx.js';
 
 const temp = tempDir('msx-local-');
@@ -127,23 +128,9 @@ test('scale users=3: three instances serve through the gateway; a SIGKILLed one 
 
 test('scaling down drains: a request loop through the gateway sees no failure', { timeout: 90_000 }, async () => {
   const bearer = await token();
-  let running = true;
-  const failures: string[] = [];
-  let ok = 0;
   // ~50 requests a second: under the gateway's default rate limit (100/s per client).
-  const loop = (async () => {
-    while (running) {
-      try {
-        const response = await gateway('/api/users', bearer);
-        await response.arrayBuffer();
-        if (response.status === 200) ok++;
-        else failures.push(String(response.status));
-      } catch (error) {
-        failures.push((error as Error).message);
-      }
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  })();
+  const loop = startRequestLoop(() => gateway('/api/users', bearer), 20);
+  let outcome = { ok: 0, failures: [] as string[] };
   try {
     await new Promise((r) => setTimeout(r, 500));
     const scaled = await msx(['scale', 'users=1'], { cwd: root });
@@ -151,9 +138,9 @@ test('scaling down drains: a request loop through the gateway sees no failure', 
     assert.match(scaled.stdout, /users 3 → 1/);
     await new Promise((r) => setTimeout(r, 1000));
   } finally {
-    running = false;
-    await loop;
+    outcome = await loop.stop();
   }
+  const { ok, failures } = outcome;
   assert.deepEqual(failures, []);
   assert.ok(ok > 20, `only ${ok} requests went through`);
   assert.deepEqual((await ps()).filter((r) => r.service === 'users').map((r) => r.id), ['users-1']);

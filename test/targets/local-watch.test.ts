@@ -12,6 +12,7 @@ import { after, before, test } from 'node:test';
 import { execa } from 'execa';
 import { freePort } from '../support/free-port.js';
 import { alive, LocalSystem, until as untilAny, type PsRow } from '../support/local-system.js';
+import { startRequestLoop } from '../support/request-loop.js';
 import { msx, tempDir } from '../support/msx.js';
 
 const temp = tempDir('msx-watch-');
@@ -71,23 +72,9 @@ test('up -d --watch starts the system and records that it watches', { timeout: 9
 
 test('an edit to users is rebuilt and rolled out while the gateway keeps answering', { timeout: 180_000 }, async () => {
   const before = (await ps()).find((r) => r.id === 'users-1')!;
-  let running = true;
-  const failures: string[] = [];
-  let ok = 0;
   // ~40 requests a second: under the gateway's default rate limit (100/s per client).
-  const loop = (async () => {
-    while (running) {
-      try {
-        const response = await gateway('/api/users', bearer);
-        await response.arrayBuffer();
-        if (response.status === 200) ok++;
-        else failures.push(String(response.status));
-      } catch (error) {
-        failures.push((error as Error).message);
-      }
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  })();
+  const loop = startRequestLoop(() => gateway('/api/users', bearer), 25);
+  let outcome = { ok: 0, failures: [] as string[] };
   try {
     await new Promise((r) => setTimeout(r, 500));
     const source = readFileSync(routesFile, 'utf8');
@@ -100,9 +87,9 @@ test('an edit to users is rebuilt and rolled out while the gateway keeps answeri
     });
     await until('the rollout to finish', async () => (/msx: users rebuilt and restarted \(1 instance\) after a change in src\/routes\.ts/.test(await usersLog()) ? true : undefined));
   } finally {
-    running = false;
-    await loop;
+    outcome = await loop.stop();
   }
+  const { ok, failures } = outcome;
   assert.deepEqual(failures, []);
   assert.ok(ok > 20, `only ${ok} requests went through`);
   const users = (await ps()).filter((r) => r.service === 'users');
