@@ -37,6 +37,15 @@ export interface UserTokenOptions {
   readonly clockToleranceSec?: number;
   /** How many verified tokens to remember until they expire. Default 10,000; 0 disables the cache. */
   readonly cacheSize?: number;
+  /**
+   * With `jwksUrl`: after a fetch, how long (ms) a token with an unknown `kid`
+   * is refused without fetching the set again (jose's `cooldownDuration`).
+   * Default 30,000, so key rotation is picked up within 30 s and unknown-kid
+   * floods cannot hammer the identity provider. Tests lower it.
+   */
+  readonly jwksCooldownMs?: number;
+  /** With `jwksUrl`: how long (ms) one JWKS fetch may take (jose's `timeoutDuration`). Default 5,000. */
+  readonly jwksTimeoutMs?: number;
 }
 
 /** Who a verified token speaks for. */
@@ -82,7 +91,12 @@ function resolveKey(options: UserTokenOptions): VerificationKey {
     }
     return typeof secret === 'string' ? new TextEncoder().encode(secret) : secret;
   }
-  if (options.jwksUrl !== undefined) return createRemoteJWKSet(new URL(options.jwksUrl));
+  if (options.jwksUrl !== undefined) {
+    return createRemoteJWKSet(new URL(options.jwksUrl), {
+      ...(options.jwksCooldownMs !== undefined ? { cooldownDuration: options.jwksCooldownMs } : {}),
+      ...(options.jwksTimeoutMs !== undefined ? { timeoutDuration: options.jwksTimeoutMs } : {}),
+    });
+  }
   if (options.publicKey !== undefined) {
     return typeof options.publicKey === 'string' ? createPublicKey(options.publicKey) : options.publicKey;
   }
@@ -110,7 +124,15 @@ function toUserTokenError(err: unknown): UserTokenError {
     return new UserTokenError('signature', 'The token signature is invalid', undefined, { cause: err });
   }
   // Anything that is not a JOSE verdict (fetch failure, JWKS timeout or garbage) says nothing about the token.
-  if (err instanceof joseErrors.JWKSTimeout || err instanceof joseErrors.JWKSInvalid || !(err instanceof joseErrors.JOSEError)) {
+  // jose throws a bare JOSEError (code ERR_JOSE_GENERIC, no subclass) only from the JWKS fetch, when the
+  // endpoint answers other than 200 or with a body that is not JSON; without this check an identity
+  // provider answering 500 made every token look malformed (401) instead of keys-unavailable (503).
+  if (
+    err instanceof joseErrors.JWKSTimeout ||
+    err instanceof joseErrors.JWKSInvalid ||
+    !(err instanceof joseErrors.JOSEError) ||
+    err.code === joseErrors.JOSEError.code
+  ) {
     return new UserTokenError('key-unavailable', 'The signing keys could not be fetched', undefined, { cause: err });
   }
   return new UserTokenError('malformed', 'The token is malformed', undefined, { cause: err });
