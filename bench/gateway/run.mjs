@@ -217,7 +217,7 @@ const upstreamUrl = `http://127.0.0.1:${upstreamPort}`;
 pids.direct = pids.upstream;
 const targets = {
   direct: `${upstreamUrl}/items`,
-  msx: `http://127.0.0.1:${await startServer('msx', process.execPath, ['--import', 'tsx', join(here, 'msx-gateway.ts'), upstreamUrl, SECRET])}/api/items`,
+  msx: `http://127.0.0.1:${await startServer('msx', process.execPath, [join(here, 'msx-gateway.mjs'), upstreamUrl, SECRET])}/api/items`,
   guide: `http://127.0.0.1:${await startServer('guide', process.execPath, [join(here, 'guide-gateway.mjs'), upstreamUrl, SECRET])}/api/items`,
 };
 const nginxPort = await startNginx(upstreamPort);

@@ -134,6 +134,7 @@ export function createConsulDiscovery(options: ConsulDiscoveryOptions = {}): Dis
   return {
     kind: 'consul',
     resolve: (service) => cache.resolve(service),
+    cached: (service) => cache.cached(service),
     async register(self: Registration) {
       const id = self.id ?? `${self.service}-${hostname()}-${self.port}`;
       const host = self.address.includes(':') ? `[${self.address}]` : self.address;

@@ -40,6 +40,13 @@ export interface Discovery {
    */
   resolve(service: string): Promise<readonly Instance[]>;
   /**
+   * The cached instances of `service` without waiting, or `undefined` when
+   * the backend has not loaded that service yet (then call `resolve`). Lets
+   * the gateway pick an instance on its hot path without a promise per
+   * request; optional, so a custom backend may leave it out.
+   */
+  cached?(service: string): readonly Instance[] | undefined;
+  /**
    * Announces this process to the registry. Backends whose source of truth
    * lives elsewhere (environment, the `msx up` supervisor, DNS) do nothing.
    */

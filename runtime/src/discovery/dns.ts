@@ -98,6 +98,7 @@ export function createDnsDiscovery(options: DnsDiscoveryOptions = {}): Discovery
   return {
     kind: 'dns',
     resolve: (service) => cache.resolve(service),
+    cached: (service) => cache.cached(service),
     async register() {},
     async close() {
       cache.close();

@@ -56,6 +56,11 @@ export class InstanceCache {
     return pending;
   }
 
+  /** The cached list, or undefined before the first load of `service` finished. */
+  cached(service: string): readonly Instance[] | undefined {
+    return this.#entries.get(service)?.instances;
+  }
+
   /** Refreshes every known service now (also what the interval does); never rejects. */
   refreshAll(): Promise<void> {
     const jobs = [...this.#entries].map(async ([service, entry]) => {

@@ -142,7 +142,10 @@ export function createLocalDiscovery(options: LocalDiscoveryOptions = {}): Disco
   }, pollMs);
   poll.unref();
 
-  const warmed = reload();
+  let isWarm = false;
+  const warmed = reload().finally(() => {
+    isWarm = true;
+  });
 
   return {
     kind: 'local',
@@ -150,6 +153,7 @@ export function createLocalDiscovery(options: LocalDiscoveryOptions = {}): Disco
       await warmed;
       return services.get(service) ?? [];
     },
+    cached: (service) => (isWarm ? (services.get(service) ?? []) : undefined),
     async register() {},
     async close() {
       closed = true;

@@ -59,6 +59,7 @@ export function createStaticDiscovery(options: StaticDiscoveryOptions = {}): Dis
       }
       return instances;
     },
+    cached: (service) => cache.get(service),
     async register() {},
     async close() {},
   };

@@ -34,7 +34,8 @@ const REPLACED_ON_REQUEST = new Set([
 ]);
 
 function connectionTokens(value: string | undefined): Set<string> | undefined {
-  if (value === undefined || value === '') return undefined;
+  // Nearly every request and response says just `keep-alive` (or `close`): no set to build for those.
+  if (value === undefined || value === '' || value === 'keep-alive' || value === 'close') return undefined;
   const names = new Set<string>();
   for (const token of value.split(',')) {
     const name = token.trim().toLowerCase();
@@ -54,26 +55,88 @@ export interface ForwardContext {
 }
 
 /**
- * Upstream request headers as the flat `[name, value, …]` list undici
- * takes, from node's `rawHeaders` (same shape, original case).
+ * What the gateway reads from a request's headers, taken from node's
+ * `rawHeaders` in one pass. The proxy path never touches `req.headers`
+ * (CORS and tracing do, when they are on): node builds that object lazily
+ * on first access, lower-casing and merging every header, and the gateway
+ * needs only these few plus the list it forwards.
+ * Repeated headers merge as node would merge them (`, `), except those
+ * node keeps the first of (Authorization, Host, Content-Length).
  */
-export function buildUpstreamHeaders(rawHeaders: readonly string[], context: ForwardContext): string[] {
-  const out: string[] = [];
-  let connection: string | undefined;
-  let priorForwardedFor: string | undefined;
+export interface RequestHeaders {
+  readonly authorization: string | undefined;
+  readonly requestId: string | undefined;
+  readonly traceparent: string | undefined;
+  readonly contentLength: string | undefined;
+  readonly transferEncoding: string | undefined;
+  readonly forwardedFor: string | undefined;
+  readonly host: string | undefined;
+  /** Headers that go upstream as they came (lower-cased names): all but hop-by-hop ones and those the gateway sets. */
+  readonly forwarded: string[];
+  /** Extra names listed in Connection, which are hop-by-hop too; undefined when it names none. */
+  readonly connectionNamed: Set<string> | undefined;
+}
+
+const merge = (prior: string | undefined, value: string): string => (prior === undefined ? value : `${prior}, ${value}`);
+
+export function readRequestHeaders(rawHeaders: readonly string[]): RequestHeaders {
+  let authorization: string | undefined;
+  let requestId: string | undefined;
+  let traceparent: string | undefined;
+  let contentLength: string | undefined;
+  let transferEncoding: string | undefined;
+  let forwardedFor: string | undefined;
   let host: string | undefined;
+  let connection: string | undefined;
+  const forwarded: string[] = [];
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i]!.toLowerCase();
-    if (name === 'connection') connection = connection === undefined ? rawHeaders[i + 1] : `${connection},${rawHeaders[i + 1]}`;
-    else if (name === 'x-forwarded-for') priorForwardedFor = priorForwardedFor === undefined ? rawHeaders[i + 1] : `${priorForwardedFor}, ${rawHeaders[i + 1]}`;
-    else if (name === 'host') host ??= rawHeaders[i + 1];
+    const value = rawHeaders[i + 1]!;
+    if (!HOP_BY_HOP.has(name) && !REPLACED_ON_REQUEST.has(name)) {
+      forwarded.push(name, value);
+      if (name === 'authorization') authorization ??= value;
+      else if (name === 'content-length') contentLength ??= value;
+      continue;
+    }
+    switch (name) {
+      case 'host':
+        host ??= value;
+        break;
+      case 'x-forwarded-for':
+        forwardedFor = merge(forwardedFor, value);
+        break;
+      case 'x-request-id':
+        requestId = merge(requestId, value);
+        break;
+      case 'traceparent':
+        traceparent = merge(traceparent, value);
+        break;
+      case 'transfer-encoding':
+        transferEncoding = merge(transferEncoding, value);
+        break;
+      case 'connection':
+        connection = connection === undefined ? value : `${connection},${value}`;
+        break;
+      default:
+    }
   }
-  const named = connectionTokens(connection);
-  for (let i = 0; i < rawHeaders.length; i += 2) {
-    const name = rawHeaders[i]!.toLowerCase();
-    if (HOP_BY_HOP.has(name) || REPLACED_ON_REQUEST.has(name) || named?.has(name) === true) continue;
-    out.push(name, rawHeaders[i + 1]!);
+  return { authorization, requestId, traceparent, contentLength, transferEncoding, forwardedFor, host, forwarded, connectionNamed: connectionTokens(connection) };
+}
+
+/**
+ * Upstream request headers as the flat `[name, value, …]` list undici
+ * takes: what the client sent minus hop-by-hop and gateway-set headers,
+ * then the forwarding, tracing and identity headers.
+ */
+export function upstreamHeaders(request: RequestHeaders, context: ForwardContext): string[] {
+  let out = request.forwarded;
+  const named = request.connectionNamed;
+  if (named !== undefined) {
+    out = [];
+    for (let i = 0; i < request.forwarded.length; i += 2) if (!named.has(request.forwarded[i]!)) out.push(request.forwarded[i]!, request.forwarded[i + 1]!);
   }
+  const priorForwardedFor = request.forwardedFor;
+  const host = request.host;
   out.push(
     'x-forwarded-for',
     priorForwardedFor === undefined ? context.clientIp : `${priorForwardedFor}, ${context.clientIp}`,
@@ -89,6 +152,11 @@ export function buildUpstreamHeaders(rawHeaders: readonly string[], context: For
     out.push(IDENTITY_HEADER, context.identity.identity, IDENTITY_SIGNATURE_HEADER, context.identity.signature);
   }
   return out;
+}
+
+/** {@link upstreamHeaders} straight from node's `rawHeaders`. */
+export function buildUpstreamHeaders(rawHeaders: readonly string[], context: ForwardContext): string[] {
+  return upstreamHeaders(readRequestHeaders(rawHeaders), context);
 }
 
 /**

@@ -16,13 +16,13 @@ import type { Logger } from 'pino';
 import { signGatewayIdentity, IDENTITY_SECRET_ENV } from '../auth/gateway-identity.js';
 import { createUserTokenVerifier, type UserIdentity, type UserTokenOptions, type UserTokenVerifier } from '../auth/user-token.js';
 import { UserTokenError } from '../auth/user-token-error.js';
-import type { Discovery } from '../discovery/discovery.js';
+import type { Discovery, Instance } from '../discovery/discovery.js';
 import type { Balancer, BalancerOptions } from '../discovery/balancers/balancer.js';
 import { createLogger } from '../service/logger.js';
 import { bearerToken, wwwAuthenticate } from './authenticate.js';
 import { rememberedIdentity, rememberIdentity } from './connection-identity.js';
 import { createCors, type Cors, type CorsOptions } from './cors.js';
-import { buildUpstreamHeaders } from './forwarded-headers.js';
+import { readRequestHeaders, upstreamHeaders } from './forwarded-headers.js';
 import { GatewayConfigError } from './gateway-config-error.js';
 import { GatewayMetrics, NO_ROUTE, ABORTED_STATUS } from './gateway-metrics.js';
 import { BodyTooLargeError, ProxyExchange } from './proxy.js';
@@ -167,10 +167,9 @@ export function createGateway(options: GatewayOptions): Gateway {
   const tracingReady: Promise<Tracing> = initTracing({ service: name });
   tracingReady.catch(() => {}); // reported by listen()
 
-  function clientIp(req: IncomingMessage): string {
+  function clientIp(req: IncomingMessage, xff: string | undefined): string {
     if (trustProxy) {
-      const xff = req.headers['x-forwarded-for'];
-      if (typeof xff === 'string' && xff !== '') {
+      if (xff !== undefined && xff !== '') {
         const last = xff.slice(xff.lastIndexOf(',') + 1).trim();
         if (last !== '') return last;
       }
@@ -179,6 +178,10 @@ export function createGateway(options: GatewayOptions): Gateway {
   }
 
   const isDraining = () => draining;
+
+  function startExchange(exchange: ProxyExchange, instance: Instance): Promise<number> {
+    return exchange.start(upstreams.pool(instance.url), upstreams.balancer.track(instance));
+  }
 
   /** The response's `close` (finished or client gone): stop the upstream exchange if unfinished, then count the request. */
   function onResponseClose(this: ResponseWithCtx): void {
@@ -296,7 +299,8 @@ export function createGateway(options: GatewayOptions): Gateway {
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (ownEndpoint(req, res)) return;
-    const requestId = requestIdFrom(req.headers['x-request-id']);
+    const incoming = readRequestHeaders(req.rawHeaders);
+    const requestId = requestIdFrom(incoming.requestId);
     const url = req.url ?? '/';
     const ctx: Ctx = {
       req,
@@ -333,20 +337,20 @@ export function createGateway(options: GatewayOptions): Gateway {
     ctx.routeLabel = route.path;
     ctx.serviceLabel = route.service;
 
-    const declaredLength = req.headers['content-length'];
+    const declaredLength = incoming.contentLength;
     if (declaredLength !== undefined && Number(declaredLength) > route.bodyLimitBytes) {
       ctx.headers.push('connection', 'close');
       reply(ctx, { status: 413, type: GATEWAY_PROBLEM_TYPES.bodyTooLarge, detail: `The body limit of this route is ${route.bodyLimitBytes} bytes` });
       return;
     }
 
-    const ip = clientIp(req);
+    const ip = clientIp(req, incoming.forwardedFor);
     const group = route.rateLimit;
     const limitBy = group === undefined ? undefined : rateLimits.by(group);
     if (limitBy === 'ip' && !admit(ctx, route, await rateLimits.consume(group!, `ip:${ip}`))) return;
 
     let identity: UserIdentity | undefined;
-    const token = bearerToken(req.headers.authorization);
+    const token = bearerToken(incoming.authorization);
     if (!route.public) {
       try {
         const verified = verifiedIdentity(req, token);
@@ -381,13 +385,15 @@ export function createGateway(options: GatewayOptions): Gateway {
       service: route.service,
       method,
       path: upstreamPath,
-      headers: buildUpstreamHeaders(req.rawHeaders, {
+      headers: upstreamHeaders(incoming, {
         clientIp: ip,
         proto: (req.socket as { encrypted?: boolean }).encrypted === true ? 'https' : 'http',
         requestId,
-        traceparent: ctx.span !== undefined ? traceparentOf(ctx.span.span) : traceparentFrom(req.headers.traceparent),
+        traceparent: ctx.span !== undefined ? traceparentOf(ctx.span.span) : traceparentFrom(incoming.traceparent),
         identity: signed,
       }),
+      contentLength: declaredLength,
+      transferEncoding: incoming.transferEncoding,
       responseHeaders: ctx.headers,
       timeoutMs: route.timeoutMs,
       bodyLimitBytes: route.bodyLimitBytes,
@@ -396,9 +402,9 @@ export function createGateway(options: GatewayOptions): Gateway {
     ctx.exchange = exchange;
 
     try {
-      await upstreams.guarded(route.service, async () => {
-        const instance = await upstreams.pick(route.service);
-        return exchange.start(upstreams.pool(instance.url), upstreams.balancer.track(instance));
+      await upstreams.guarded(route.service, () => {
+        const picked = upstreams.pick(route.service);
+        return picked instanceof Promise ? picked.then((instance) => startExchange(exchange, instance)) : startExchange(exchange, picked);
       });
     } catch (err) {
       if (res.headersSent) {

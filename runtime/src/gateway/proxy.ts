@@ -25,6 +25,9 @@ export interface ForwardOptions {
   readonly path: string;
   /** Flat `[name, value, …]` list. */
   readonly headers: string[];
+  /** The client's Content-Length and Transfer-Encoding, which say whether there is a body to stream. */
+  readonly contentLength: string | undefined;
+  readonly transferEncoding: string | undefined;
   /** The gateway's own response headers (flat list); the upstream's win where both set one. */
   readonly responseHeaders: string[];
   /** Time allowed for the response headers, ms. */
@@ -56,10 +59,11 @@ class ByteLimit extends Transform {
   }
 }
 
-function requestBody(req: IncomingMessage, limit: number): Readable | null {
-  const length = req.headers['content-length'];
+function requestBody(req: IncomingMessage, options: ForwardOptions): Readable | null {
+  const length = options.contentLength;
   if (length !== undefined) return length === '0' ? null : req;
-  if (req.headers['transfer-encoding'] === undefined) return null;
+  if (options.transferEncoding === undefined) return null;
+  const limit = options.bodyLimitBytes;
   const limited = new ByteLimit(limit);
   req.on('error', (err) => limited.destroy(err));
   return req.pipe(limited);
@@ -108,7 +112,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
           method: options.method as Dispatcher.HttpMethod,
           path: options.path,
           headers: options.headers,
-          body: requestBody(this.req, options.bodyLimitBytes),
+          body: requestBody(this.req, options),
           headersTimeout: options.timeoutMs,
           bodyTimeout: 0,
         },

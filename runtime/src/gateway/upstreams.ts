@@ -54,9 +54,19 @@ export class Upstreams {
     this.balancer = 'pick' in balancer ? balancer : createBalancer(balancer);
   }
 
-  /** A healthy instance of `service`, or throws `no-instance`. */
-  async pick(service: string): Promise<Instance> {
-    const instance = this.balancer.pick(await this.discovery.resolve(service));
+  /**
+   * A healthy instance of `service`, or throws `no-instance`. Synchronous
+   * when discovery has the list cached (every request after the first), so
+   * the hot path waits on no promise to choose an instance.
+   */
+  pick(service: string): Instance | Promise<Instance> {
+    const cached = this.discovery.cached?.(service);
+    if (cached !== undefined) return this.#choose(service, cached);
+    return this.discovery.resolve(service).then((instances) => this.#choose(service, instances));
+  }
+
+  #choose(service: string, instances: readonly Instance[]): Instance {
+    const instance = this.balancer.pick(instances);
     if (instance === undefined) throw new UpstreamError('no-instance', service, `No healthy instance of ${service}`);
     return instance;
   }

@@ -47,7 +47,9 @@ test('every A/AAAA record is an instance; the list is refreshed in the backgroun
     ['http://10.0.0.1:3001', 'http://[fd00::2]:3001'],
   );
   assert.equal(asked[0], 'users.shop.svc.cluster.local');
+  assert.equal(discovery.cached?.('orders'), undefined);
   assert.equal((await discovery.resolve('orders'))[0]!.url, 'http://10.0.0.1:8080');
+  assert.equal(discovery.cached?.('orders')?.[0]?.url, 'http://10.0.0.1:8080');
   assert.deepEqual(await discovery.resolve('ghost'), []);
 
   records = [{ address: '10.0.0.3', family: 4 }];

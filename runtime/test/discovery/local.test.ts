@@ -67,6 +67,9 @@ test('picks up instances added and removed in the registry file, without restart
   await writeRegistry(path, { services: { orders: [{ id: 'orders-2', url: 'http://127.0.0.1:4102', ready: true }] } });
   await changed;
   assert.deepEqual((await discovery.resolve('orders')).map((i) => i.id), ['orders-2']);
+  // The gateway's synchronous path sees the same live list.
+  assert.deepEqual(discovery.cached?.('orders')?.map((i) => i.id), ['orders-2']);
+  assert.deepEqual(discovery.cached?.('users'), []);
 });
 
 test('a missing file is an empty registry; a broken one keeps the last good content', async (t) => {

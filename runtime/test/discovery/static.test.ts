@@ -5,7 +5,11 @@ import { createStaticDiscovery, isDiscoveryError, resolveDiscovery, staticUrlsVa
 test('reads MSX_SERVICE_<NAME>_URLS, upper-cased with - turned into _', async () => {
   assert.equal(staticUrlsVariable('users-api'), 'MSX_SERVICE_USERS_API_URLS');
   const discovery = createStaticDiscovery({ env: { MSX_SERVICE_USERS_API_URLS: 'http://127.0.0.1:3001, http://127.0.0.1:3002/' } });
-  assert.deepEqual(await discovery.resolve('users-api'), [
+  // Nothing cached before the first resolve; the same list without waiting after it.
+  assert.equal(discovery.cached?.('users-api'), undefined);
+  const first = await discovery.resolve('users-api');
+  assert.equal(discovery.cached?.('users-api'), first);
+  assert.deepEqual(first, [
     { id: 'users-api-1', service: 'users-api', url: 'http://127.0.0.1:3001' },
     { id: 'users-api-2', service: 'users-api', url: 'http://127.0.0.1:3002' },
   ]);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildUpstreamHeaders, responseHeaderList } from '../../src/gateway/forwarded-headers.js';
+import { buildUpstreamHeaders, readRequestHeaders, responseHeaderList } from '../../src/gateway/forwarded-headers.js';
 import { traceparentFrom, requestIdFrom } from '../../src/gateway/trace-context.js';
 
 const context = { clientIp: '10.0.0.9', proto: 'http' as const, requestId: 'rid-1', traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' };
@@ -79,6 +79,38 @@ describe('responseHeaderList', () => {
   });
 });
 
+describe('readRequestHeaders', () => {
+  it('reads what the gateway needs in one pass and merges repeats as node does', () => {
+    const read = readRequestHeaders([
+      'Authorization', 'Bearer first',
+      'authorization', 'Bearer second',
+      'Content-Length', '12',
+      'X-Request-ID', 'a',
+      'x-request-id', 'b',
+      'TraceParent', context.traceparent,
+      'Transfer-Encoding', 'gzip',
+      'transfer-encoding', 'chunked',
+      'X-Forwarded-For', '1.1.1.1',
+      'Host', 'api.example',
+      'Connection', 'keep-alive',
+      'Accept', 'application/json',
+    ]);
+    // node keeps the first Authorization and Content-Length and joins the rest with ", "
+    assert.equal(read.authorization, 'Bearer first');
+    assert.equal(read.contentLength, '12');
+    assert.equal(read.requestId, 'a, b');
+    assert.equal(read.traceparent, context.traceparent);
+    assert.equal(read.transferEncoding, 'gzip, chunked');
+    assert.equal(read.forwardedFor, '1.1.1.1');
+    assert.equal(read.host, 'api.example');
+    // a bare keep-alive names no other header
+    assert.equal(read.connectionNamed, undefined);
+    assert.deepEqual(read.forwarded, ['authorization', 'Bearer first', 'authorization', 'Bearer second', 'content-length', '12', 'accept', 'application/json']);
+    // a merged (repeated) request id is not a sane id, so the gateway mints its own as node's headers object would make it
+    assert.notEqual(requestIdFrom(read.requestId), 'a, b');
+  });
+});
+
 describe('trace context', () => {
   it('keeps a valid traceparent and replaces an invalid one', () => {
     assert.equal(traceparentFrom(context.traceparent), context.traceparent);
@@ -92,5 +124,15 @@ describe('trace context', () => {
     assert.equal(requestIdFrom('abc-123'), 'abc-123');
     assert.notEqual(requestIdFrom('bad id\r\nx: y'), 'bad id\r\nx: y');
     assert.notEqual(requestIdFrom('x'.repeat(500)), 'x'.repeat(500));
+  });
+
+  it('mints distinct version 4 UUIDs as request ids', () => {
+    const ids = new Set<string>();
+    for (let i = 0; i < 5000; i++) {
+      const id = requestIdFrom(undefined);
+      assert.match(id, /^[\da-f]{8}-[\da-f]{4}-4[\da-f]{3}-[89ab][\da-f]{3}-[\da-f]{12}$/);
+      ids.add(id);
+    }
+    assert.equal(ids.size, 5000);
   });
 });

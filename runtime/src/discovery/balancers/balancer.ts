@@ -87,24 +87,35 @@ export function createBalancer(options: BalancerOptions = {}): Balancer {
   const now = options.now ?? Date.now;
   // Records of instances that disappeared stay until the process ends; one small object per instance ever seen.
   const records = new Map<string, Record_>();
+  // Discovery caches hand out the same Instance objects call after call: finding a record by identity first spares
+  // building the string key on every pick and track (the gateway does both per request).
+  const byObject = new WeakMap<Instance, Record_>();
 
-  const recordOf = (instance: Instance): Record_ => {
-    const key = keyOf(instance);
-    let record = records.get(key);
-    if (!record) {
-      record = { inFlight: 0, consecutiveFailures: 0, ejectedUntil: 0 };
-      records.set(key, record);
+  const existingRecord = (instance: Instance): Record_ | undefined => {
+    let record = byObject.get(instance);
+    if (record === undefined) {
+      record = records.get(keyOf(instance));
+      if (record !== undefined) byObject.set(instance, record);
     }
     return record;
   };
-  const load = { inFlight: (instance: Instance) => records.get(keyOf(instance))?.inFlight ?? 0 };
+  const recordOf = (instance: Instance): Record_ => {
+    let record = existingRecord(instance);
+    if (record === undefined) {
+      record = { inFlight: 0, consecutiveFailures: 0, ejectedUntil: 0 };
+      records.set(keyOf(instance), record);
+      byObject.set(instance, record);
+    }
+    return record;
+  };
+  const load = { inFlight: (instance: Instance) => existingRecord(instance)?.inFlight ?? 0 };
 
   return {
     strategy: strategy.name,
     pick(instances) {
       if (instances.length === 0) return undefined;
       if (instances.length === 1) return instances[0];
-      const candidates = ejection ? ejection.admit(instances, (i) => records.get(keyOf(i)), now()) : instances;
+      const candidates = ejection ? ejection.admit(instances, existingRecord, now()) : instances;
       return strategy.choose(candidates, load);
     },
     track(instance) {
@@ -119,7 +130,7 @@ export function createBalancer(options: BalancerOptions = {}): Balancer {
       };
     },
     stats(instance) {
-      const r = records.get(keyOf(instance));
+      const r = existingRecord(instance);
       return { inFlight: r?.inFlight ?? 0, consecutiveFailures: r?.consecutiveFailures ?? 0, ejectedUntil: r?.ejectedUntil ?? 0 };
     },
   };
