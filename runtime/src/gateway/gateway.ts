@@ -16,7 +16,7 @@ import type { Logger } from 'pino';
 import { signGatewayIdentity, IDENTITY_SECRET_ENV } from '../auth/gateway-identity.js';
 import { createUserTokenVerifier, type UserIdentity, type UserTokenOptions, type UserTokenVerifier } from '../auth/user-token.js';
 import { UserTokenError } from '../auth/user-token-error.js';
-import type { Discovery, Instance } from '../discovery/discovery.js';
+import type { Discovery } from '../discovery/discovery.js';
 import type { Balancer, BalancerOptions } from '../discovery/balancers/balancer.js';
 import { createLogger } from '../service/logger.js';
 import { bearerToken, wwwAuthenticate } from './authenticate.js';
@@ -179,9 +179,6 @@ export function createGateway(options: GatewayOptions): Gateway {
 
   const isDraining = () => draining;
 
-  function startExchange(exchange: ProxyExchange, instance: Instance): Promise<number> {
-    return exchange.start(upstreams.pool(instance.url), upstreams.balancer.track(instance));
-  }
 
   /** The response's `close` (finished or client gone): stop the upstream exchange if unfinished, then count the request. */
   function onResponseClose(this: ResponseWithCtx): void {
@@ -401,12 +398,21 @@ export function createGateway(options: GatewayOptions): Gateway {
     });
     ctx.exchange = exchange;
 
+    const breaker = upstreams.breaker(route.service);
+    const admission = breaker.admit();
+    if (admission === 'refused') {
+      upstreamProblem(ctx, route, new UpstreamError('circuit-open', route.service, `${route.service} is failing; its circuit is open`));
+      return;
+    }
     try {
-      await upstreams.guarded(route.service, () => {
-        const picked = upstreams.pick(route.service);
-        return picked instanceof Promise ? picked.then((instance) => startExchange(exchange, instance)) : startExchange(exchange, picked);
-      });
+      const picked = upstreams.pick(route.service);
+      const instance = picked instanceof Promise ? await picked : picked;
+      await exchange.start(upstreams.pool(instance.url), upstreams.balancer.track(instance));
+      // The upstream answered (whatever its status: a 5xx is the service speaking, not a dead service).
+      breaker.success(admission);
     } catch (err) {
+      if (err instanceof UpstreamError && err.tripsBreaker) breaker.failure(admission);
+      else breaker.release(admission);
       if (res.headersSent) {
         res.destroy();
       } else if (err instanceof UpstreamError) {

@@ -1,16 +1,17 @@
 /**
  * Everything the gateway keeps per upstream: a keep-alive connection pool
- * per instance URL (undici `Pool`), a circuit breaker per service (cockatiel,
- * consecutive failures then half-open), and the shared load balancer from
- * `discovery` (with in-flight counts and outlier ejection).
+ * per instance URL (undici `Pool`), a circuit breaker per service
+ * (consecutive failures then half-open, see circuit-breaker.ts), and the
+ * shared load balancer from `discovery` (with in-flight counts and outlier
+ * ejection).
  *
  * The breaker counts only failures that say the service is unwell
  * (refused, reset, timeout); a 4xx or 5xx response is the service speaking
  * and is passed through. While open, calls fail at once with
  * `circuit-open` (503) instead of waiting for a connect or a timeout.
  */
-import { BrokenCircuitError, CircuitBreakerPolicy, CircuitState, ConsecutiveBreaker, circuitBreaker, handleWhen } from 'cockatiel';
 import { Pool } from 'undici';
+import { CircuitBreaker, type CircuitState } from './circuit-breaker.js';
 import type { Discovery, Instance } from '../discovery/discovery.js';
 import { createBalancer, type Balancer, type BalancerOptions } from '../discovery/balancers/balancer.js';
 import { UpstreamError } from './upstream-error.js';
@@ -29,21 +30,12 @@ export interface UpstreamPoolOptions {
   readonly keepAliveTimeoutMs?: number;
 }
 
-export type BreakerState = 'closed' | 'open' | 'half-open' | 'isolated';
-
-const STATE_NAMES: Record<CircuitState, BreakerState> = {
-  [CircuitState.Closed]: 'closed',
-  [CircuitState.Open]: 'open',
-  [CircuitState.HalfOpen]: 'half-open',
-  [CircuitState.Isolated]: 'isolated',
-};
+export type BreakerState = CircuitState;
 
 export class Upstreams {
   readonly balancer: Balancer;
   readonly #pools = new Map<string, Pool>();
-  readonly #breakers = new Map<string, CircuitBreakerPolicy>();
-  /** Per service: turns cockatiel's open-circuit error into ours; built once so `guarded` allocates no closure. */
-  readonly #circuitOpen = new Map<string, (err: unknown) => never>();
+  readonly #breakers = new Map<string, CircuitBreaker>();
 
   constructor(
     readonly discovery: Discovery,
@@ -84,39 +76,20 @@ export class Upstreams {
     return pool;
   }
 
-  breaker(service: string): CircuitBreakerPolicy {
+  breaker(service: string): CircuitBreaker {
     let breaker = this.#breakers.get(service);
     if (breaker === undefined) {
-      breaker = circuitBreaker(
-        handleWhen((err) => err instanceof UpstreamError && err.tripsBreaker),
-        {
-          halfOpenAfter: this.breakerOptions.halfOpenAfterMs ?? 5_000,
-          breaker: new ConsecutiveBreaker(this.breakerOptions.consecutiveFailures ?? 5),
-        },
-      );
+      breaker = new CircuitBreaker({
+        consecutiveFailures: this.breakerOptions.consecutiveFailures ?? 5,
+        halfOpenAfterMs: this.breakerOptions.halfOpenAfterMs ?? 5_000,
+      });
       this.#breakers.set(service, breaker);
     }
     return breaker;
   }
 
   breakerState(service: string): BreakerState {
-    const breaker = this.#breakers.get(service);
-    return breaker === undefined ? 'closed' : STATE_NAMES[breaker.state];
-  }
-
-  /** Runs `call` through the service's breaker; an open circuit becomes `circuit-open`. */
-  guarded<T>(service: string, call: () => Promise<T>): Promise<T> {
-    let circuitOpen = this.#circuitOpen.get(service);
-    if (circuitOpen === undefined) {
-      circuitOpen = (err: unknown): never => {
-        if (err instanceof BrokenCircuitError) {
-          throw new UpstreamError('circuit-open', service, `${service} is failing; its circuit is open`, { cause: err });
-        }
-        throw err;
-      };
-      this.#circuitOpen.set(service, circuitOpen);
-    }
-    return this.breaker(service).execute(call).catch(circuitOpen);
+    return this.#breakers.get(service)?.state ?? 'closed';
   }
 
   async close(): Promise<void> {

@@ -115,3 +115,42 @@ describe('gateway upstream failures over HTTP', () => {
     assert.equal((await fetch(`${base}/ready`)).status, 200);
   });
 });
+
+describe('gateway circuit recovery over HTTP', () => {
+  it('after the open period one trial reaches the service again, and its success closes the circuit', async (t) => {
+    // The service is down at first and comes back later (discovery then lists a live instance).
+    const port = await freePort();
+    const discovery = fixedDiscovery({ flaky: [`http://127.0.0.1:${port}`] });
+    const { gateway, url: base } = await startGateway({
+      routes: [{ path: '/flaky', to: '/', service: 'flaky', public: true }],
+      discovery,
+      breaker: { consecutiveFailures: 2, halfOpenAfterMs: 300 },
+      balancer: { outlierEjection: false },
+    });
+    t.after(() => gateway.close());
+    const reason = async () => {
+      const res = await fetch(`${base}/flaky/x`);
+      return res.status === 200 ? 'ok' : ((await res.json()) as { reason: string }).reason;
+    };
+    assert.equal(await reason(), 'unavailable');
+    assert.equal(await reason(), 'unavailable');
+    assert.equal(await reason(), 'circuit-open');
+
+    let calls = 0;
+    const revived = await startUpstream((req, res) => {
+      calls += 1;
+      echo(req, res);
+    });
+    t.after(() => revived.close());
+    discovery.set('flaky', [revived.url]);
+    // Still open: answered without calling the (now healthy) service.
+    assert.equal(await reason(), 'circuit-open');
+    assert.equal(calls, 0);
+    await new Promise((resolve) => setTimeout(resolve, 350));
+    assert.equal(await reason(), 'ok');
+    assert.equal(calls, 1);
+    assert.equal(await reason(), 'ok');
+    const ready = (await (await fetch(`${base}/ready`)).json()) as { upstreams: { service: string; circuit: string }[] };
+    assert.equal(ready.upstreams.find((u) => u.service === 'flaky')?.circuit, 'closed');
+  });
+});
