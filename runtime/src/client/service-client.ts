@@ -5,6 +5,7 @@ import { isIdempotent } from '../resilience/idempotency.js';
 import { resolveClientOptions, type ResolvedClientOptions, type ServiceClientOptions } from './client-options.js';
 import { ClientConfigError } from './errors/client-config-error.js';
 import { ConnectionError } from './errors/connection-error.js';
+import { TimeoutError } from './errors/timeout-error.js';
 import { HttpStatusError } from './errors/http-status-error.js';
 import { NoInstanceError } from './errors/no-instance-error.js';
 import { isServiceCallError, type InstanceRef } from './errors/service-call-error.js';
@@ -21,6 +22,13 @@ export interface CallOptions {
   readonly query?: Readonly<Record<string, string | number | boolean | undefined>>;
   /** Timeout of each attempt, in ms. Default: the policy stack's `timeoutMs` (5000). */
   readonly timeoutMs?: number;
+  /**
+   * Time for the whole call, retries and their back-off included, in ms.
+   * When it passes, the attempt in flight is aborted, no further attempt is
+   * made, and the call rejects with a `TimeoutError` whose `timeoutMs` is
+   * this deadline. Default: none (attempts × `timeoutMs` plus back-off).
+   */
+  readonly deadlineMs?: number;
   /** Sent as `Idempotency-Key`; makes a POST or PATCH retryable, because the callee promises to deduplicate. */
   readonly idempotencyKey?: string;
   /** Aborts the call, retries included. */
@@ -120,6 +128,10 @@ function bind(options: ResolvedClientOptions, bound: CallContext | undefined): S
     if (typeof req.path !== 'string' || !req.path.startsWith('/')) {
       throw new ClientConfigError(`Expected the \`path\` option to start with "/", got ${JSON.stringify(req.path)}`);
     }
+    const deadlineMs = req.deadlineMs;
+    if (deadlineMs !== undefined && !(typeof deadlineMs === 'number' && deadlineMs > 0 && Number.isFinite(deadlineMs))) {
+      throw new ClientConfigError(`Expected the \`deadlineMs\` option to be a positive number of milliseconds, got ${String(deadlineMs)}`);
+    }
     const headers = lowerCaseHeaders(req.headers);
     const idempotencyKey = req.idempotencyKey ?? headers['idempotency-key'];
     if (idempotencyKey !== undefined) headers['idempotency-key'] = idempotencyKey;
@@ -133,7 +145,10 @@ function bind(options: ResolvedClientOptions, bound: CallContext | undefined): S
     const body = encodeBody(req.body, headers);
     const path = pathWithQuery(req.path, req.query);
 
-    const execute = () => policy.execute(
+    // The deadline is one more abort signal beside the caller's: the policy stack stops retrying and aborts the attempt on either.
+    const deadline = deadlineMs === undefined ? undefined : AbortSignal.timeout(deadlineMs);
+    const signal = deadline === undefined ? req.signal : req.signal === undefined ? deadline : AbortSignal.any([req.signal, deadline]);
+    const attempts = () => policy.execute(
       service,
       async ({ signal }) => {
         const instances = await discovery.resolve(service);
@@ -166,9 +181,18 @@ function bind(options: ResolvedClientOptions, bound: CallContext | undefined): S
       {
         idempotent: isIdempotent(method, idempotencyKey),
         ...(req.timeoutMs !== undefined ? { timeoutMs: req.timeoutMs } : {}),
-        ...(req.signal !== undefined ? { signal: req.signal } : {}),
+        ...(signal !== undefined ? { signal } : {}),
       },
     );
+    const execute =
+      deadline === undefined
+        ? attempts
+        : () =>
+            attempts().catch((error: unknown) => {
+              // Our deadline, not the caller's abort: a typed timeout, like an attempt's.
+              if (deadline.aborted && req.signal?.aborted !== true) throw new TimeoutError(service, deadlineMs!, { cause: error });
+              throw error;
+            });
     return traced === undefined ? execute() : traced.run(execute);
   }
 

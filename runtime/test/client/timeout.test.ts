@@ -48,3 +48,32 @@ test('a caller abort is not turned into a timeout and stops retries', async (t) 
   assert.equal((err as Error).name, 'AbortError', `expected the abort, got ${String(err)}`);
   assert.deepEqual(users.hits(), [1]);
 });
+
+test('deadlineMs bounds the whole call: retries stop, the attempt in flight is aborted, the error is a TimeoutError of the deadline', async (t) => {
+  const users = await hangingUsers();
+  t.after(() => users.close());
+  // Each attempt may take 150 ms and a GET is retried up to 5 times: without a deadline this call would run ~900 ms.
+  const policy = createPolicyStack({ timeoutMs: 150, retry: { maxRetries: 5, initialDelayMs: 5, maxDelayMs: 10 }, breaker: { consecutiveFailures: 100 } });
+  const client = createServiceClient({ from: 'orders', discovery: users.discovery, dispatcher, tokens: false, policy });
+  const err = await client.get('users', '/hang', { deadlineMs: 250 }).catch((e: unknown) => e);
+  assert.ok(err instanceof TimeoutError, `expected a TimeoutError, got ${String(err)}`);
+  assert.equal(err.timeoutMs, 250);
+  // The first attempt timed out at 150 ms, the second was cut at the deadline, and no third was made.
+  assert.deepEqual(users.hits(), [2]);
+  assert.equal(client.options.balancer.stats(users.list[0]!.instance).inFlight, 0);
+  // A fast answer within the deadline is unaffected.
+  assert.equal((await client.get('users', '/ok', { deadlineMs: 5_000 })).status, 200);
+  await assert.rejects(client.get('users', '/ok', { deadlineMs: 0 }), /deadlineMs/);
+});
+
+test("a caller abort during a call with a deadline is still the caller's abort", async (t) => {
+  const users = await hangingUsers();
+  t.after(() => users.close());
+  const client = createServiceClient({ from: 'orders', discovery: users.discovery, dispatcher, tokens: false, policy: { timeoutMs: 10_000 } });
+  const controller = new AbortController();
+  const call = client.get('users', '/hang', { signal: controller.signal, deadlineMs: 10_000 });
+  while (users.hits()[0] === 0) await new Promise((r) => setTimeout(r, 5));
+  controller.abort();
+  const err = await call.catch((e: unknown) => e);
+  assert.equal((err as Error).name, 'AbortError', `expected the abort, got ${String(err)}`);
+});
