@@ -126,7 +126,9 @@ export function readRequestHeaders(rawHeaders: readonly string[]): RequestHeader
 /**
  * Upstream request headers as the flat `[name, value, …]` list undici
  * takes: what the client sent minus hop-by-hop and gateway-set headers,
- * then the forwarding, tracing and identity headers.
+ * then the forwarding, tracing and identity headers. Appends to
+ * `request.forwarded` itself (built for this one request) rather than
+ * copying it: call it once per request.
  */
 export function upstreamHeaders(request: RequestHeaders, context: ForwardContext): string[] {
   let out = request.forwarded;

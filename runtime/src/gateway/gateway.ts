@@ -156,7 +156,12 @@ export function createGateway(options: GatewayOptions): Gateway {
     }
   }
   const cors: Cors | undefined = options.cors === undefined ? undefined : createCors(options.cors);
-  const upstreams = new Upstreams(options.discovery, options.breaker, options.upstream, options.balancer);
+  let upstreams: Upstreams;
+  try {
+    upstreams = new Upstreams(options.discovery, options.breaker, options.upstream, options.balancer);
+  } catch (err) {
+    throw new GatewayConfigError('breaker', options.breaker, `Invalid \`breaker\` option: ${(err as Error).message}`);
+  }
   const shutdownTimeoutMs = options.shutdownTimeoutMs ?? 10_000;
   const trustProxy = options.trustProxy ?? false;
   // Signed identity headers depend only on the token, and the verifier returns the same object for a cached token.

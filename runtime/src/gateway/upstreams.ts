@@ -11,7 +11,7 @@
  * `circuit-open` (503) instead of waiting for a connect or a timeout.
  */
 import { Pool } from 'undici';
-import { CircuitBreaker, type CircuitState } from './circuit-breaker.js';
+import { CircuitBreaker, type CircuitBreakerOptions, type CircuitState } from './circuit-breaker.js';
 import type { Discovery, Instance } from '../discovery/discovery.js';
 import { createBalancer, type Balancer, type BalancerOptions } from '../discovery/balancers/balancer.js';
 import { UpstreamError } from './upstream-error.js';
@@ -36,14 +36,21 @@ export class Upstreams {
   readonly balancer: Balancer;
   readonly #pools = new Map<string, Pool>();
   readonly #breakers = new Map<string, CircuitBreaker>();
+  readonly #breakerSettings: CircuitBreakerOptions;
 
   constructor(
     readonly discovery: Discovery,
-    private readonly breakerOptions: BreakerOptions = {},
+    breakerOptions: BreakerOptions = {},
     private readonly poolOptions: UpstreamPoolOptions = {},
     balancer: Balancer | BalancerOptions = {},
   ) {
     this.balancer = 'pick' in balancer ? balancer : createBalancer(balancer);
+    this.#breakerSettings = {
+      consecutiveFailures: breakerOptions.consecutiveFailures ?? 5,
+      halfOpenAfterMs: breakerOptions.halfOpenAfterMs ?? 5_000,
+    };
+    // Breakers are made on a service's first request: bad settings throw here, at start, instead.
+    new CircuitBreaker(this.#breakerSettings);
   }
 
   /**
@@ -79,10 +86,7 @@ export class Upstreams {
   breaker(service: string): CircuitBreaker {
     let breaker = this.#breakers.get(service);
     if (breaker === undefined) {
-      breaker = new CircuitBreaker({
-        consecutiveFailures: this.breakerOptions.consecutiveFailures ?? 5,
-        halfOpenAfterMs: this.breakerOptions.halfOpenAfterMs ?? 5_000,
-      });
+      breaker = new CircuitBreaker(this.#breakerSettings);
       this.#breakers.set(service, breaker);
     }
     return breaker;

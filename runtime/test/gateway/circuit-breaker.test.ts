@@ -77,3 +77,17 @@ describe('gateway circuit breaker', () => {
     assert.throws(() => new CircuitBreaker({ consecutiveFailures: 1, halfOpenAfterMs: -1 }), TypeError);
   });
 });
+
+describe('gateway breaker settings', () => {
+  it('are checked when the gateway is created, not on the first request', async () => {
+    const { createGateway, GatewayConfigError } = await import('../../src/gateway/index.js');
+    const { createStaticDiscovery } = await import('../../src/discovery/static.js');
+    for (const breaker of [{ consecutiveFailures: 0 }, { consecutiveFailures: 2.5 }, { halfOpenAfterMs: -1 }]) {
+      assert.throws(
+        () => createGateway({ routes: [{ path: '/a', to: '/', service: 'a', public: true }], discovery: createStaticDiscovery({ services: { a: ['http://127.0.0.1:1'] } }), breaker }),
+        (err: unknown) => err instanceof GatewayConfigError && err.option === 'breaker',
+        JSON.stringify(breaker),
+      );
+    }
+  });
+});
