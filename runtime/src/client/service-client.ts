@@ -5,7 +5,6 @@ import { isIdempotent } from '../resilience/idempotency.js';
 import { resolveClientOptions, type ResolvedClientOptions, type ServiceClientOptions } from './client-options.js';
 import { ClientConfigError } from './errors/client-config-error.js';
 import { ConnectionError } from './errors/connection-error.js';
-import { TimeoutError } from './errors/timeout-error.js';
 import { HttpStatusError } from './errors/http-status-error.js';
 import { NoInstanceError } from './errors/no-instance-error.js';
 import { isServiceCallError, type InstanceRef } from './errors/service-call-error.js';
@@ -14,6 +13,7 @@ import { childTraceparent, contextOfRequest, type CallContext } from './trace-co
 import { traceCall } from './trace-call.js';
 
 export type HttpMethod = 'GET' | 'HEAD' | 'OPTIONS' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+const MAX_TIMER_MS = 2_147_483_647;
 const METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'PATCH', 'DELETE']);
 
 export interface CallOptions {
@@ -129,9 +129,11 @@ function bind(options: ResolvedClientOptions, bound: CallContext | undefined): S
       throw new ClientConfigError(`Expected the \`path\` option to start with "/", got ${JSON.stringify(req.path)}`);
     }
     const deadlineMs = req.deadlineMs;
-    if (deadlineMs !== undefined && !(typeof deadlineMs === 'number' && deadlineMs > 0 && Number.isFinite(deadlineMs))) {
-      throw new ClientConfigError(`Expected the \`deadlineMs\` option to be a positive number of milliseconds, got ${String(deadlineMs)}`);
+    // Node's timers hold at most 2^31-1 ms; a longer deadline would silently fire at once.
+    if (deadlineMs !== undefined && !(typeof deadlineMs === 'number' && deadlineMs > 0 && deadlineMs <= MAX_TIMER_MS)) {
+      throw new ClientConfigError(`Expected the \`deadlineMs\` option to be a positive number of milliseconds up to ${MAX_TIMER_MS}, got ${String(deadlineMs)}`);
     }
+    const startedAt = performance.now();
     const headers = lowerCaseHeaders(req.headers);
     const idempotencyKey = req.idempotencyKey ?? headers['idempotency-key'];
     if (idempotencyKey !== undefined) headers['idempotency-key'] = idempotencyKey;
@@ -145,10 +147,7 @@ function bind(options: ResolvedClientOptions, bound: CallContext | undefined): S
     const body = encodeBody(req.body, headers);
     const path = pathWithQuery(req.path, req.query);
 
-    // The deadline is one more abort signal beside the caller's: the policy stack stops retrying and aborts the attempt on either.
-    const deadline = deadlineMs === undefined ? undefined : AbortSignal.timeout(deadlineMs);
-    const signal = deadline === undefined ? req.signal : req.signal === undefined ? deadline : AbortSignal.any([req.signal, deadline]);
-    const attempts = () => policy.execute(
+    const execute = () => policy.execute(
       service,
       async ({ signal }) => {
         const instances = await discovery.resolve(service);
@@ -181,18 +180,11 @@ function bind(options: ResolvedClientOptions, bound: CallContext | undefined): S
       {
         idempotent: isIdempotent(method, idempotencyKey),
         ...(req.timeoutMs !== undefined ? { timeoutMs: req.timeoutMs } : {}),
-        ...(signal !== undefined ? { signal } : {}),
+        ...(req.signal !== undefined ? { signal: req.signal } : {}),
+        // What is left of the deadline once the token is minted (whole ms, at least 1).
+        ...(deadlineMs !== undefined ? { deadlineMs: Math.max(1, Math.ceil(deadlineMs - (performance.now() - startedAt))) } : {}),
       },
     );
-    const execute =
-      deadline === undefined
-        ? attempts
-        : () =>
-            attempts().catch((error: unknown) => {
-              // Our deadline, not the caller's abort: a typed timeout, like an attempt's.
-              if (deadline.aborted && req.signal?.aborted !== true) throw new TimeoutError(service, deadlineMs!, { cause: error });
-              throw error;
-            });
     return traced === undefined ? execute() : traced.run(execute);
   }
 

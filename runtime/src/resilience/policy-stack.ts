@@ -41,6 +41,12 @@ export interface ExecuteOptions {
   readonly timeoutMs?: number;
   /** Aborts the whole call, retries included. */
   readonly signal?: AbortSignal;
+  /**
+   * Time for the whole call, retries and back-off included, in whole ms
+   * (at most 2^31-1). An attempt cut by it is a `TimeoutError` like one cut
+   * by `timeoutMs`, so the breaker counts it; no attempt starts after it.
+   */
+  readonly deadlineMs?: number;
 }
 
 export type CircuitStateName = 'closed' | 'open' | 'half-open' | 'isolated';
@@ -160,21 +166,30 @@ export function createPolicyStack(input: PolicyStackOptions = {}): PolicyStack {
       const target = targetOf(name);
       const policy = callOptions.idempotent ? target.idempotent : target.nonIdempotent;
       const timed = timeoutOf(timeoutMs);
+      const { deadlineMs } = callOptions;
+      // The deadline is one more abort signal beside the caller's; knowing which of the two fired tells a timeout from an abort.
+      const deadline = deadlineMs === undefined ? undefined : AbortSignal.timeout(deadlineMs);
+      const caller = callOptions.signal;
+      const signal = deadline === undefined ? caller : caller === undefined ? deadline : AbortSignal.any([caller, deadline]);
+      const pastDeadline = () => deadline?.aborted === true && caller?.aborted !== true;
       // The timeout wraps each attempt here rather than inside `wrap`, so that
-      // a deadline becomes a TimeoutError (retryable, counted by the breaker)
-      // before retry and breaker see it, while a caller's abort does not.
+      // a timeout (the attempt's or the call's deadline) becomes a TimeoutError
+      // (retryable, counted by the breaker) before retry and breaker see it,
+      // while a caller's abort does not.
       const run = (context: { signal: AbortSignal; attempt?: number }) =>
         timed
           .execute(({ signal }) => attempt({ signal, attempt: context.attempt ?? 0 }), context.signal)
           .catch((error: unknown) => {
+            if (pastDeadline()) throw new TimeoutError(name, deadlineMs!, { cause: error });
             if (isTaskCancelled(error) && !context.signal.aborted) throw new TimeoutError(name, timeoutMs, { cause: error });
             throw error;
           });
       try {
-        return await policy.execute(run, callOptions.signal);
+        return await policy.execute(run, signal);
       } catch (error) {
         // Like fetch: a call the caller aborted rejects with the signal's reason (an AbortError by default).
-        if (callOptions.signal?.aborted) throw callOptions.signal.reason;
+        if (caller?.aborted) throw caller.reason;
+        if (pastDeadline() && !(error instanceof TimeoutError)) throw new TimeoutError(name, deadlineMs!, { cause: error });
         if (isBrokenCircuitError(error)) throw new CircuitOpenError(name, { cause: error });
         if (isBulkheadRejectedError(error)) throw new BulkheadFullError(name, { cause: error });
         throw error;

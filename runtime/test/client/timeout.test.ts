@@ -63,7 +63,23 @@ test('deadlineMs bounds the whole call: retries stop, the attempt in flight is a
   assert.equal(client.options.balancer.stats(users.list[0]!.instance).inFlight, 0);
   // A fast answer within the deadline is unaffected.
   assert.equal((await client.get('users', '/ok', { deadlineMs: 5_000 })).status, 200);
+  // Fractions are fine (a share of a caller's budget); zero and values past Node's timer range are refused up front.
+  assert.equal((await client.get('users', '/ok', { deadlineMs: 1500.5 })).status, 200);
   await assert.rejects(client.get('users', '/ok', { deadlineMs: 0 }), /deadlineMs/);
+  await assert.rejects(client.get('users', '/ok', { deadlineMs: 3_000_000_000 }), /deadlineMs/);
+});
+
+test('attempts cut by the deadline count against the breaker like attempt timeouts', async (t) => {
+  const users = await hangingUsers();
+  t.after(() => users.close());
+  // A per-attempt timeout far beyond the deadline: only the deadline ever cuts these calls.
+  const policy = createPolicyStack({ timeoutMs: 10_000, retry: false, breaker: { consecutiveFailures: 3, halfOpenAfterMs: 60_000 } });
+  const client = createServiceClient({ from: 'orders', discovery: users.discovery, dispatcher, tokens: false, policy });
+  for (let i = 0; i < 3; i++) await assert.rejects(client.get('users', '/hang', { deadlineMs: 60 }), TimeoutError);
+  assert.equal(policy.circuitState('users'), 'open');
+  const err = await client.get('users', '/hang', { deadlineMs: 60 }).catch((e: unknown) => e);
+  assert.equal((err as { code?: string }).code, 'CIRCUIT_OPEN');
+  assert.deepEqual(users.hits(), [3]);
 });
 
 test("a caller abort during a call with a deadline is still the caller's abort", async (t) => {
