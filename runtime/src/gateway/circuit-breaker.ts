@@ -4,8 +4,11 @@
  * requests are answered 503 at once; after `halfOpenAfterMs` exactly one
  * trial request goes through (half-open) while the others are still
  * refused; its success closes the circuit, its failure opens it again.
- * This is the semantics of cockatiel's `ConsecutiveBreaker`, which the
- * service client composes with retries and timeouts.
+ * The counting is that of cockatiel's `ConsecutiveBreaker`, which the
+ * service client composes with retries and timeouts; unlike cockatiel's
+ * policy, requests that arrive while the trial is in flight are answered
+ * at once instead of waiting for its outcome (a gateway should not queue
+ * traffic behind a probe).
  *
  * The gateway keeps its own because of where it runs: cockatiel's
  * `execute` wraps every call in two async functions and a result object,

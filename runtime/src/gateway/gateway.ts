@@ -184,7 +184,6 @@ export function createGateway(options: GatewayOptions): Gateway {
 
   const isDraining = () => draining;
 
-
   /** The response's `close` (finished or client gone): stop the upstream exchange if unfinished, then count the request. */
   function onResponseClose(this: ResponseWithCtx): void {
     const ctx = this[CTX]!;
