@@ -20,7 +20,7 @@ const EX_CONFIG = 78;
 /** What `msx` writes into a gateway's `src/gateway.generated.ts`. */
 export interface GeneratedGatewayConfig {
   readonly name: string;
-  /** Port from msx.yaml; `PORT` overrides it. */
+  /** Port from msx.yaml; `PORT` overrides it (and `JWT_JWKS_URL` overrides `auth.jwksUrl`). */
   readonly port: number;
   readonly routes: readonly RouteSpec[];
   readonly auth: {
@@ -50,6 +50,11 @@ export function createGatewayFromConfig(config: GeneratedGatewayConfig, env: Nod
   if (hmac && (!secret || secret.length < 32)) {
     fail('JWT_SECRET must be set to the system\'s signing secret (at least 32 characters); msx new generates it into .env');
   }
+  // The identity provider's key set may differ per environment (a staging IdP, a local one): JWT_JWKS_URL overrides msx.yaml's.
+  const jwksUrl = env.JWT_JWKS_URL || config.auth.jwksUrl;
+  if (jwksUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(jwksUrl)) {
+    fail(`${env.JWT_JWKS_URL ? 'JWT_JWKS_URL' : 'auth.jwksUrl'} must be an http(s) URL of the identity provider's key set, got ${JSON.stringify(jwksUrl)}`);
+  }
   let discovery: Discovery;
   try {
     discovery = discoveryFromEnvironment(config.services, env);
@@ -65,7 +70,7 @@ export function createGatewayFromConfig(config: GeneratedGatewayConfig, env: Nod
       auth: {
         algorithms: config.auth.algorithms,
         ...(hmac ? { secret } : {}),
-        ...(config.auth.jwksUrl ? { jwksUrl: config.auth.jwksUrl } : {}),
+        ...(jwksUrl ? { jwksUrl } : {}),
         ...(env.JWT_PUBLIC_KEY ? { publicKey: env.JWT_PUBLIC_KEY } : {}),
         ...(config.auth.issuer ? { issuer: config.auth.issuer } : {}),
         ...(config.auth.audience ? { audience: config.auth.audience } : {}),
