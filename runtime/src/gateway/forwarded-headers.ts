@@ -44,6 +44,14 @@ function connectionTokens(value: string | undefined): Set<string> | undefined {
   return names.size === 0 ? undefined : names;
 }
 
+/** `list` (flat `[name, value, …]`, lower-cased names) without the headers Connection named; `list` itself when it named none. */
+function withoutNamed(list: string[], named: Set<string> | undefined): string[] {
+  if (named === undefined) return list;
+  const kept: string[] = [];
+  for (let i = 0; i < list.length; i += 2) if (!named.has(list[i]!)) kept.push(list[i]!, list[i + 1]!);
+  return kept;
+}
+
 export interface ForwardContext {
   /** Address of the peer that connected to the gateway. */
   readonly clientIp: string;
@@ -131,12 +139,7 @@ export function readRequestHeaders(rawHeaders: readonly string[]): RequestHeader
  * copying it: call it once per request.
  */
 export function upstreamHeaders(request: RequestHeaders, context: ForwardContext): string[] {
-  let out = request.forwarded;
-  const named = request.connectionNamed;
-  if (named !== undefined) {
-    out = [];
-    for (let i = 0; i < request.forwarded.length; i += 2) if (!named.has(request.forwarded[i]!)) out.push(request.forwarded[i]!, request.forwarded[i + 1]!);
-  }
+  const out = withoutNamed(request.forwarded, request.connectionNamed);
   const priorForwardedFor = request.forwardedFor;
   const host = request.host;
   out.push(
@@ -154,11 +157,6 @@ export function upstreamHeaders(request: RequestHeaders, context: ForwardContext
     out.push(IDENTITY_HEADER, context.identity.identity, IDENTITY_SIGNATURE_HEADER, context.identity.signature);
   }
   return out;
-}
-
-/** {@link upstreamHeaders} straight from node's `rawHeaders`. */
-export function buildUpstreamHeaders(rawHeaders: readonly string[], context: ForwardContext): string[] {
-  return upstreamHeaders(readRequestHeaders(rawHeaders), context);
 }
 
 /**
@@ -186,12 +184,7 @@ export function responseHeaderList(rawHeaders: readonly (Buffer | string)[], gat
     }
     out.push(name, value);
   }
-  const named = connectionTokens(connection);
-  let list = out;
-  if (named !== undefined) {
-    list = [];
-    for (let i = 0; i < out.length; i += 2) if (!named.has(out[i]!)) list.push(out[i]!, out[i + 1]!);
-  }
+  const list = withoutNamed(out, connectionTokens(connection));
   const upstreamCount = list.length;
   for (let g = 0; g < gatewayHeaders.length; g += 2) {
     const name = gatewayHeaders[g]!;

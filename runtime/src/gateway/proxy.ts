@@ -63,8 +63,7 @@ function requestBody(req: IncomingMessage, options: ForwardOptions): Readable | 
   const length = options.contentLength;
   if (length !== undefined) return length === '0' ? null : req;
   if (options.transferEncoding === undefined) return null;
-  const limit = options.bodyLimitBytes;
-  const limited = new ByteLimit(limit);
+  const limited = new ByteLimit(options.bodyLimitBytes);
   req.on('error', (err) => limited.destroy(err));
   return req.pipe(limited);
 }

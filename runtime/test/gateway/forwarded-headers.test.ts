@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildUpstreamHeaders, readRequestHeaders, responseHeaderList } from '../../src/gateway/forwarded-headers.js';
+import { readRequestHeaders, responseHeaderList, upstreamHeaders, type ForwardContext } from '../../src/gateway/forwarded-headers.js';
 import { traceparentFrom, requestIdFrom } from '../../src/gateway/trace-context.js';
 
 const context = { clientIp: '10.0.0.9', proto: 'http' as const, requestId: 'rid-1', traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' };
+
+/** The upstream header list for a request's raw headers, as the gateway builds it. */
+const buildUpstreamHeaders = (rawHeaders: string[], forward: ForwardContext): string[] => upstreamHeaders(readRequestHeaders(rawHeaders), forward);
 
 function asMap(flat: string[]): Map<string, string[]> {
   const map = new Map<string, string[]>();
