@@ -1,10 +1,19 @@
 /**
  * Drives sagas to an end, durably. Before every step or compensation it
  * logs "started", after it "completed"/"failed"/"compensated", so a crash
- * anywhere leaves a log from which `resume()` (on start-up, and by any
- * other instance once the crashed one's lease expired) carries on: an
- * unfinished step is run again with the same idempotency key; a
- * compensating saga compensates what is left, in reverse order.
+ * anywhere leaves a log from which another drive carries on: an unfinished
+ * step is run again with the same idempotency key; a compensating saga
+ * compensates what is left, in reverse order.
+ *
+ * Who carries on: every orchestrator sweeps the log continuously (every
+ * `sweepIntervalMs`, jittered so instances do not sweep in step) and takes
+ * over each unfinished saga whose lease expired — its owner died, or was
+ * stopped — without waiting for a restart. An owner renews the leases of
+ * the sagas it drives every third of `leaseMs` while their steps run, so a
+ * long step is not taken from a live owner; an owner that finds a lease
+ * gone (it stalled longer than the lease) abandons that saga's step at
+ * once. Each orchestrator has a fresh owner id, so a restarted instance
+ * treats its predecessor's leases as anyone else's.
  *
  * Steps run under cockatiel policies: a timeout per attempt inside a retry
  * with exponential backoff for transient failures. A `StepRejectedError`
@@ -22,7 +31,7 @@ import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { ExponentialBackoff, handleAll, handleWhen, retry, timeout, TimeoutStrategy, wrap, type IPolicy } from 'cockatiel';
 import type { Registry } from 'prom-client';
-import type { Database } from '../data/database.js';
+import type { Database, Transaction } from '../data/database.js';
 import { SagaError } from './errors/saga-error.js';
 import { isStepRejection } from './errors/step-rejected-error.js';
 import type { RetrySettings, SagaDefinition, SagaStep, StepContext } from './saga-definition.js';
@@ -56,9 +65,16 @@ export interface OrchestratorOptions {
   readonly stepRetry?: RetrySettings;
   /** Retry of compensations before the saga is marked stuck. Default 10 attempts, 200 ms doubling to 10 s. */
   readonly compensationRetry?: RetrySettings;
-  /** How long another instance waits before taking over a saga this one stopped driving, ms. Default 30000. */
+  /** How long another instance waits before taking over a saga this one stopped driving, ms. Default 10000. */
   readonly leaseMs?: number;
-  /** Sagas `resume()` drives at once. Default 10. */
+  /**
+   * How often this instance looks for sagas whose lease expired and takes
+   * them over, ms (each wait jittered between half and one and a half of it).
+   * Default min(2000, leaseMs / 2); 0 turns the sweep off (then only
+   * `resume()` takes over).
+   */
+  readonly sweepIntervalMs?: number;
+  /** Sagas `resume()` and the sweep take over at once. Default 10. */
   readonly resumeConcurrency?: number;
   readonly registry?: Registry;
   /** Default: silent. */
@@ -67,12 +83,18 @@ export interface OrchestratorOptions {
 
 type AnyDefinition = SagaDefinition<unknown>;
 
-type ResolvedOptions = Required<Pick<OrchestratorOptions, 'stepTimeoutMs' | 'leaseMs' | 'resumeConcurrency'>> & {
+type ResolvedOptions = Required<Pick<OrchestratorOptions, 'stepTimeoutMs' | 'leaseMs' | 'sweepIntervalMs' | 'resumeConcurrency'>> & {
   readonly stepRetry: Required<RetrySettings>;
   readonly compensationRetry: Required<RetrySettings>;
 };
 
 const SILENT: SagaLogger = { info() {}, warn() {}, error() {} };
+
+/** One saga this instance drives now: its outcome, and how to abandon it when its lease is lost. */
+interface Drive {
+  readonly outcome: Promise<SagaOutcome>;
+  readonly abort: AbortController;
+}
 
 export class SagaOrchestrator {
   readonly #log: SagaLog;
@@ -80,9 +102,12 @@ export class SagaOrchestrator {
   readonly #options: ResolvedOptions;
   readonly #metrics: SagaMetrics;
   readonly #logger: SagaLogger;
-  readonly #inFlight = new Map<string, Promise<SagaOutcome>>();
+  readonly #inFlight = new Map<string, Drive>();
   readonly #abort = new AbortController();
   readonly #heartbeat: NodeJS.Timeout;
+  #sweepTimer: NodeJS.Timeout | undefined;
+  /** Sagas the sweep took over that are still being driven (bounded by `resumeConcurrency`). */
+  #sweeping = 0;
 
   private constructor(log: SagaLog, options: OrchestratorOptions, resolved: ResolvedOptions) {
     this.#log = log;
@@ -92,10 +117,9 @@ export class SagaOrchestrator {
     setMaxListeners(0, this.#abort.signal);
     this.#metrics = createSagaMetrics(log, options.registry);
     this.#logger = options.logger ?? SILENT;
-    this.#heartbeat = setInterval(() => {
-      this.#log.renew([...this.#inFlight.keys()]).catch((error: unknown) => this.#logger.warn({ err: error }, 'saga lease renewal failed'));
-    }, Math.max(50, Math.floor(resolved.leaseMs / 3)));
+    this.#heartbeat = setInterval(() => void this.#renewLeases(), Math.max(50, Math.floor(resolved.leaseMs / 3)));
     this.#heartbeat.unref();
+    if (resolved.sweepIntervalMs > 0) this.#scheduleSweep();
   }
 
   /** This instance's lease owner id in the saga log. */
@@ -103,11 +127,17 @@ export class SagaOrchestrator {
     return this.#log.owner;
   }
 
-  /** Opens the saga log (creating its tables) and validates the options. Call `resume()` next, at start-up. */
+  /**
+   * Opens the saga log (creating its tables), validates the options and
+   * starts the sweep that takes over sagas whose lease expired. `resume()`
+   * at start-up additionally waits for what is left over.
+   */
   static async create(options: OrchestratorOptions): Promise<SagaOrchestrator> {
+    const leaseMs = positiveInt('leaseMs', options.leaseMs, 10_000);
     const resolved = {
       stepTimeoutMs: positiveInt('stepTimeoutMs', options.stepTimeoutMs, 10_000),
-      leaseMs: positiveInt('leaseMs', options.leaseMs, 30_000),
+      leaseMs,
+      sweepIntervalMs: nonNegativeInt('sweepIntervalMs', options.sweepIntervalMs, Math.min(2000, Math.max(50, Math.floor(leaseMs / 2)))),
       resumeConcurrency: positiveInt('resumeConcurrency', options.resumeConcurrency, 10),
       stepRetry: retrySettings('stepRetry', options.stepRetry, { maxAttempts: 3, initialDelayMs: 200, maxDelayMs: 5000 }),
       compensationRetry: retrySettings('compensationRetry', options.compensationRetry, { maxAttempts: 10, initialDelayMs: 200, maxDelayMs: 10_000 }),
@@ -129,51 +159,149 @@ export class SagaOrchestrator {
    * @throws SagaError `SAGA_UNKNOWN`, `SAGA_IN_PROGRESS` (another instance drives that id now), `SAGA_STOPPED`
    */
   async start<I>(definition: SagaDefinition<I>, input: I, options: { id?: string } = {}): Promise<SagaOutcome> {
-    const known = this.#definitions.get(definition.name);
-    if (known === undefined) throw new SagaError('SAGA_UNKNOWN', `Saga "${definition.name}" is not among the orchestrator's \`sagas\``);
+    const known = this.#known(definition);
     const id = options.id ?? randomUUID();
     const running = this.#inFlight.get(id);
-    if (running) return running;
+    if (running) return running.outcome;
     if (await this.#log.create(id, definition.name, input)) {
       this.#metrics.started(definition.name);
-      return this.#track(id, () => this.#drive(known, { id, name: definition.name, status: 'running', input, results: {}, failure: null }));
+      return this.#track(id, (signal) => this.#drive(known, { id, name: definition.name, status: 'running', input, results: {}, failure: null }, signal));
     }
+    return this.run(id);
+  }
+
+  /**
+   * Records the start of a saga inside the caller's transaction, so the
+   * saga exists if and only if the caller's own writes (the order it is
+   * about) commit. Nothing runs yet: call `run(id)` once `tx` committed.
+   * If this process dies in between, the saga's lease expires and any
+   * instance's sweep drives it. Returns the saga id (a repeated `begin`
+   * with the same id records nothing new).
+   *
+   *   await db.transaction(async (tx) => {
+   *     await orders.save(order, { tx });
+   *     await sagas.begin(orderSaga, input, { tx, id: order.id });
+   *   });
+   *   const outcome = await sagas.run(order.id);
+   *
+   * @throws SagaError `SAGA_UNKNOWN`, `SAGA_STOPPED`
+   */
+  async begin<I>(definition: SagaDefinition<I>, input: I, options: { tx: Transaction; id?: string }): Promise<string> {
+    this.#known(definition);
+    this.#assertRunning();
+    const id = options.id ?? randomUUID();
+    if (await this.#log.create(id, definition.name, input, options.tx)) {
+      options.tx.onCommit(() => this.#metrics.started(definition.name));
+    }
+    return id;
+  }
+
+  /**
+   * Drives the saga `id` (begun with `begin`, or left unfinished) and
+   * resolves with its outcome; a finished saga's outcome at once.
+   * @throws SagaError `SAGA_NOT_FOUND`, `SAGA_IN_PROGRESS` (another instance drives it now), `SAGA_UNKNOWN`, `SAGA_STOPPED`
+   */
+  async run(id: string): Promise<SagaOutcome> {
+    const running = this.#inFlight.get(id);
+    if (running) return running.outcome;
+    this.#assertRunning();
     const existing = await this.#log.get(id);
-    if (existing && existing.status !== 'running' && existing.status !== 'compensating') return toOutcome(existing, existing.status);
+    if (!existing) throw new SagaError('SAGA_NOT_FOUND', `No saga "${id}" in the saga log`);
+    if (existing.status !== 'running' && existing.status !== 'compensating') return toOutcome(existing, existing.status);
     const claimed = await this.#log.claim(id);
     if (!claimed) throw new SagaError('SAGA_IN_PROGRESS', `Saga "${id}" is being driven by another instance`);
-    return this.#track(id, () => this.#drive(this.#definitionOf(claimed), claimed));
+    return this.#track(id, (signal) => this.#drive(this.#definitionOf(claimed), claimed, signal));
   }
 
   /**
    * Drives every unfinished saga that no live instance holds (all of them
    * at start-up after a crash, once the crashed instance's leases expired)
-   * to completion or full compensation. Resolves with their outcomes.
+   * to completion or full compensation. Resolves with their outcomes. The
+   * sweep does the same continuously; this waits for what is there now.
    */
   async resume(): Promise<SagaOutcome[]> {
     const outcomes: SagaOutcome[] = [];
     for (;;) {
-      if (this.#abort.signal.aborted) throw new SagaError('SAGA_STOPPED', 'The saga orchestrator was stopped');
-      const ids = (await this.#log.orphans(this.#options.resumeConcurrency)).filter((id) => !this.#inFlight.has(id));
-      if (ids.length === 0) return outcomes;
-      const batch = await Promise.all(ids.map(async (id) => {
-        const claimed = await this.#log.claim(id);
-        if (!claimed) return undefined;
-        this.#logger.info({ sagaId: id, saga: claimed.name, status: claimed.status }, 'resuming saga');
-        return this.#track(id, () => this.#drive(this.#definitionOf(claimed), claimed)).catch((error: unknown) => {
-          this.#logger.warn({ err: error, sagaId: id }, 'resumed saga stopped before its end');
-          return undefined;
-        });
-      }));
+      this.#assertRunning();
+      const claimed = await this.#log.claimOrphans(this.#options.resumeConcurrency, [...this.#inFlight.keys()]);
+      if (claimed.length === 0) return outcomes;
+      const batch = await Promise.all(claimed.map((record) => this.#takeOver(record)));
       for (const outcome of batch) if (outcome) outcomes.push(outcome);
     }
   }
 
-  /** Stops driving: in-flight steps are abandoned (their sagas resume elsewhere once the lease expires). */
+  /** Stops driving: the sweep ends and in-flight steps are abandoned (their sagas resume elsewhere once the lease expires). */
   async stop(): Promise<void> {
     this.#abort.abort(new SagaError('SAGA_STOPPED', 'The saga orchestrator was stopped'));
     clearInterval(this.#heartbeat);
-    await Promise.allSettled([...this.#inFlight.values()]);
+    clearTimeout(this.#sweepTimer);
+    await Promise.allSettled([...this.#inFlight.values()].map((drive) => drive.outcome));
+  }
+
+  /** Drives a saga whose lease this instance just took from a dead or stopped owner; failures are logged, not thrown. */
+  #takeOver(record: SagaRecord): Promise<SagaOutcome | undefined> {
+    this.#logger.info({ sagaId: record.id, saga: record.name, status: record.status }, 'taking over an unfinished saga');
+    let definition: AnyDefinition;
+    try {
+      definition = this.#definitionOf(record);
+    } catch (error) {
+      this.#logger.error({ err: error, sagaId: record.id }, 'cannot resume a saga of an unknown kind');
+      return Promise.resolve(undefined);
+    }
+    return this.#track(record.id, (signal) => this.#drive(definition, record, signal)).catch((error: unknown) => {
+      this.#logger.warn({ err: error, sagaId: record.id }, 'resumed saga stopped before its end');
+      return undefined;
+    });
+  }
+
+  #scheduleSweep(): void {
+    const interval = this.#options.sweepIntervalMs;
+    this.#sweepTimer = setTimeout(() => void this.#sweep().finally(() => {
+      if (!this.#abort.signal.aborted) this.#scheduleSweep();
+    }), Math.round(interval * (0.5 + Math.random())));
+    this.#sweepTimer.unref();
+  }
+
+  /** One pass: takes over as many expired sagas as `resumeConcurrency` leaves room for, and drives them without waiting. */
+  async #sweep(): Promise<void> {
+    const room = this.#options.resumeConcurrency - this.#sweeping;
+    if (room <= 0 || this.#abort.signal.aborted) return;
+    let claimed: SagaRecord[];
+    try {
+      claimed = await this.#log.claimOrphans(room, [...this.#inFlight.keys()]);
+    } catch (error) {
+      this.#logger.warn({ err: error }, 'saga sweep failed; retrying at the next one');
+      return;
+    }
+    for (const record of claimed) {
+      this.#sweeping++;
+      void this.#takeOver(record).finally(() => this.#sweeping--);
+    }
+  }
+
+  /** Extends the leases of the sagas driven here; abandons the step of any whose lease another instance took. */
+  async #renewLeases(): Promise<void> {
+    const ids = [...this.#inFlight.keys()];
+    if (ids.length === 0) return;
+    let held: Set<string>;
+    try {
+      held = await this.#log.renew(ids);
+    } catch (error) {
+      this.#logger.warn({ err: error }, 'saga lease renewal failed');
+      return;
+    }
+    for (const id of ids) {
+      const drive = this.#inFlight.get(id);
+      if (held.has(id) || drive === undefined || drive.abort.signal.aborted) continue;
+      this.#logger.warn({ sagaId: id }, 'saga lease lost (this instance stalled past it); another instance drives the saga now');
+      drive.abort.abort(leaseLost(id));
+    }
+  }
+
+  #known(definition: SagaDefinition<never>): AnyDefinition {
+    const known = this.#definitions.get(definition.name);
+    if (known === undefined) throw new SagaError('SAGA_UNKNOWN', `Saga "${definition.name}" is not among the orchestrator's \`sagas\``);
+    return known;
   }
 
   #definitionOf(record: SagaRecord): AnyDefinition {
@@ -182,13 +310,16 @@ export class SagaOrchestrator {
     return definition;
   }
 
-  #track(id: string, drive: () => Promise<SagaOutcome>): Promise<SagaOutcome> {
-    const promise = drive().finally(() => this.#inFlight.delete(id));
-    this.#inFlight.set(id, promise);
-    return promise;
+  #track(id: string, drive: (signal: AbortSignal) => Promise<SagaOutcome>): Promise<SagaOutcome> {
+    const abort = new AbortController();
+    const outcome = drive(AbortSignal.any([this.#abort.signal, abort.signal])).finally(() => {
+      if (this.#inFlight.get(id)?.abort === abort) this.#inFlight.delete(id);
+    });
+    this.#inFlight.set(id, { outcome, abort });
+    return outcome;
   }
 
-  async #drive(definition: AnyDefinition, record: SagaRecord): Promise<SagaOutcome> {
+  async #drive(definition: AnyDefinition, record: SagaRecord, signal: AbortSignal): Promise<SagaOutcome> {
     const trail = await this.#log.trail(record.id);
     const results: Record<string, unknown> = { ...record.results };
     let failure = record.failure;
@@ -196,14 +327,15 @@ export class SagaOrchestrator {
     if (record.status === 'running') {
       for (const step of definition.steps) {
         if (trail.completed.has(step.name)) continue;
-        this.#assertRunning();
-        await this.#log.record(record.id, step.name, 'started');
+        assertDriving(signal);
+        if (!(await this.#log.record(record.id, step.name, 'started'))) throw leaseLost(record.id);
         try {
-          const result = await this.#runStep(step, stepContext(record, results, `${record.id}:${step.name}`));
+          const result = await this.#runStep(step, stepContext(record, results, `${record.id}:${step.name}`), signal);
           if (!(await this.#log.completeStep(record.id, step.name, result))) throw leaseLost(record.id);
           results[step.name] = result ?? null;
         } catch (error) {
-          if (this.#abort.signal.aborted || isLeaseLost(error)) throw error;
+          if (signal.aborted) throw signal.reason ?? error;
+          if (isLeaseLost(error)) throw error;
           if (step.forwardOnly && !isStepRejection(error)) {
             return this.#markStuck(definition, record, step.name, error, results, describeFailure(step.name, error), 'failed');
           }
@@ -225,17 +357,17 @@ export class SagaOrchestrator {
     for (const step of [...definition.steps].reverse()) {
       const needsUndo = done.has(step.name) || trail.failedUnknown.has(step.name);
       if (!needsUndo || trail.compensated.has(step.name)) continue;
-      this.#assertRunning();
+      assertDriving(signal);
       if (step.compensation) {
-        await this.#log.record(record.id, step.name, 'compensation_started');
+        if (!(await this.#log.record(record.id, step.name, 'compensation_started'))) throw leaseLost(record.id);
         try {
-          await this.#runCompensation(step, stepContext(record, results, `${record.id}:${step.name}:compensation`));
+          await this.#runCompensation(step, stepContext(record, results, `${record.id}:${step.name}:compensation`), signal);
         } catch (error) {
-          if (this.#abort.signal.aborted) throw error;
+          if (signal.aborted) throw signal.reason ?? error;
           return this.#markStuck(definition, record, step.name, error, results, failure, 'compensation_failed');
         }
       }
-      await this.#log.record(record.id, step.name, 'compensated');
+      if (!(await this.#log.record(record.id, step.name, 'compensated'))) throw leaseLost(record.id);
     }
     if (!(await this.#log.finish(record.id, 'compensated'))) throw leaseLost(record.id);
     this.#metrics.finished(definition.name, 'compensated');
@@ -244,7 +376,7 @@ export class SagaOrchestrator {
 
   /** Gives up on a saga that retries could not finish: logged, counted, left for an operator. */
   async #markStuck(definition: AnyDefinition, record: SagaRecord, step: string, error: unknown, results: Record<string, unknown>, failure: SagaFailure | null, event: 'failed' | 'compensation_failed'): Promise<SagaOutcome> {
-    await this.#log.record(record.id, step, event, { reason: errorMessage(error), stuck: true });
+    if (!(await this.#log.record(record.id, step, event, { reason: errorMessage(error), stuck: true }))) throw leaseLost(record.id);
     if (!(await this.#log.finish(record.id, 'stuck'))) throw leaseLost(record.id);
     this.#metrics.stuck(definition.name);
     this.#metrics.finished(definition.name, 'stuck');
@@ -254,17 +386,17 @@ export class SagaOrchestrator {
     return { sagaId: record.id, name: definition.name, status: 'stuck', results, ...(failure ? { failure } : {}) };
   }
 
-  #runStep(step: SagaStep<unknown>, context: Omit<StepContext<unknown>, 'signal' | 'attempt'>): Promise<unknown> {
+  #runStep(step: SagaStep<unknown>, context: Omit<StepContext<unknown>, 'signal' | 'attempt'>, drive: AbortSignal): Promise<unknown> {
     const settings = step.forwardOnly
       ? this.#options.compensationRetry
       : step.retry ? retrySettings(`step ${step.name} retry`, step.retry, this.#options.stepRetry) : this.#options.stepRetry;
     const policy = policyOf(handleWhen((error) => !isStepRejection(error)), settings, step.timeoutMs ?? this.#options.stepTimeoutMs);
-    return policy.execute(({ signal, attempt }: { signal: AbortSignal; attempt?: number }) => step.action({ ...context, signal, attempt: (attempt ?? 0) + 1 }), this.#abort.signal);
+    return policy.execute(({ signal, attempt }: { signal: AbortSignal; attempt?: number }) => step.action({ ...context, signal, attempt: (attempt ?? 0) + 1 }), drive);
   }
 
-  #runCompensation(step: SagaStep<unknown>, context: Omit<StepContext<unknown>, 'signal' | 'attempt'>): Promise<unknown> {
+  #runCompensation(step: SagaStep<unknown>, context: Omit<StepContext<unknown>, 'signal' | 'attempt'>, drive: AbortSignal): Promise<unknown> {
     const policy = policyOf(handleAll, this.#options.compensationRetry, step.timeoutMs ?? this.#options.stepTimeoutMs);
-    return policy.execute(({ signal, attempt }: { signal: AbortSignal; attempt?: number }) => step.compensation!({ ...context, signal, attempt: (attempt ?? 0) + 1 }), this.#abort.signal);
+    return policy.execute(({ signal, attempt }: { signal: AbortSignal; attempt?: number }) => step.compensation!({ ...context, signal, attempt: (attempt ?? 0) + 1 }), drive);
   }
 
   #assertRunning(): void {
@@ -278,6 +410,11 @@ function policyOf(handler: Parameters<typeof retry>[0], settings: Required<Retry
     backoff: new ExponentialBackoff({ initialDelay: settings.initialDelayMs, maxDelay: settings.maxDelayMs }),
   });
   return wrap(retryPolicy, timeout(timeoutMs, TimeoutStrategy.Aggressive)) as unknown as IPolicy<{ signal: AbortSignal; attempt: number }>;
+}
+
+/** Throws why a drive must end: the orchestrator stopped, or another instance took the saga's lease. */
+function assertDriving(signal: AbortSignal): void {
+  if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new SagaError('SAGA_STOPPED', 'The saga orchestrator was stopped');
 }
 
 function stepContext(record: SagaRecord, results: Record<string, unknown>, idempotencyKey: string): Omit<StepContext<unknown>, 'signal' | 'attempt'> {
@@ -310,6 +447,12 @@ function errorMessage(error: unknown): string {
 function positiveInt(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value <= 0) throw new SagaError('SAGA_INVALID', `Expected the \`${name}\` option to be a positive integer, got ${String(value)}`);
+  return value;
+}
+
+function nonNegativeInt(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 0) throw new SagaError('SAGA_INVALID', `Expected the \`${name}\` option to be a whole number of milliseconds (0 or more), got ${String(value)}`);
   return value;
 }
 

@@ -5,10 +5,13 @@
  * step and compensation. Resuming reads the trail to know what is done.
  *
  * A lease (`lease_owner`, `lease_until`) says which orchestrator instance
- * drives a saga; status changes are fenced by it, so an instance that lost
- * its lease (paused too long) cannot overwrite the new owner's progress.
+ * drives a saga; every write of a step's progress is fenced by it, so an
+ * instance that lost its lease (paused too long) cannot overwrite the new
+ * owner's progress. Leases are taken in one statement (`UPDATE … WHERE
+ * lease_until < now() … RETURNING`, rows picked with SKIP LOCKED), so two
+ * instances sweeping at once never both take the same saga.
  */
-import type { Database } from '../data/database.js';
+import type { Database, Queryable } from '../data/database.js';
 import { applyRuntimeSchema } from '../data/runtime-schema.js';
 
 export type SagaStatus = 'running' | 'compensating' | 'completed' | 'compensated' | 'stuck';
@@ -74,9 +77,9 @@ export class SagaLog {
     return new SagaLog(db, owner, leaseMs);
   }
 
-  /** Creates the saga leased to this instance; `false` if the id exists already. */
-  async create(id: string, name: string, input: unknown): Promise<boolean> {
-    const { rowCount } = await this.db.query(
+  /** Creates the saga leased to this instance, in `on` (a transaction of the caller's) or on its own; `false` if the id exists already. */
+  async create(id: string, name: string, input: unknown, on: Queryable = this.db): Promise<boolean> {
+    const { rowCount } = await on.query(
       `INSERT INTO msx_saga (id, name, status, input, lease_owner, lease_until) VALUES ($1, $3, 'running', $4, $5, ${LEASE}) ON CONFLICT (id) DO NOTHING`,
       [id, this.leaseMs, name, JSON.stringify(input), this.owner],
     );
@@ -99,19 +102,33 @@ export class SagaLog {
     return rows[0];
   }
 
-  /** Ids of unfinished sagas nobody holds a live lease on. */
-  async orphans(limit: number): Promise<string[]> {
-    const { rows } = await this.db.query<{ id: string }>(
-      `SELECT id FROM msx_saga WHERE status IN ('running', 'compensating') AND (lease_until IS NULL OR lease_until < now()) ORDER BY created_at LIMIT $1`,
-      [limit],
+  /**
+   * Takes the leases of up to `limit` unfinished sagas nobody holds a live
+   * lease on (their owner died or stopped), oldest first, skipping rows
+   * another instance is claiming at this moment and the ids in `except`.
+   */
+  async claimOrphans(limit: number, except: readonly string[]): Promise<SagaRecord[]> {
+    const { rows } = await this.db.query<SagaRecord>(
+      `UPDATE msx_saga SET lease_owner = $3, lease_until = ${LEASE}
+       WHERE id IN (
+         SELECT id FROM msx_saga
+         WHERE status IN ('running', 'compensating') AND (lease_until IS NULL OR lease_until < now()) AND NOT (id = ANY($4::text[]))
+         ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED)
+       AND status IN ('running', 'compensating') AND (lease_until IS NULL OR lease_until < now())
+       RETURNING id, name, status, input, results, failure`,
+      [limit, this.leaseMs, this.owner, except],
     );
-    return rows.map((row) => row.id);
+    return rows;
   }
 
-  /** Extends this instance's leases on `ids`. */
-  async renew(ids: readonly string[]): Promise<void> {
-    if (ids.length === 0) return;
-    await this.db.query(`UPDATE msx_saga SET lease_until = ${LEASE} WHERE id = ANY($1::text[]) AND lease_owner = $3`, [ids, this.leaseMs, this.owner]);
+  /** Extends this instance's leases on `ids`; returns the ids it still holds (a missing one was taken over). */
+  async renew(ids: readonly string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const { rows } = await this.db.query<{ id: string }>(
+      `UPDATE msx_saga SET lease_until = ${LEASE} WHERE id = ANY($1::text[]) AND lease_owner = $3 AND status IN ('running', 'compensating') RETURNING id`,
+      [ids, this.leaseMs, this.owner],
+    );
+    return new Set(rows.map((row) => row.id));
   }
 
   async trail(id: string): Promise<StepTrail> {
@@ -127,9 +144,14 @@ export class SagaLog {
     return { completed, failedUnknown, compensated };
   }
 
-  /** Appends to the trail. */
-  async record(id: string, step: string, event: StepEvent, data: Record<string, unknown> = {}): Promise<void> {
-    await this.db.query('INSERT INTO msx_saga_step (saga_id, step, event, data) VALUES ($1, $2, $3, $4)', [id, step, event, JSON.stringify(data)]);
+  /** Appends to the trail while this instance holds the saga's lease. Returns false when the lease was lost. */
+  async record(id: string, step: string, event: StepEvent, data: Record<string, unknown> = {}): Promise<boolean> {
+    const { rowCount } = await this.db.query(
+      `INSERT INTO msx_saga_step (saga_id, step, event, data)
+       SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM msx_saga WHERE id = $1 AND lease_owner = $5)`,
+      [id, step, event, JSON.stringify(data), this.owner],
+    );
+    return rowCount === 1;
   }
 
   /** Logs a step's completion and its result in one transaction. Returns false when the lease was lost. */

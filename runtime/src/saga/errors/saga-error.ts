@@ -4,8 +4,10 @@ export type SagaErrorCode =
   | 'SAGA_INVALID'
   /** `start` or `resume` met a saga name no registered definition has. */
   | 'SAGA_UNKNOWN'
-  /** `start` with the id of a saga another instance is driving right now. */
+  /** `start` or `run` with the id of a saga another instance is driving right now (or this instance lost its lease on it). */
   | 'SAGA_IN_PROGRESS'
+  /** `run` with an id the saga log does not hold (never begun, or its transaction rolled back). */
+  | 'SAGA_NOT_FOUND'
   /** The orchestrator was stopped. */
   | 'SAGA_STOPPED';
 
