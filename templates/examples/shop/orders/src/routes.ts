@@ -3,7 +3,7 @@ import { HttpProblem, problems, validate, z, type Service } from '@msx/runtime';
 import { gatewayIdentity, type RequestWithIdentity } from '@msx/runtime/auth';
 import type { Database } from '@msx/runtime/data';
 import type { AggregateRepository, EventStore } from '@msx/runtime/eventstore';
-import type { SagaDefinition, SagaOrchestrator } from '@msx/runtime/saga';
+import { isSagaError, type SagaDefinition, type SagaOrchestrator } from '@msx/runtime/saga';
 import { Order } from './order.js';
 import type { OrderSagaInput } from './order-saga.js';
 
@@ -29,9 +29,23 @@ export function registerRoutes(service: Service, deps: OrderRoutesDeps): void {
     const { items } = validate(NewOrder, req.body);
     const order = new Order(randomUUID());
     order.create(userId, items);
-    await orders.save(order, { publish: [{ type: 'order.created', key: order.id, data: { orderId: order.id, userId, items } }] });
+    // The order and the start of its saga commit together: a crash right
+    // after the commit leaves a saga whose lease expires and that any
+    // orders instance then drives, never an order without its saga.
+    await db.transaction(async (tx) => {
+      await orders.save(order, { tx, publish: [{ type: 'order.created', key: order.id, data: { orderId: order.id, userId, items } }] });
+      await sagas.begin(saga, { orderId: order.id, userId, items }, { tx, id: order.id });
+    });
 
-    const outcome = await sagas.start(saga, { orderId: order.id, userId, items }, { id: order.id });
+    const outcome = await sagas.run(order.id).catch((error: unknown) => {
+      // This instance stalled past its lease and another one drives the saga now: the order will end there.
+      if (isSagaError(error) && error.code === 'SAGA_IN_PROGRESS') return undefined;
+      throw error;
+    });
+    if (outcome === undefined) {
+      res.status(202).location(`/orders/${order.id}`).json({ id: order.id, status: 'pending' });
+      return;
+    }
     const final = (await orders.load(order.id))!;
     if (outcome.status === 'completed') {
       res.status(201).location(`/orders/${order.id}`).json({ id: order.id, status: final.state.status, total: final.state.total });
