@@ -9,9 +9,14 @@
 //   npm run build && node bench/up/run.mjs [--runs 3] [--keep <dir>]
 //
 // Targets (issue 5): every instance ready within 5 s; under 80 MB resident
-// per idle instance. npm install is not timed (done once, before).
+// per idle instance. Issue 9: the whole system idle (the supervisor, which
+// hosts the embedded databases, and every instance, with anything they
+// spawned) under 700 MB. The whole footprint is summed as PSS from
+// /proc/<pid>/smaps_rollup (shared pages, e.g. the node binary, counted once
+// in proportion), with the RSS sum beside it (which counts them per process).
+// npm install is not timed (done once, before).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,8 +58,52 @@ if (!existsSync(join(root, 'node_modules'))) {
 }
 
 const rssOf = (pid) => Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
+const pssOf = (pid) => Number(/^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0) * 1024;
+
+/** CPU seconds (user + system) a process has used so far; clock ticks are 100 per second on Linux. */
+function cpuSecondsOf(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** `pid` and all its descendants, from the parent pids in /proc. */
+function processTree(pid) {
+  const children = new Map();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    let stat;
+    try { stat = readFileSync(`/proc/${name}/stat`, 'utf8'); } catch { continue; } // gone meanwhile
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (!children.has(ppid)) children.set(ppid, []);
+    children.get(ppid).push(Number(name));
+  }
+  const tree = [];
+  for (const queue = [pid]; queue.length > 0;) {
+    const next = queue.shift();
+    tree.push(next);
+    queue.push(...(children.get(next) ?? []));
+  }
+  return tree;
+}
+
+/** The whole system: the supervisor (embedded databases, trace collector) and every process under it, plus any instance not under it. */
+function footprint(supervisorPid, instancePids) {
+  const pids = new Set([...processTree(supervisorPid), ...instancePids.flatMap(processTree)]);
+  const perProcess = [...pids].map((pid) => {
+    try {
+      return { pid, rss: rssOf(pid), pss: pssOf(pid) };
+    } catch {
+      return { pid, rss: 0, pss: 0 }; // exited meanwhile
+    }
+  });
+  const sum = (key) => perProcess.reduce((total, p) => total + p[key], 0) / 2 ** 20;
+  return { processes: pids.size, rssMB: sum('rss'), pssMB: sum('pss'), supervisor: perProcess.find((p) => p.pid === supervisorPid) };
+}
 const times = [];
+const supervisorCpu = [];
 let memory = [];
+let whole;
 try {
   for (let run = 1; run <= runs; run++) {
     const started = performance.now();
@@ -63,10 +112,16 @@ try {
     times.push(ms);
     const instances = JSON.parse(msx(['ps', '--json'], root));
     if (!instances.every((i) => i.ready)) throw new Error('not every instance is ready after up');
-    console.log(`run ${run}: ${instances.length} instances ready in ${(ms / 1000).toFixed(2)} s`);
+    // CPU the supervisor spent getting there (opening the embedded databases is most of it): on a
+    // machine shared with other work, wall time mostly measures the wait for a core; this does not.
+    const cpu = cpuSecondsOf(JSON.parse(readFileSync(join(root, '.msx', 'state.json'), 'utf8')).supervisor.pid);
+    supervisorCpu.push(cpu);
+    console.log(`run ${run}: ${instances.length} instances ready in ${(ms / 1000).toFixed(2)} s (supervisor CPU ${cpu.toFixed(2)} s; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ')[0]})`);
     if (run === runs) {
       await new Promise((r) => setTimeout(r, 5000)); // idle
-      memory = instances.map((i) => ({ instance: i.id, rssMB: rssOf(i.pid) / 2 ** 20 }));
+      memory = instances.map((i) => ({ instance: i.id, rssMB: rssOf(i.pid) / 2 ** 20, pssMB: pssOf(i.pid) / 2 ** 20 }));
+      const state = JSON.parse(readFileSync(join(root, '.msx', 'state.json'), 'utf8'));
+      whole = footprint(state.supervisor.pid, instances.map((i) => i.pid));
     }
     msx(['down'], root);
   }
@@ -99,8 +154,18 @@ const sorted = [...times].sort((a, b) => a - b);
 const median = sorted[Math.floor(sorted.length / 2)];
 const worst = Math.max(...memory.map((m) => m.rssMB));
 console.log('\nidle resident memory per instance:');
-for (const m of memory) console.log(`  ${m.instance.padEnd(16)} ${m.rssMB.toFixed(1)} MB`);
+for (const m of memory) console.log(`  ${m.instance.padEnd(16)} ${m.rssMB.toFixed(1)} MB (PSS ${m.pssMB.toFixed(1)} MB)`);
+const supervisorMB = { rss: whole.supervisor.rss / 2 ** 20, pss: whole.supervisor.pss / 2 ** 20 };
+console.log(`  ${'supervisor'.padEnd(16)} ${supervisorMB.rss.toFixed(1)} MB (PSS ${supervisorMB.pss.toFixed(1)} MB; hosts the embedded databases)`);
+console.log(`\nwhole system idle (${whole.processes} processes): PSS ${whole.pssMB.toFixed(0)} MB, RSS sum ${whole.rssMB.toFixed(0)} MB (target: PSS < 700 MB) ${whole.pssMB < 700 ? 'OK' : 'MISSED'}`);
 console.log(`\nup -d → all ready: first run (creates the databases) ${(times[0] / 1000).toFixed(2)} s; median ${(median / 1000).toFixed(2)} s over ${runs} runs (target < 5 s) ${median < 5000 ? 'OK' : 'MISSED'}`);
 console.log(`ratios: idle RSS / bare server ${(worst / floor.rss).toFixed(1)}x; up -d median / one bare server start ${(median / floor.ms).toFixed(1)}x`);
 console.log(`idle RSS: max ${worst.toFixed(1)} MB, mean ${(memory.reduce((s, m) => s + m.rssMB, 0) / memory.length).toFixed(1)} MB (target < 80 MB) ${worst < 80 ? 'OK' : 'MISSED'}`);
-console.log(JSON.stringify({ upMs: times.map(Math.round), rssMB: Object.fromEntries(memory.map((m) => [m.instance, Math.round(m.rssMB * 10) / 10])) }));
+const round = (mb) => Math.round(mb * 10) / 10;
+console.log(JSON.stringify({
+  upMs: times.map(Math.round),
+  supervisorCpuS: supervisorCpu,
+  rssMB: Object.fromEntries(memory.map((m) => [m.instance, round(m.rssMB)])),
+  supervisor: { rssMB: round(supervisorMB.rss), pssMB: round(supervisorMB.pss) },
+  whole: { processes: whole.processes, pssMB: round(whole.pssMB), rssMB: round(whole.rssMB) },
+}));

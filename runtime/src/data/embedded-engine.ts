@@ -2,23 +2,58 @@
  * Opens PGlite (PostgreSQL compiled to WebAssembly) on a data directory, with
  * the same result parsing as the `pg` path so a query returns identical
  * values on every engine. Loaded lazily: only services on the embedded
- * engine pay its start-up (about 1 s and ~300 MB RSS on an existing data
- * dir; several seconds the first time, when it runs initdb).
+ * engine pay its start-up.
+ *
+ * Memory: with PGlite's defaults one engine held about 200 MB resident
+ * (measured on the shop, five engines in the `msx up` supervisor: 1 GB).
+ * Where it went, and what this file does about it (measured per engine after
+ * the first, on an existing data dir; see bench/up):
+ * - shared buffers: the data dir's postgresql.conf says 128 MB, and the
+ *   engine touches them — about 150 MB of linear memory per engine. A local
+ *   development database is small and its files sit in the OS page cache
+ *   anyway, so `EMBEDDED_SETTINGS` runs it with 4 MB, and with the
+ *   per-connection tables sized for the one backend PGlite has.
+ * - machine code: V8 first compiles the 9 MB module with Liftoff, then
+ *   recompiles hot functions with TurboFan, about 55 MB more per process
+ *   (shared by the engines of one process). Liftoff alone serves a local
+ *   database well (the recompiling itself costs CPU at start), so
+ *   `--liftoff-only` is set before the first engine's module is compiled.
+ * - left: about 25 MB per engine (PGlite's file-system bundle in JS memory,
+ *   catalog caches in linear memory). The 128 MB of initial linear memory
+ *   is reserved, not resident, and PGlite refuses a smaller `initialMemory`.
  */
 import { mkdir } from 'node:fs/promises';
+import { setFlagsFromString } from 'node:v8';
 import type { PGlite } from '@electric-sql/pglite';
 import { DatabaseError } from './errors/database-error.js';
 
 const INT8_OID = 20;
 const NUMERIC_OID = 1700;
 
+/** PostgreSQL settings of every embedded engine, on top of PGlite's own start parameters. */
+export const EMBEDDED_SETTINGS: Readonly<Record<string, string>> = {
+  shared_buffers: '4MB',
+  // One backend serves every connection (embedded-server.ts), so these only size per-backend tables in shared memory.
+  max_connections: '8',
+  temp_buffers: '1MB',
+  maintenance_work_mem: '16MB',
+};
+
+let compilerChosen = false;
+
 /** `dataDir` undefined: in memory, gone when closed (tests). */
 export async function openEmbeddedEngine(dataDir: string | undefined): Promise<PGlite> {
   try {
     if (dataDir !== undefined) await mkdir(dataDir, { recursive: true });
+    if (!compilerChosen) {
+      // Read by V8 when a WebAssembly module is compiled, so it takes effect for PGlite's module, compiled next.
+      setFlagsFromString('--liftoff-only');
+      compilerChosen = true;
+    }
     const { PGlite: Engine } = await import('@electric-sql/pglite');
     return await Engine.create({
       ...(dataDir === undefined ? {} : { dataDir }),
+      startParams: [...Engine.defaultStartParams, ...Object.entries(EMBEDDED_SETTINGS).flatMap(([name, value]) => ['-c', `${name}=${value}`])],
       parsers: {
         [INT8_OID]: (value: string) => Number(value),
         // pg returns numeric as a string (no precision loss); so must this engine.
