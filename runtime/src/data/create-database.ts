@@ -10,7 +10,7 @@ import { openEmbeddedDatabase } from './embedded-database.js';
 import { DatabaseError } from './errors/database-error.js';
 import { migrate, type MigrationResult } from './migrator.js';
 import { openPgDatabase } from './pg-database.js';
-import { createQueryMetrics } from './query-metrics.js';
+import { createQueryMetrics, observeQueryErrors } from './query-metrics.js';
 
 export interface CreateDatabaseOptions {
   /** The owning service; names the embedded data directory and labels metrics. */
@@ -32,6 +32,8 @@ export interface CreateDatabaseOptions {
   readonly dataDir?: string;
   /** `pg` pool size. Default 10 for a server, 2 for the embedded server (it serves one connection at a time anyway). */
   readonly poolSize?: number;
+  /** Called with the error of every query that fails (a `DiskFullWatch`'s `observe`, say). */
+  readonly onQueryError?: (error: unknown) => void;
 }
 
 export interface DatabaseWithMigrations extends Database {
@@ -53,7 +55,7 @@ export async function createDatabase(options: CreateDatabaseOptions): Promise<Da
     throw new DatabaseError('DATABASE_CONFIG_INVALID', `Expected the \`poolSize\` option to be a positive integer, got ${String(options.poolSize)}`);
   }
   const target = resolveDatabaseUrl(options.url ?? process.env.DATABASE_URL);
-  const metrics = createQueryMetrics(service, target.kind, options.registry);
+  const metrics = observeQueryErrors(createQueryMetrics(service, target.kind, options.registry), options.onQueryError);
 
   let db: Database;
   if (target.kind === 'embedded') {

@@ -88,7 +88,7 @@ class EmbeddedDatabase implements Database {
       end('ok');
       return { rows: result.rows, rowCount: Math.max(result.affectedRows ?? 0, result.rows.length) };
     } catch (error) {
-      end('error');
+      end('error', error);
       throw error;
     }
   }

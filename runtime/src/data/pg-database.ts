@@ -129,7 +129,7 @@ async function timed<R>(metrics: QueryMetrics, runner: PgRunner, sql: string, pa
     end('ok');
     return { rows: (Array.isArray(result) ? [] : result.rows) as R[], rowCount: (Array.isArray(result) ? 0 : result.rowCount) ?? 0 };
   } catch (error) {
-    end('error');
+    end('error', error);
     throw error;
   }
 }

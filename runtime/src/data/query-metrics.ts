@@ -6,11 +6,25 @@ import { Histogram, type Registry } from 'prom-client';
 
 export type QueryOutcome = 'ok' | 'error';
 
-/** Times one query; call the returned function when it settled. */
-export type QueryTimer = (outcome: QueryOutcome) => void;
+/** Times one query; call the returned function when it settled (with the error when it failed). */
+export type QueryTimer = (outcome: QueryOutcome, error?: unknown) => void;
 
 export interface QueryMetrics {
   start(): QueryTimer;
+}
+
+/** `metrics`, also handing every failed query's error to `observe` (e.g. a DiskFullWatch). */
+export function observeQueryErrors(metrics: QueryMetrics, observe: ((error: unknown) => void) | undefined): QueryMetrics {
+  if (observe === undefined) return metrics;
+  return {
+    start() {
+      const end = metrics.start();
+      return (outcome, error) => {
+        end(outcome, error);
+        if (outcome === 'error') observe(error);
+      };
+    },
+  };
 }
 
 const NOOP: QueryMetrics = { start: () => () => {} };

@@ -1,11 +1,13 @@
 import type { ErrorRequestHandler, Request, RequestHandler, Response, Router } from 'express';
 import { z } from 'zod';
+import { isDiskFull } from '../data/disk-full.js';
 import { allowedMethods } from './allowedMethods.js';
 import { HttpProblem, isHttpProblem, PROBLEM_CONTENT_TYPE } from './HttpProblem.js';
 import { validationProblem } from './validate.js';
 
 export const MALFORMED_JSON_PROBLEM_TYPE = 'urn:msx:problem:malformed-json';
 export const BODY_TOO_LARGE_PROBLEM_TYPE = 'urn:msx:problem:body-too-large';
+export const INSUFFICIENT_STORAGE_PROBLEM_TYPE = 'urn:msx:problem:insufficient-storage';
 
 /** Sends `problem` as `application/problem+json`, with the request path as `instance` and the request id. */
 export function sendProblem(req: Request, res: Response, problem: HttpProblem): void {
@@ -88,6 +90,16 @@ function toProblem(err: unknown, req: Request): HttpProblem {
         detail: typeof e.limit === 'number' ? `the request body exceeds the limit of ${e.limit} bytes` : 'the request body exceeds the limit',
         cause: err,
       });
+  }
+  if (isDiskFull(err)) {
+    // Not a bug to hide behind a 500: the request was fine, the disk is full; retry once space is freed.
+    return new HttpProblem({
+      status: 507,
+      type: INSUFFICIENT_STORAGE_PROBLEM_TYPE,
+      title: 'Insufficient Storage',
+      detail: 'the service could not store this: no disk space is left for its data; retry once space is freed',
+      cause: err,
+    });
   }
   const status = typeof e.status === 'number' ? e.status : typeof e.statusCode === 'number' ? e.statusCode : 500;
   if (Number.isInteger(status) && status >= 400 && status < 500) {
