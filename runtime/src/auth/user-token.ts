@@ -33,6 +33,14 @@ export interface UserTokenOptions {
   readonly issuer?: string | readonly string[];
   /** Required `aud`; not checked when absent. */
   readonly audience?: string | readonly string[];
+  /**
+   * Longest lifetime accepted, in seconds: a token must carry `iat`, be no
+   * older than this, and its `exp - iat` must not exceed it, so a token
+   * minted for a year (or leaked from a careless script) is refused however
+   * valid its signature. Not checked when absent; generated gateways always
+   * set it (msx.yaml `auth.maxTokenAge`, default 24h).
+   */
+  readonly maxTokenAgeSec?: number;
   /** Allowed clock skew for `exp`/`nbf`, in seconds. Default 30. */
   readonly clockToleranceSec?: number;
   /** How many verified tokens to remember until they expire. Default 10,000; 0 disables the cache. */
@@ -148,10 +156,16 @@ export function createUserTokenVerifier(options: UserTokenOptions): UserTokenVer
   if (!Number.isFinite(clockTolerance) || clockTolerance < 0) {
     throw new TypeError(`Expected the \`clockToleranceSec\` option to be a non-negative number, got ${String(options.clockToleranceSec)}`);
   }
+  const maxAge = options.maxTokenAgeSec;
+  if (maxAge !== undefined && (!Number.isFinite(maxAge) || maxAge <= 0)) {
+    throw new TypeError(`Expected the \`maxTokenAgeSec\` option to be a positive number of seconds, got ${String(maxAge)}`);
+  }
   const verifyOptions = {
     algorithms: [...options.algorithms],
     clockTolerance,
-    requiredClaims: ['exp', 'sub'],
+    // jose's maxTokenAge requires `iat` and refuses a token issued longer ago than the bound (or in the future).
+    requiredClaims: maxAge !== undefined ? ['exp', 'sub', 'iat'] : ['exp', 'sub'],
+    ...(maxAge !== undefined ? { maxTokenAge: maxAge } : {}),
     ...(options.issuer !== undefined ? { issuer: options.issuer as string | string[] } : {}),
     ...(options.audience !== undefined ? { audience: options.audience as string | string[] } : {}),
   };
@@ -165,6 +179,10 @@ export function createUserTokenVerifier(options: UserTokenOptions): UserTokenVer
       payload = result.payload;
     } catch (err) {
       throw toUserTokenError(err);
+    }
+    if (maxAge !== undefined && (payload.exp as number) - (payload.iat as number) > maxAge) {
+      // jose bounds the age; the lifetime the issuer granted is ours to bound, or a token may be used for longer than allowed later.
+      throw new UserTokenError('claim', `The token's lifetime (exp - iat) exceeds the ${maxAge} s this gateway accepts`, 'exp');
     }
     if ((payload as { type?: unknown }).type === 'service') {
       throw new UserTokenError('wrong-type', 'A service token is not accepted as a user token', 'type');

@@ -14,4 +14,4 @@ export type { CorsOptions } from './cors.js';
 export type { RateLimitGroup, RateLimitStoreOptions, RateLimitDecision } from './rate-limit.js';
 export type { BreakerOptions, BreakerState, UpstreamPoolOptions } from './upstreams.js';
 export { GatewayMetrics } from './gateway-metrics.js';
-export { runGateway, createGatewayFromConfig, type GeneratedGatewayConfig } from './run-gateway.js';
+export { runGateway, createGatewayFromConfig, effectiveGatewayConfig, GATEWAY_CONFIG_ENV, type GeneratedGatewayConfig } from './run-gateway.js';

@@ -4,6 +4,13 @@
  * listen by default) with what only the environment may say (secrets, the
  * port, Redis, the discovery backend), and starts the gateway with signal
  * handling. A configuration mistake stops it with one line, exit code 78.
+ *
+ * What msx.yaml says reaches the gateway in one of two ways: compiled in
+ * (`src/gateway.generated.ts`, for `npm start` and tests), or handed over at
+ * start in `MSX_GATEWAY_CONFIG` (JSON of the same shape), which wins. msx up
+ * and the container targets always hand it over, derived from msx.yaml as it
+ * is at that moment, so an edited route takes effect on the next start
+ * without a rebuild.
  */
 import type { UserTokenAlgorithm } from '../auth/user-token.js';
 import { discoveryFromEnvironment } from '../discovery/from-environment.js';
@@ -29,6 +36,8 @@ export interface GeneratedGatewayConfig {
     readonly audience?: string;
     readonly jwksUrl?: string;
     readonly clockToleranceSec?: number;
+    /** Longest token lifetime accepted (`iat` required, `exp - iat` at most this). */
+    readonly maxTokenAgeSec?: number;
   };
   readonly rateLimits: Readonly<Record<string, RateLimitGroup>>;
   readonly cors: { readonly origins: readonly string[]; readonly credentials?: boolean };
@@ -75,6 +84,7 @@ export function createGatewayFromConfig(config: GeneratedGatewayConfig, env: Nod
         ...(config.auth.issuer ? { issuer: config.auth.issuer } : {}),
         ...(config.auth.audience ? { audience: config.auth.audience } : {}),
         clockToleranceSec: config.auth.clockToleranceSec ?? 30,
+        ...(config.auth.maxTokenAgeSec !== undefined ? { maxTokenAgeSec: config.auth.maxTokenAgeSec } : {}),
       },
       identitySecret: env.GATEWAY_IDENTITY_SECRET,
       rateLimits: config.rateLimits,
@@ -86,13 +96,46 @@ export function createGatewayFromConfig(config: GeneratedGatewayConfig, env: Nod
   }
 }
 
+/** The environment variable through which msx hands the gateway its configuration at start. */
+export const GATEWAY_CONFIG_ENV = 'MSX_GATEWAY_CONFIG';
+
+/**
+ * The configuration to run: `MSX_GATEWAY_CONFIG` when set (what msx derived
+ * from msx.yaml just now), else the compiled one. A value that is not a JSON
+ * object of the expected shape is a configuration error, never silently
+ * replaced by the compiled routes.
+ */
+export function effectiveGatewayConfig(compiled: GeneratedGatewayConfig, env: NodeJS.ProcessEnv = process.env): GeneratedGatewayConfig {
+  const text = env[GATEWAY_CONFIG_ENV];
+  if (text === undefined || text === '') return compiled;
+  const fail = (why: string): never => {
+    throw new StartupError(compiled.name, `${compiled.name}: invalid configuration: ${GATEWAY_CONFIG_ENV} ${why}`, EX_CONFIG);
+  };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    return fail(`is not JSON (${(error as Error).message})`);
+  }
+  const candidate = parsed as Partial<GeneratedGatewayConfig> | null;
+  if (candidate === null || typeof candidate !== 'object' || Array.isArray(candidate)) return fail('must be a JSON object');
+  if (typeof candidate.name !== 'string' || !Number.isInteger(candidate.port) || !Array.isArray(candidate.routes)
+    || typeof candidate.auth !== 'object' || candidate.auth === null || !Array.isArray(candidate.auth.algorithms)
+    || typeof candidate.rateLimits !== 'object' || typeof candidate.cors !== 'object' || typeof candidate.services !== 'object') {
+    return fail('must have name, port, routes, auth.algorithms, rateLimits, cors and services (as msx writes it)');
+  }
+  return candidate as GeneratedGatewayConfig;
+}
+
 /**
  * Starts the gateway as the process's entry point: listens on `PORT`
  * (default: the port msx.yaml gives it) and `HOST` (default 127.0.0.1), and
  * shuts down gracefully on SIGTERM/SIGINT.
  */
-export async function runGateway(config: GeneratedGatewayConfig, env: NodeJS.ProcessEnv = process.env): Promise<Gateway> {
+export async function runGateway(compiled: GeneratedGatewayConfig, env: NodeJS.ProcessEnv = process.env): Promise<Gateway> {
+  let config = compiled;
   try {
+    config = effectiveGatewayConfig(compiled, env);
     const gateway = createGatewayFromConfig(config, env);
     const port = env.PORT === undefined || env.PORT === '' ? config.port : Number(env.PORT);
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
