@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, relative, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Command, Option } from 'commander';
@@ -13,7 +13,7 @@ import { systemSecrets } from '../scaffold/secrets.js';
 import { planSystem } from '../scaffold/system-plan.js';
 import { colour } from '../ui/colour.js';
 import { info, printJson } from '../ui/output.js';
-import { canPrompt, workingDir } from './command-context.js';
+import { canPrompt, invocationDir } from './command-context.js';
 import { checkServiceName, parseServiceList } from './service-list.js';
 
 interface NewOptions {
@@ -33,9 +33,9 @@ export function newCommand(): Command {
     .argument('<dir>', 'folder to create (must be empty or absent unless --force)')
     .option('-s, --services <list>', 'services to create, comma-separated; name:worker for a worker (e.g. users,orders,mailer:worker)')
     .addOption(new Option('-e, --example <name>', 'generate an example system').choices(Object.keys(EXAMPLES)))
-    .option('-n, --name <name>', 'system name (default: the folder name)')
+    .option('--name <name>', 'system name (default: the folder name)')
     .option('-y, --yes', 'accept defaults instead of asking')
-    .option('-f, --force', 'write into a non-empty folder, replacing files msx generates')
+    .option('--force', 'write into a non-empty folder, replacing files msx generates')
     .option('--json', 'print what was created as JSON')
     .addHelpText('after', `
 Examples:
@@ -46,7 +46,7 @@ Examples:
 
 Then: cd <dir> && npm install && npm test`)
     .action(async (dir: string, options: NewOptions, command: Command) => {
-      await runNew(resolve(workingDir(command), dir), options);
+      await runNew(resolve(invocationDir(command), dir), options);
     });
 }
 
@@ -54,6 +54,10 @@ async function runNew(target: string, options: NewOptions): Promise<void> {
   const interactive = canPrompt(options.yes);
   if (!options.example && !options.services && interactive) options = { ...options, example: await askExample() };
   if (options.example) checkExample(options.example as ExampleName);
+  const shownTarget = relative(process.cwd(), target) || target;
+  if (existsSync(target) && !statSync(target).isDirectory()) {
+    throw usageError(`${shownTarget} exists and is not a folder`, 'give msx new the path of a new (or empty) folder, e.g. msx new demo');
+  }
   if (existsSync(target) && readdirSync(target).length > 0 && !options.force) {
     throw usageError(`${relative(process.cwd(), target) || target} is not empty`, 'choose a new folder, or pass --force to generate into it anyway (files msx generates are replaced)');
   }
@@ -74,10 +78,14 @@ async function runNew(target: string, options: NewOptions): Promise<void> {
   const files = planSystem(manifest, manifestInput, runtimeBundle(), systemSecrets(manifest), { example });
 
   const pauseMs = Number(process.env.MSX_TEST_PAUSE_BEFORE_COMMIT_MS ?? 0);
-  await writeTreeAtomically(target, files, {
-    merge: options.force,
-    beforeCommit: pauseMs > 0 ? () => sleep(pauseMs) : undefined,
-  });
+  try {
+    await writeTreeAtomically(target, files, {
+      merge: options.force,
+      beforeCommit: pauseMs > 0 ? () => sleep(pauseMs) : undefined,
+    });
+  } catch (error) {
+    throw writeFailure(shownTarget, error);
+  }
 
   const shown = relative(process.cwd(), target) || '.';
   if (options.json) {
@@ -94,6 +102,29 @@ async function runNew(target: string, options: NewOptions): Promise<void> {
   info('  npm install     # install the services (npm workspaces)');
   info('  npm run build   # compile them (npm test also runs their tests)');
   info('  msx up          # run the whole system here; msx ps, logs, trace, down');
+}
+
+/** Errors of the file system that are the situation's, not msx's: said plainly, exit 1. Nothing was left behind (the writer cleans up). */
+const WRITE_PROBLEMS: Record<string, string> = {
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'the file system is read-only',
+  ENOTDIR: 'a part of the path is a file, not a folder',
+  ENOSPC: 'the disk is full',
+  EDQUOT: 'the disk quota is used up',
+  ENAMETOOLONG: 'the path is too long',
+  ENOENT: 'a folder on the path does not exist and cannot be created',
+};
+
+function writeFailure(shownTarget: string, error: unknown): unknown {
+  const code = (error as NodeJS.ErrnoException).code;
+  const problem = code ? WRITE_PROBLEMS[code] : undefined;
+  if (!problem) return error;
+  return new CliError(`cannot create ${shownTarget}: ${problem}`, {
+    exitCode: 1,
+    hint: code === 'ENOSPC' || code === 'EDQUOT' ? 'free some space, then run msx new again; nothing was written' : 'choose a folder you can write to (e.g. under your home folder); nothing was written',
+    cause: error,
+  });
 }
 
 function checkExample(example: ExampleName): void {

@@ -1,12 +1,13 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { Document, isMap, isPair, isScalar, LineCounter, parseDocument, type Node } from 'yaml';
+import { Document, isAlias, isMap, isPair, isScalar, LineCounter, parseDocument, visit, type Node } from 'yaml';
 import { CliError } from '../errors/cli-error.js';
 import type { Diagnostic, Located } from './diagnostic.js';
 import { ManifestError } from './manifest-error.js';
 import { knownKeysAt } from './schema-keys.js';
 import { manifestSchema, type Manifest } from './schema.js';
 import { semanticChecks } from './semantic-checks.js';
+import { decodeUtf8 } from './utf8.js';
 import { zodIssuesToDiagnostics } from './zod-diagnostics.js';
 
 export const MANIFEST_FILE = 'msx.yaml';
@@ -25,19 +26,35 @@ export interface LoadedManifest {
 /** Reads and validates `<root>/msx.yaml`, or throws a CliError that says what to fix. */
 export function loadManifest(root: string): LoadedManifest {
   const file = join(root, MANIFEST_FILE);
-  let source: string;
+  const label = relative(process.cwd(), file) || file;
+  let bytes: Buffer;
   try {
-    source = readFileSync(file, 'utf8');
+    if (statSync(file).isDirectory()) {
+      throw new CliError(`${label} is a directory, not a file`, { exitCode: 2, hint: `msx.yaml must be the system's manifest file; move the folder away (e.g. mv ${label} ${label}.d) and restore the file` });
+    }
+    bytes = readFileSync(file);
   } catch (error) {
+    if (error instanceof CliError) throw error;
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new CliError(`no ${MANIFEST_FILE} in ${root}`, {
+      throw new CliError(`no ${MANIFEST_FILE} in ${root} or any folder above it`, {
         exitCode: 2,
         hint: 'run the command inside a system folder, pass -C <dir>, or create a system with: msx new <dir>',
       });
     }
-    throw new CliError(`cannot read ${file}: ${(error as Error).message}`, { exitCode: 1 });
+    throw new CliError(`cannot read ${label}: ${(error as Error).message}`, { exitCode: 1 });
   }
-  const { manifest, document } = parseManifest(source, relative(process.cwd(), file) || file);
+  const decoded = decodeUtf8(bytes);
+  if (!decoded.ok) {
+    // Reading on would replace the bytes with U+FFFD, and a later edit (msx add service) would write them back changed.
+    throw new ManifestError(label, [{
+      path: [],
+      line: decoded.line,
+      column: decoded.column,
+      message: `is not UTF-8: byte 0x${decoded.byte.toString(16).padStart(2, '0')} at offset ${decoded.offset} is not valid here`,
+      hint: 'save msx.yaml as UTF-8 (e.g. iconv -f latin1 -t utf-8 msx.yaml), then run the command again',
+    }]);
+  }
+  const { manifest, document } = parseManifest(decoded.text, label);
   return { manifest, document, file, root };
 }
 
@@ -59,7 +76,23 @@ export function parseManifest(source: string, label = MANIFEST_FILE): { manifest
     }));
   }
 
-  const data: unknown = document.toJS();
+  let data: unknown;
+  try {
+    // Aliases expand when converted: a few nested ones (a "billion laughs")
+    // would take all memory. The yaml library refuses past maxAliasCount.
+    data = document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    if (!(error instanceof ReferenceError)) throw error;
+    const at = firstAliasOffset(document);
+    const { line, col } = at === undefined ? { line: 1, col: 1 } : lineCounter.linePos(at);
+    throw new ManifestError(label, [{
+      path: [],
+      line,
+      column: col,
+      message: `aliases expand to too much (more than ${MAX_ALIAS_COUNT} nodes through nested aliases): ${error.message}`,
+      hint: 'write the values out, or use fewer nested *aliases',
+    }]);
+  }
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     throw new ManifestError(label, [{ path: [], line: 1, column: 1, message: 'must be a mapping with version, name and services', hint: 'start from the msx.yaml that `msx new` writes' }]);
   }
@@ -73,6 +106,23 @@ export function parseManifest(source: string, label = MANIFEST_FILE): { manifest
     throw new ManifestError(label, diagnostics.map((d) => locate(document, lineCounter, d)).sort((a, b) => a.line - b.line || a.column - b.column));
   }
   return { manifest: parsed.data, document };
+}
+
+/** Nodes that aliases may expand to, in all. msx.yaml needs a handful at most. */
+const MAX_ALIAS_COUNT = 100;
+
+function firstAliasOffset(document: Document): number | undefined {
+  let offset: number | undefined;
+  visit(document, {
+    Alias(_key, node) {
+      if (isAlias(node) && node.range) {
+        offset = node.range[0];
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return offset;
 }
 
 /** Finds the line and column of a diagnostic's key or value, falling back to the nearest existing parent. */

@@ -30,7 +30,8 @@ export function zodIssuesToDiagnostics(
       case 'invalid_type': {
         const input = (issue as { input?: unknown }).input;
         if (input === undefined) {
-          out.push({ path, message: `is required (${issue.expected})`, hint: `add "${String(path.at(-1))}:" with a ${issue.expected} value`, atKey: false });
+          const expected = TYPE_WORDS[issue.expected] ?? issue.expected;
+          out.push({ path, message: `is missing (${expected})`, hint: REQUIRED_EXAMPLES[path.join('.')] ?? `add "${String(path.at(-1))}:" with ${article(expected)} value`, atKey: false });
         } else {
           out.push({ path, message: `must be ${article(issue.expected)}, got ${describe(input)}` });
         }
@@ -56,7 +57,11 @@ export function zodIssuesToDiagnostics(
       case 'invalid_value': {
         const input = (issue as { input?: unknown }).input;
         const allowed = issue.values.map((v) => JSON.stringify(v)).join(', ');
-        out.push({ path, message: `${describe(input)} is not allowed`, hint: `use one of: ${allowed}` });
+        if (input === undefined) {
+          out.push({ path, message: 'is missing', hint: REQUIRED_EXAMPLES[path.join('.')] ?? `add "${String(path.at(-1))}:" with one of: ${allowed}` });
+        } else {
+          out.push({ path, message: `${describe(input)} is not allowed`, hint: `use one of: ${allowed}` });
+        }
         break;
       }
       case 'invalid_key': {
@@ -74,6 +79,16 @@ export function zodIssuesToDiagnostics(
   }
   return out;
 }
+
+/** zod's names for types, in the words msx.yaml's readers use. */
+const TYPE_WORDS: Record<string, string> = { record: 'mapping', object: 'mapping', array: 'list' };
+
+/** What to write for a missing top-level key, so `{}` is answered with a manifest to start from. */
+const REQUIRED_EXAMPLES: Record<string, string> = {
+  version: 'add "version: 1" (the only manifest version so far)',
+  name: 'add "name: <system name>", a DNS label such as "demo"',
+  services: 'add "services:" with at least a gateway and one service (msx new writes a complete msx.yaml)',
+};
 
 function article(type: string): string {
   return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
