@@ -1,7 +1,9 @@
 import { Command, CommanderError } from 'commander';
 import { addCommand } from './commands/add-service.js';
+import { configCommand } from './commands/config.js';
 import { doctorCommand } from './commands/doctor.js';
 import { downCommand } from './commands/down.js';
+import { generateCommand } from './commands/generate.js';
 import { logsCommand } from './commands/logs.js';
 import { metricsCommand } from './commands/metrics.js';
 import { newCommand } from './commands/new.js';
@@ -27,12 +29,15 @@ Examples:
   $ msx new demo --services users,orders --yes   # scaffold a system
   $ cd demo && npm install && npm test           # build and test it
   $ msx add service billing                      # grow it
+  $ msx config                                   # msx.yaml resolved, as it runs
   $ msx doctor                                   # what this machine offers
 
+Commands find msx.yaml in the folder they run in or the nearest one above it.
+Durations take a unit (500ms, 30s, 10m, 2h, 1d); a bare number means seconds.
 Exit codes: 0 ok, 1 failure, 2 usage or configuration error.
 Set NO_COLOR=1 to turn colour off.`);
 
-  for (const command of [newCommand(), addCommand(), doctorCommand(), upCommand(), downCommand(), psCommand(), logsCommand(), scaleCommand(), tokenCommand(), traceCommand(), metricsCommand(), ...plannedCommands()]) program.addCommand(command);
+  for (const command of [newCommand(), addCommand(), configCommand(), generateCommand(), doctorCommand(), upCommand(), downCommand(), psCommand(), logsCommand(), scaleCommand(), tokenCommand(), traceCommand(), metricsCommand(), ...plannedCommands()]) program.addCommand(command);
 
   // Usage errors are ours to report (exit code 2), not commander's (exit code 1).
   const exitOverride = (command: Command) => {

@@ -34,7 +34,7 @@ export function addCommand(): Command {
       .addOption(new Option('-k, --kind <kind>', ADDABLE_KINDS.map((k) => `${k}: ${SERVICE_KINDS[k].summary}`).join('; ')).choices(ADDABLE_KINDS).default('http'))
       .option('-p, --port <port>', 'port of its first instance (default: the next free one from 3001)')
       .option('--database', 'the service owns a database')
-      .option('-f, --force', 'replace an existing services/<name> folder that msx.yaml does not know')
+      .option('--force', 'replace an existing services/<name> folder that msx.yaml does not know')
       .option('--json', 'print what was added as JSON')
       .addHelpText('after', `
 Examples:

@@ -1,16 +1,16 @@
 import { Command } from 'commander';
 import { usageError } from '../errors/cli-error.js';
+import { DURATION_HELP, durationFlag } from '../manifest/duration.js';
 import { loadManifest } from '../manifest/load-manifest.js';
 import { formatEntry } from '../targets/local/log-format.js';
 import { LEVELS } from '../targets/local/log-line.js';
-import { parseDurationMs } from '../targets/instance-format.js';
 import { resolveTarget } from '../targets/resolve-target.js';
 import { colour } from '../ui/colour.js';
 import { workingDir } from './command-context.js';
 
 interface LogsOptions {
   follow?: boolean;
-  since?: string;
+  since?: number;
   level?: string;
   grep?: string;
   trace?: string;
@@ -23,7 +23,7 @@ export function logsCommand(): Command {
     .description('show and follow logs of every instance, filtered by service, time, level, text or trace id')
     .argument('[services...]', 'services (users) or instances (users-2); default all')
     .option('-f, --follow', 'keep printing new lines (Ctrl-C to stop)')
-    .option('--since <duration>', 'only lines from the last <duration>, e.g. 10m')
+    .option('--since <duration>', 'only lines from the last <duration>, e.g. 10m (a bare number is seconds)', durationFlag({ example: '10m' }))
     .option('--level <level>', `only this level and above: ${Object.keys(LEVELS).join(', ')}`)
     .option('--grep <text>', 'only lines containing <text> (case-insensitive)')
     .option('--trace <id>', 'only lines of one request: its trace id or request id')
@@ -37,12 +37,12 @@ Examples:
   $ msx logs --trace 4bf92f3577b34da6a3ce929d0e0e4736
   $ msx logs users-2 --json | jq .msg
 
+${DURATION_HELP}
 Logs are kept in .msx/logs/<instance>.log until the next msx up.`)
     .action(async (sources: string[], options: LogsOptions, command: Command) => {
       const root = workingDir(command);
       const { manifest } = loadManifest(root);
-      const since = options.since === undefined ? undefined : parseDurationMs(options.since);
-      if (options.since !== undefined && since === undefined) throw usageError(`--since must be a duration such as 30s, 10m or 2h, got "${options.since}"`);
+      const since = options.since;
       const minLevel = options.level === undefined ? undefined : LEVELS[options.level.toLowerCase()];
       if (options.level !== undefined && minLevel === undefined) throw usageError(`--level must be one of ${Object.keys(LEVELS).join(', ')}, got "${options.level}"`);
       const tail = options.tail === undefined ? undefined : Number(options.tail);

@@ -1,18 +1,13 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CliError } from '../errors/cli-error.js';
+import { DURATION_HELP, durationFlag, formatDurationMs } from '../manifest/duration.js';
 import { scrapeAll, scrapeTargets, windowsOf, type Scrapes, type ScrapeTarget } from '../observability/metrics-scrape.js';
 import { serviceMetrics, type ServiceMetrics } from '../observability/service-metrics.js';
 import { formatDuration } from '../observability/waterfall.js';
 import { colour } from '../ui/colour.js';
 import { info, printJson, printTable } from '../ui/output.js';
 import { workingDir } from './command-context.js';
-
-function seconds(value: string): number {
-  const n = Number(value);
-  if (!/^\d+(\.\d+)?$/.test(value) || n < 0.2 || n > 300) throw new InvalidArgumentError(`Expected seconds between 0.2 and 300, got "${value}".`);
-  return n;
-}
 
 function formatBytes(bytes: number | null): string {
   if (bytes === null) return '-';
@@ -57,16 +52,17 @@ export function metricsCommand(): Command {
   return new Command('metrics')
     .description('requests per second, errors, latency percentiles, in-flight, memory and consumer lag per service')
     .argument('[service]', 'only this service')
-    .option('-w, --window <seconds>', 'how long to measure between the two scrapes', seconds, 2)
-    .option('--watch', 'keep measuring, one window after the other, until Ctrl-C')
+    .option('--window <duration>', 'how long to measure between the two scrapes, e.g. 2s, 1m (a bare number is seconds)', durationFlag({ example: '10s', minMs: 200, maxMs: 300_000 }), 2000)
+    .option('-w, --watch', 'keep measuring, one window after the other, until Ctrl-C')
     .option('--json', 'print the figures as JSON')
     .addHelpText('after', `
 Examples:
   $ msx metrics                       # every service over a 2 s window
-  $ msx metrics orders --window 10
+  $ msx metrics orders --window 10s
   $ msx metrics --watch
   $ msx metrics --json | jq '.[] | select(.errorRate > 0.01)'
 
+${DURATION_HELP}
 Scrapes each instance's /metrics twice, a window apart: req/s and errors (5xx
 share) from http_requests_total, percentiles from the increase of the
 http_request_duration_seconds buckets, memory from process_resident_memory_bytes,
@@ -82,13 +78,13 @@ lag from bus_consumer_lag. Instances come from .msx/state.json (msx up).`)
       process.once('SIGINT', stop);
       try {
         do {
-          await sleep(options.window * 1000);
+          await sleep(options.window);
           const after = await scrapeAll(targets);
           const rows = serviceMetrics(windowsOf(targets, before, after));
           if (options.json) printJson(options.watch ? { at: new Date().toISOString(), services: rows } : rows);
           else {
             if (options.watch && process.stdout.isTTY) process.stdout.write('\x1b[2J\x1b[H');
-            if (options.watch) info(colour.dim(`${new Date().toLocaleTimeString()}  window ${options.window}s  (Ctrl-C to stop)`));
+            if (options.watch) info(colour.dim(`${new Date().toLocaleTimeString()}  window ${formatDurationMs(options.window)}  (Ctrl-C to stop)`));
             printMetrics(rows);
           }
           if (!options.watch || stopped) break;

@@ -2,16 +2,17 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { CliError, usageError } from '../errors/cli-error.js';
-import { loadManifest } from '../manifest/load-manifest.js';
+import { DURATION_HELP, durationFlag, formatDurationMs } from '../manifest/duration.js';
+import { defaultIssuer, gatewayAuth } from '../manifest/gateway-auth.js';
+import { loadManifest, MANIFEST_FILE } from '../manifest/load-manifest.js';
 import { parseEnvFile } from '../scaffold/secrets.js';
-import { parseDurationMs } from '../targets/instance-format.js';
 import { signUserToken } from '../token/user-token.js';
 import { info, printJson } from '../ui/output.js';
 import { workingDir } from './command-context.js';
 
 interface TokenOptions {
   sub: string;
-  ttl: string;
+  ttl: number;
   scope?: string;
   json?: boolean;
 }
@@ -20,7 +21,7 @@ export function tokenCommand(): Command {
   return new Command('token')
     .description('print a user token the system\'s gateway accepts, for trying the API by hand')
     .option('--sub <id>', 'the user the token speaks for', 'dev-user')
-    .option('--ttl <duration>', 'how long it is valid, e.g. 15m, 1h, 1d', '1h')
+    .option('--ttl <duration>', 'how long it is valid, e.g. 15m, 1h (a bare number is seconds; at most the gateway\'s auth.maxTokenAge)', durationFlag({ example: '15m', minMs: 1000 }), 3_600_000)
     .option('--scope <scopes>', 'comma-separated scopes, e.g. orders:read,orders:write')
     .option('--json', 'print the token with its claims as JSON')
     .addHelpText('after', `
@@ -30,25 +31,33 @@ Examples:
   $ msx token --json | jq -r .token
 
 Signed with JWT_SECRET from the environment or the system's .env (HS256),
-with the issuer and audience of the gateway's auth in msx.yaml.`)
+with the issuer and audience the gateway requires (msx.yaml's auth.issuer
+and auth.audience; by default msx:<system name> and <system name>), and no
+longer than the gateway accepts (auth.maxTokenAge, default 24h).
+${DURATION_HELP}`)
     .action((options: TokenOptions, command: Command) => {
       const root = workingDir(command);
       const { manifest } = loadManifest(root);
-      const ttlMs = parseDurationMs(options.ttl);
-      if (ttlMs === undefined || ttlMs < 1000) throw usageError(`--ttl must be a duration such as 15m, 1h or 1d, got "${options.ttl}"`);
+      const ttlMs = options.ttl;
       if (!options.sub) throw usageError('--sub must not be empty');
-      const gateway = Object.values(manifest.services).find((s) => s.kind === 'gateway');
-      if (gateway?.kind === 'gateway' && !gateway.auth.algorithms.includes('HS256')) {
-        throw usageError(`the gateway accepts ${gateway.auth.algorithms.join(', ')} tokens from an identity provider; msx token signs HS256 only`, 'get a token from your identity provider, or add HS256 to the gateway\'s auth.algorithms in msx.yaml');
+      const auth = gatewayAuth(manifest);
+      if (auth && !auth.algorithms.includes('HS256')) {
+        throw usageError(`the gateway accepts ${auth.algorithms.join(', ')} tokens from an identity provider; msx token signs HS256 only`, 'get a token from your identity provider, or add HS256 to the gateway\'s auth.algorithms in msx.yaml');
+      }
+      if (auth && ttlMs > auth.maxTokenAgeMs) {
+        throw usageError(
+          `--ttl ${formatDurationMs(ttlMs)} is longer than the gateway accepts (${formatDurationMs(auth.maxTokenAgeMs)})`,
+          `ask for at most --ttl ${formatDurationMs(auth.maxTokenAgeMs)}, or raise ${auth.maxTokenAgeKey} in ${MANIFEST_FILE}`,
+        );
       }
       const envFile = join(root, '.env');
       const secret = process.env.JWT_SECRET || (existsSync(envFile) ? parseEnvFile(readFileSync(envFile, 'utf8')).JWT_SECRET : undefined);
       if (!secret) throw new CliError('no JWT_SECRET in the environment or in .env', { exitCode: 2, hint: 'msx new writes it into .env; copy it from the system that created this folder' });
       const scopes = (options.scope ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-      const audience = gateway?.kind === 'gateway' ? gateway.auth.audience : undefined;
-      const issuer = gateway?.kind === 'gateway' ? gateway.auth.issuer : undefined;
+      const issuer = auth?.issuer ?? defaultIssuer(manifest.name);
+      const audience = auth?.audience ?? manifest.name;
       const { token, expiresAt } = signUserToken({ sub: options.sub, scopes, ttlSeconds: Math.floor(ttlMs / 1000), issuer, audience, secret });
-      if (options.json) return printJson({ token, sub: options.sub, scopes, expiresAt: new Date(expiresAt * 1000).toISOString(), authorization: `Bearer ${token}` });
+      if (options.json) return printJson({ token, sub: options.sub, scopes, issuer, audience, expiresAt: new Date(expiresAt * 1000).toISOString(), authorization: `Bearer ${token}` });
       info(token);
     });
 }

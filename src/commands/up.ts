@@ -1,9 +1,10 @@
 import { Command } from 'commander';
-import { usageError } from '../errors/cli-error.js';
+import { DURATION_HELP, durationFlag } from '../manifest/duration.js';
 import { loadManifest } from '../manifest/load-manifest.js';
 import { formatEntry } from '../targets/local/log-format.js';
 import { parseLogLine } from '../targets/local/log-line.js';
-import { parseDurationMs, upRows } from '../targets/instance-format.js';
+import { upRows } from '../targets/instance-format.js';
+import { describeChange, regenerateOwnedFiles } from '../scaffold/owned-files.js';
 import { resolveTarget } from '../targets/resolve-target.js';
 import { SILENT_PROGRESS, UpProgressView } from '../targets/up-progress.js';
 import { colour } from '../ui/colour.js';
@@ -12,7 +13,7 @@ import { workingDir } from './command-context.js';
 
 interface UpCommandOptions {
   detach?: boolean;
-  timeout: string;
+  timeout: number;
   json?: boolean;
   watch?: boolean;
 }
@@ -23,7 +24,7 @@ export function upCommand(): Command {
     .argument('[services...]', 'run only these services (and the services they call)')
     .option('-d, --detach', 'keep running in the background; use msx ps, logs, scale and down')
     .option('-w, --watch', 'rebuild a service and restart its instances one at a time when its src/ changes; a failed build keeps the running ones')
-    .option('--timeout <duration>', 'how long each instance may take to become ready', '30s')
+    .option('--timeout <duration>', 'how long each instance may take to become ready, e.g. 30s, 2m (a bare number is seconds)', durationFlag({ example: '30s', minMs: 1 }), 30_000)
     .option('--json', 'detached: print the instances as JSON; foreground: print raw JSON log lines')
     .addHelpText('after', `
 Examples:
@@ -32,15 +33,22 @@ Examples:
   $ msx up users orders -d       # only these (and what they call)
   $ msx up --watch               # edit services/*/src: rebuilt and restarted without dropping requests
   $ msx up -d --watch && msx logs -f users   # see rebuilds and compiler errors of users
+  $ msx up -d --timeout 2m       # slow machine: wait up to 2 minutes per instance
   $ msx -C ./demo up -d --json
+
+${DURATION_HELP}
 
 State, logs and the discovery registry live in .msx/ of the system folder.
 Run npm install and npm run build first: msx up runs services/*/dist.`)
     .action(async (services: string[], options: UpCommandOptions, command: Command) => {
       const root = workingDir(command);
-      const readyTimeoutMs = parseDurationMs(options.timeout);
-      if (readyTimeoutMs === undefined || readyTimeoutMs <= 0) throw usageError(`--timeout must be a duration such as 30s or 2m, got "${options.timeout}"`);
+      const readyTimeoutMs = options.timeout;
       const { manifest } = loadManifest(root);
+      // What msx.yaml says is what runs: the gateway gets its config from
+      // msx.yaml at start; the files msx owns are brought in line and the user told.
+      for (const file of regenerateOwnedFiles(root, manifest)) {
+        process.stderr.write(`${describeChange(file)}\n`);
+      }
       const target = resolveTarget(root, manifest);
 
       const view = options.json ? undefined : new UpProgressView();

@@ -73,11 +73,15 @@ export const gatewayServiceSchema = z.strictObject({
   auth: z.strictObject({
     algorithms: z.array(z.enum(['HS256', 'RS256', 'ES256', 'EdDSA'])).min(1).default(['HS256'])
       .describe('Accepted JWT algorithms (HS256 uses JWT_SECRET from .env)'),
-    issuer: z.string().min(1).optional(),
-    audience: z.string().min(1).optional(),
+    issuer: z.string().min(1).optional()
+      .describe('Required `iss` of user tokens (default: msx:<system name>, what msx token mints); set your identity provider\'s'),
+    audience: z.string().min(1).optional()
+      .describe('Required `aud` of user tokens (default: the system name, what msx token mints)'),
     jwksUrl: z.url().optional().describe('JWKS endpoint for RS256/ES256/EdDSA tokens'),
     clockSkew: duration.default('30s'),
-  }).default({ algorithms: ['HS256'], clockSkew: '30s' }),
+    maxTokenAge: duration.default('24h')
+      .describe('Longest token lifetime accepted: tokens need iat, and exp - iat at most this; msx token mints no longer'),
+  }).default({ algorithms: ['HS256'], clockSkew: '30s', maxTokenAge: '24h' }),
   rateLimits: z.record(name, rateLimitSchema).default({ default: { points: 100, per: '1s', by: 'ip' } })
     .describe('Named rate-limit groups; routes pick one with rateLimit (default: "default")'),
   cors: z.strictObject({

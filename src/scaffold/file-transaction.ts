@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 /**
@@ -12,6 +12,7 @@ export function replaceFilesTogether(root: string, files: readonly { path: strin
     for (const file of files) {
       const path = join(root, file.path);
       originals.push({ path, content: existsSync(path) ? readFileSync(path) : undefined });
+      mkdirSync(dirname(path), { recursive: true });
       const temp = join(dirname(path), `.${process.pid}.msx-tmp`);
       writeFileSync(temp, file.content);
       renameSync(temp, path);

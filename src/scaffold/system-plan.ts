@@ -3,6 +3,7 @@ import { MANIFEST_FILE } from '../manifest/load-manifest.js';
 import { manifestText, SCHEMA_FILE } from '../manifest/manifest-text.js';
 import type { Manifest, ManifestInput } from '../manifest/schema.js';
 import { gatewayConfigModule } from './gateway-config.js';
+import { GATEWAY_CONFIG_FILE } from './owned-files.js';
 import { servicePackageJson, systemPackageJson, systemTsconfig } from './package-files.js';
 import { SYSTEM_VENDOR_DIR, type RuntimeBundle } from './runtime-bundle.js';
 import { envFileText } from './secrets.js';
@@ -10,7 +11,7 @@ import { SERVICE_KINDS } from './service-kinds.js';
 import { serviceTemplateData, systemTemplateData } from './template-data.js';
 import { renderTemplate, templateExists, type PlannedFile } from './template-renderer.js';
 
-export const GATEWAY_CONFIG_FILE = 'src/gateway.generated.ts';
+export { GATEWAY_CONFIG_FILE };
 
 export interface PlanOptions {
   /** Render services from `templates/examples/<example>/<service>/` where that folder exists. */

@@ -20,11 +20,3 @@ export function formatBytes(bytes: number): string {
 export function upRows(instances: readonly InstanceStatus[]): string[][] {
   return instances.map((i) => [i.service, i.id, String(i.port), i.url, i.state]);
 }
-
-/** Parses `30s`, `10m`, `1h`, `2d`, or plain milliseconds; undefined when it is none of these. */
-export function parseDurationMs(text: string): number | undefined {
-  const match = /^(\d+)(ms|s|m|h|d)?$/.exec(text.trim());
-  if (!match) return undefined;
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(match[2] ?? 'ms') as 'ms'];
-  return Number(match[1]) * unit;
-}

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { msx } from '../support/msx.js';
 
-const COMMANDS = ['new', 'add', 'doctor', 'up', 'down', 'ps', 'logs', 'scale', 'metrics', 'trace', 'token', 'build', 'deploy', 'render'];
+const COMMANDS = ['new', 'add', 'config', 'generate', 'doctor', 'up', 'down', 'ps', 'logs', 'scale', 'metrics', 'trace', 'token', 'build', 'deploy', 'render'];
 
 test('msx --help lists every command of the tool', async () => {
   const result = await msx(['--help']);

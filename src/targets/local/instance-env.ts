@@ -1,4 +1,5 @@
 import type { Manifest } from '../../manifest/schema.js';
+import { gatewayConfig } from '../../scaffold/gateway-config.js';
 import type { LocalPaths } from './local-paths.js';
 
 /** The bus is set to RabbitMQ in msx.yaml, but no URL says where it is. */
@@ -62,6 +63,9 @@ export function instanceEnv(input: InstanceEnvInput): Record<string, string> {
   env.MSX_SYSTEM = input.manifest.name;
   env.MSX_DISCOVERY = 'local';
   env.MSX_LOCAL_REGISTRY = input.paths.registryFile;
+  // The gateway runs what msx.yaml says now, not what was compiled into it
+  // (runGateway prefers MSX_GATEWAY_CONFIG over gateway.generated.ts).
+  if (spec.kind === 'gateway') env.MSX_GATEWAY_CONFIG = JSON.stringify(gatewayConfig(input.manifest));
   // Colour codes and a terminal-width guess make no sense in log files.
   delete env.FORCE_COLOR;
   return env;

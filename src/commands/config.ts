@@ -1,0 +1,41 @@
+import { Command } from 'commander';
+import { Document } from 'yaml';
+import { CliError } from '../errors/cli-error.js';
+import { loadManifest } from '../manifest/load-manifest.js';
+import { resolvedManifest } from '../manifest/resolved-manifest.js';
+import { gatewayConfig } from '../scaffold/gateway-config.js';
+import { printJson } from '../ui/output.js';
+import { workingDir } from './command-context.js';
+
+interface ConfigOptions {
+  json?: boolean;
+  gateway?: boolean;
+}
+
+export function configCommand(): Command {
+  return new Command('config')
+    .description('validate msx.yaml and print it resolved: every default filled in, as msx runs it')
+    .option('--json', 'print it as JSON instead of YAML')
+    .option('--gateway', 'print the configuration the gateway is started with (routes, auth, rate limits, CORS), as JSON')
+    .addHelpText('after', `
+Examples:
+  $ msx config                          # the whole manifest with its defaults
+  $ msx config --json | jq '.services.users.routes'
+  $ msx config --gateway | jq '.auth'   # issuer, audience, max token age the gateway checks
+  $ msx -C ./demo config > resolved.yaml
+
+Like docker compose config: nothing is started or written; a mistake in
+msx.yaml is reported with file:line:col and exit code 2.`)
+    .action((options: ConfigOptions, command: Command) => {
+      const root = workingDir(command);
+      const { manifest } = loadManifest(root);
+      if (options.gateway) {
+        const config = gatewayConfig(manifest);
+        if (!config) throw new CliError('this system has no gateway', { exitCode: 2, hint: 'add a service with "kind: gateway" to msx.yaml' });
+        return printJson(config);
+      }
+      const resolved = resolvedManifest(manifest);
+      if (options.json) return printJson(resolved);
+      process.stdout.write(new Document(resolved).toString({ lineWidth: 0 }));
+    });
+}

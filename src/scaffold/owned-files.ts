@@ -1,0 +1,61 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { manifestJsonSchema } from '../manifest/json-schema.js';
+import { SCHEMA_FILE } from '../manifest/manifest-text.js';
+import type { Manifest } from '../manifest/schema.js';
+import { replaceFilesTogether } from './file-transaction.js';
+import { gatewayConfigModule } from './gateway-config.js';
+
+/** The gateway's msx-owned module, relative to its service folder. */
+export const GATEWAY_CONFIG_FILE = 'src/gateway.generated.ts';
+
+/** A file msx derives from msx.yaml and owns: users change msx.yaml, never this file. */
+export interface OwnedFile {
+  /** Relative to the system folder. */
+  readonly path: string;
+  readonly content: string;
+  /** What it is, for messages and `msx generate --json`. */
+  readonly role: string;
+  /** Why it would differ from what is on disk, for the message that says it was rewritten. */
+  readonly source: 'msx.yaml' | 'msx';
+}
+
+export interface OwnedFileChange extends OwnedFile {
+  readonly change: 'created' | 'updated';
+}
+
+/**
+ * Every file msx owns in a system, with the content msx.yaml gives it now.
+ * The gateway's module is listed only when the gateway's folder exists (a
+ * system may run a gateway it does not build from here).
+ */
+export function ownedFiles(root: string, manifest: Manifest): OwnedFile[] {
+  const files: OwnedFile[] = [{ path: SCHEMA_FILE, content: `${JSON.stringify(manifestJsonSchema(), null, 2)}\n`, role: 'JSON Schema of msx.yaml', source: 'msx' }];
+  const gateway = Object.entries(manifest.services).find(([, s]) => s.kind === 'gateway')?.[0];
+  if (gateway && existsSync(join(root, 'services', gateway))) {
+    files.push({ path: `services/${gateway}/${GATEWAY_CONFIG_FILE}`, content: gatewayConfigModule(manifest), role: 'gateway routes, auth, rate limits and CORS', source: 'msx.yaml' });
+  }
+  return files;
+}
+
+/** The owned files whose content on disk differs from what msx.yaml gives them (or that are missing). */
+export function staleOwnedFiles(root: string, manifest: Manifest): OwnedFileChange[] {
+  return ownedFiles(root, manifest).flatMap((file): OwnedFileChange[] => {
+    const path = join(root, file.path);
+    if (!existsSync(path)) return [{ ...file, change: 'created' }];
+    return readFileSync(path, 'utf8') === file.content ? [] : [{ ...file, change: 'updated' }];
+  });
+}
+
+/** Rewrites every stale owned file (all or none) and returns what changed. */
+export function regenerateOwnedFiles(root: string, manifest: Manifest): OwnedFileChange[] {
+  const stale = staleOwnedFiles(root, manifest);
+  if (stale.length > 0) replaceFilesTogether(root, stale);
+  return stale;
+}
+
+/** One line saying what was rewritten and why: `msx.yaml changed: regenerated services/gateway/src/gateway.generated.ts`. */
+export function describeChange(file: OwnedFileChange): string {
+  if (file.change === 'created') return `created ${file.path} (${file.role}), which was missing`;
+  return file.source === 'msx.yaml' ? `msx.yaml changed: regenerated ${file.path}` : `regenerated ${file.path} (${file.role} of this msx version)`;
+}

@@ -1,0 +1,138 @@
+/**
+ * What msx.yaml says is what runs, on a generated system under msx up: a
+ * route edited in msx.yaml takes effect on the next msx up with no other
+ * step; the gateway checks issuer, audience and lifetime of user tokens by
+ * default; duration flags read bare numbers as seconds. One system is
+ * generated, installed and built once; every test leaves nothing running.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { execa } from 'execa';
+import { parseEnvFile } from '../../src/scaffold/secrets.js';
+import { signUserToken } from '../../src/token/user-token.js';
+import { freePort } from '../support/free-port.js';
+import { alive, LocalSystem } from '../support/local-system.js';
+import { msx, tempDir } from '../support/msx.js';
+
+const temp = tempDir('msx-manifest-');
+const root = join(temp.dir, 'demo');
+const manifestPath = join(root, 'msx.yaml');
+const system = new LocalSystem(root);
+let gatewayPort: number;
+
+function get(path: string, bearer?: string): Promise<Response> {
+  return fetch(`http://127.0.0.1:${gatewayPort}${path}`, {
+    headers: bearer ? { authorization: `Bearer ${bearer}` } : {},
+    signal: AbortSignal.timeout(10_000),
+  });
+}
+
+async function msxToken(...args: string[]): Promise<string> {
+  const result = await msx(['token', ...args], { cwd: root });
+  assert.equal(result.exitCode, 0, result.stderr);
+  return result.stdout.trim();
+}
+
+function secret(): string {
+  return parseEnvFile(readFileSync(join(root, '.env'), 'utf8')).JWT_SECRET!;
+}
+
+async function up(): Promise<{ stderr: string }> {
+  // --timeout 30 is 30 seconds (it was read as 30 ms, and every start failed).
+  const result = await msx(['up', '-d', '--timeout', '30'], { cwd: root, timeout: 120_000 });
+  assert.equal(result.exitCode, 0, `${result.stdout}\n${result.stderr}`);
+  await system.ps();
+  return result;
+}
+
+async function down(): Promise<void> {
+  const result = await msx(['down'], { cwd: root, timeout: 120_000 });
+  assert.equal(result.exitCode, 0, result.stderr);
+}
+
+before(async () => {
+  const created = await msx(['new', 'demo', '--services', 'users,orders', '--yes'], { cwd: temp.dir });
+  assert.equal(created.exitCode, 0, created.stderr);
+  gatewayPort = await freePort();
+  const ports = { users: await freePort(), orders: await freePort() };
+  writeFileSync(manifestPath, readFileSync(manifestPath, 'utf8')
+    .replace('port: 8080', `port: ${gatewayPort}`).replace('port: 3001', `port: ${ports.users}`).replace('port: 3002', `port: ${ports.orders}`));
+  await execa('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline'], { cwd: root, timeout: 600_000 });
+  await execa('npm', ['run', 'build'], { cwd: root, timeout: 120_000 });
+}, { timeout: 900_000 });
+
+after(async () => {
+  await msx(['down'], { cwd: root, timeout: 120_000 });
+  system.killLeftovers();
+  temp.cleanup();
+});
+
+test('a route edited in msx.yaml takes effect on the next msx up, which says what it regenerated', { timeout: 240_000 }, async () => {
+  await up();
+  const token = await msxToken();
+  assert.equal((await get('/api/users', token)).status, 200);
+  assert.equal((await get('/api/users')).status, 401);
+  await down();
+
+  // Rename the route and make it public, in msx.yaml only: no generate, no rebuild.
+  writeFileSync(manifestPath, readFileSync(manifestPath, 'utf8').replace('path: /api/users', 'path: /api/people\n        public: true'));
+  const { stderr } = await up();
+  assert.match(stderr, /msx\.yaml changed: regenerated services\/gateway\/src\/gateway\.generated\.ts/);
+  assert.match(readFileSync(join(root, 'services/gateway/src/gateway.generated.ts'), 'utf8'), /"path": "\/api\/people"/);
+  const people = await get('/api/people');
+  assert.equal(people.status, 200, await people.clone().text());
+  assert.ok(Array.isArray(await people.json()));
+  assert.equal((await get('/api/users', token)).status, 404);
+
+  // Nothing changed since: nothing is said.
+  await down();
+  assert.doesNotMatch((await up()).stderr, /regenerated/);
+  await down();
+});
+
+test('the gateway refuses a token of another issuer or audience, one without them, and one that lives too long', { timeout: 240_000 }, async () => {
+  await up();
+  try {
+    const now = Math.floor(Date.now() / 1000);
+    const mint = (claims: { issuer?: string; audience?: string; ttlSeconds?: number }) =>
+      signUserToken({ sub: 'mallory', scopes: [], ttlSeconds: claims.ttlSeconds ?? 600, issuer: claims.issuer, audience: claims.audience, secret: secret(), now }).token;
+
+    const ours = await msxToken('--sub', 'alice');
+    const claims = JSON.parse(Buffer.from(ours.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
+    assert.equal(claims.iss, 'msx:demo');
+    assert.equal(claims.aud, 'demo');
+    assert.equal((await get('/api/orders', ours)).status, 200);
+    assert.equal((await get('/api/orders', mint({ issuer: 'msx:demo', audience: 'demo' }))).status, 200);
+
+    for (const [what, token] of [
+      ['another system', mint({ issuer: 'msx:other', audience: 'other' })],
+      ['another issuer', mint({ issuer: 'msx:other', audience: 'demo' })],
+      ['another audience', mint({ issuer: 'msx:demo', audience: 'other' })],
+      ['no issuer or audience', mint({})],
+      ['a lifetime beyond 24h', mint({ issuer: 'msx:demo', audience: 'demo', ttlSeconds: 48 * 3600 })],
+    ] as const) {
+      const res = await get('/api/orders', token);
+      assert.equal(res.status, 401, `${what}: ${res.status} ${await res.text()}`);
+    }
+  } finally {
+    await down();
+  }
+});
+
+test('msx logs --since takes a bare number as seconds, and a unit', { timeout: 240_000 }, async () => {
+  await up();
+  try {
+    // Every line so far is older than a second; --since 600 (10 minutes) must still show them.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    for (const since of ['600', '10m']) {
+      const result = await msx(['logs', 'gateway', '--since', since, '--json'], { cwd: root });
+      assert.equal(result.exitCode, 0, result.stderr);
+      assert.ok(result.stdout.trim().split('\n').filter(Boolean).length > 0, `--since ${since} showed nothing`);
+    }
+  } finally {
+    await down();
+  }
+  for (const pid of system.seenPids) assert.ok(!alive(pid), `pid ${pid} still runs`);
+});
