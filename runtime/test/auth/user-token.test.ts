@@ -47,6 +47,18 @@ describe('user tokens', () => {
     await rejectsWith(createUserTokenVerifier(options).verify(early), 'claim', 'nbf');
   });
 
+  it('with maxTokenAgeSec, refuses a token without iat, one living longer than the bound, and one issued too long ago', async () => {
+    const verifier = createUserTokenVerifier({ ...options, maxTokenAgeSec: 3600 });
+    const now = Math.floor(Date.now() / 1000);
+    const base = () => new SignJWT({ sub: 'u1' }).setProtectedHeader({ alg: 'HS256' }).setIssuer('msx').setAudience('api');
+    assert.equal((await verifier.verify(await base().setIssuedAt(now).setExpirationTime(now + 3600).sign(key))).sub, 'u1');
+    await rejectsWith(verifier.verify(await base().setExpirationTime(now + 600).sign(key)), 'claim', 'iat');
+    await rejectsWith(verifier.verify(await base().setIssuedAt(now).setExpirationTime(now + 3601).sign(key)), 'claim', 'exp');
+    await rejectsWith(verifier.verify(await base().setIssuedAt(now - 7200).setExpirationTime(now + 600).sign(key)), 'expired');
+    await rejectsWith(verifier.verify(await base().setIssuedAt(now + 600).setExpirationTime(now + 1200).sign(key)), 'claim', 'iat');
+    assert.throws(() => createUserTokenVerifier({ ...options, maxTokenAgeSec: 0 }), /maxTokenAgeSec/);
+  });
+
   it('refuses alg none, other algorithms, and tokens without exp or sub', async () => {
     const verifier = createUserTokenVerifier(options);
     const none = new UnsecuredJWT({ sub: 'u1', iss: 'msx', aud: 'api' }).setExpirationTime('1h').encode();
