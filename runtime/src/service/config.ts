@@ -20,12 +20,16 @@ export interface BaseConfig {
   /** `SHUTDOWN_TIMEOUT_MS`, default 10000: how long in-flight requests may run after SIGTERM before their sockets are destroyed. */
   readonly SHUTDOWN_TIMEOUT_MS: number;
   /**
-   * `SHUTDOWN_DELAY_MS`, default 0: how long to keep accepting connections
-   * (answering `/ready` with 503) after SIGTERM before the server stops
-   * accepting. On Kubernetes a few seconds lets endpoints drop the pod
-   * before new connections would be refused.
+   * `SHUTDOWN_DELAY_MS`, at most 60000: how long to keep accepting
+   * connections (answering `/ready` with 503) once shutdown began, before
+   * the server stops accepting, so discovery and load balancers drop the
+   * instance first (Kubernetes endpoints, compose's DNS, msx's registry).
+   * Unset: 3000 ms after SIGTERM/SIGINT, none for `close()` called by code
+   * (tests, embedding). Under `msx up` the supervisor takes the instance out
+   * of its registry when told and says how much of the delay is still
+   * needed (see `drainNotice.ts`).
    */
-  readonly SHUTDOWN_DELAY_MS: number;
+  readonly SHUTDOWN_DELAY_MS: number | undefined;
   /** `MSX_INSTANCE`, default `<name>-<pid>`: tells replicas of one service apart in logs and metrics. */
   readonly MSX_INSTANCE: string;
   /** `BODY_LIMIT`, default the `bodyLimit` option or `1mb`: largest JSON body accepted, in `bytes` notation (`100kb`, `1mb`). */
@@ -41,6 +45,12 @@ export interface ConfigSource<S extends ConfigShape> {
   readonly bodyLimit: string;
   readonly env: Readonly<Record<string, string | undefined>>;
 }
+
+/** Upper bound of `SHUTDOWN_DELAY_MS`: longer would only hold a stopping instance's port and resources. */
+export const MAX_SHUTDOWN_DELAY_MS = 60_000;
+
+/** The drain delay after SIGTERM/SIGINT when `SHUTDOWN_DELAY_MS` is unset: long enough for discovery to drop the instance. */
+export const DEFAULT_SIGNAL_SHUTDOWN_DELAY_MS = 3000;
 
 const SECRET_NAME = /SECRET|PASSWORD|PASSWD|TOKEN|KEY|CREDENTIAL|PRIVATE/i;
 
@@ -64,8 +74,8 @@ function baseShape(service: string, bodyLimit: string) {
       .string()
       .regex(/^\d{1,10}$/, { error: 'must be a whole number of milliseconds' })
       .transform(Number)
-      .refine((n) => n <= 2_147_483_647, { error: 'must be at most 2147483647 milliseconds' })
-      .default(0),
+      .refine((n) => n <= MAX_SHUTDOWN_DELAY_MS, { error: `must be at most ${MAX_SHUTDOWN_DELAY_MS} milliseconds (a drain delay is seconds, not minutes)` })
+      .optional(),
     MSX_INSTANCE: z.string().min(1).default(`${service}-${process.pid}`),
     BODY_LIMIT: z
       .string()

@@ -2,7 +2,8 @@ import { createServer, type Server } from 'node:http';
 import { constants as osConstants } from 'node:os';
 import express from 'express';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { loadConfig, type ConfigShape, type ServiceConfig } from './config.js';
+import { DEFAULT_SIGNAL_SHUTDOWN_DELAY_MS, loadConfig, type ConfigShape, type ServiceConfig } from './config.js';
+import { announceDraining } from './drainNotice.js';
 import { ListenError } from './errors/ListenError.js';
 import { ShutdownError } from './errors/ShutdownError.js';
 import { initTracing } from '../tracing/init-tracing.js';
@@ -93,7 +94,8 @@ export function createService<S extends ConfigShape = {}>(options: ServiceOption
           process.exit(128 + (osConstants.signals[signal] ?? 1));
         }
         log.info({ signal }, 'signal received; shutting down');
-        service.close().then(
+        closing ??= shutdown('signal');
+        closing.then(
           () => process.exit(0),
           (error: unknown) => {
             log.error({ err: error }, 'shutdown finished with errors');
@@ -106,12 +108,20 @@ export function createService<S extends ConfigShape = {}>(options: ServiceOption
     }
   }
 
-  async function shutdown(): Promise<void> {
+  /** Readiness 503 at once; then, while still accepting, out of discovery; then the drain. */
+  async function shutdown(trigger: 'signal' | 'code'): Promise<void> {
     readiness.markShuttingDown();
     log.info({ inFlight: drain?.inFlight ?? 0 }, 'shutting down');
-    if (drain !== undefined && config.SHUTDOWN_DELAY_MS > 0) {
-      log.info({ delayMs: config.SHUTDOWN_DELAY_MS }, 'not ready; still accepting connections until the delay ends');
-      await new Promise((resolve) => setTimeout(resolve, config.SHUTDOWN_DELAY_MS));
+    const delayMs = config.SHUTDOWN_DELAY_MS ?? (trigger === 'signal' ? DEFAULT_SIGNAL_SHUTDOWN_DELAY_MS : 0);
+    if (drain !== undefined && delayMs > 0) {
+      const started = Date.now();
+      // Under `msx up` the supervisor drops this instance from its registry now and says how long readers need to notice.
+      const asked = await announceDraining(delayMs);
+      const remaining = Math.max(0, Math.min(asked ?? delayMs, delayMs) - (Date.now() - started));
+      if (remaining > 0) {
+        log.info({ delayMs: remaining, supervisor: asked !== undefined }, 'not ready; still accepting connections until the delay ends');
+        await new Promise((resolve) => setTimeout(resolve, remaining));
+      }
     }
     if (drain !== undefined) {
       const { abandoned } = await drain.drain(config.SHUTDOWN_TIMEOUT_MS);
@@ -164,7 +174,7 @@ export function createService<S extends ConfigShape = {}>(options: ServiceOption
       return address;
     },
     close() {
-      closing ??= shutdown();
+      closing ??= shutdown('code');
       return closing;
     },
   };

@@ -77,7 +77,7 @@ export interface Service<C extends BaseConfig = BaseConfig> {
   listen(options?: number | ListenOptions): Promise<ListeningAddress>;
   /**
    * Shuts down gracefully: readiness turns 503, after `SHUTDOWN_DELAY_MS`
-   * (default 0) the server stops accepting,
+   * (default 0 here; 3000 when a signal started the shutdown) the server stops accepting,
    * in-flight requests finish (bounded by `SHUTDOWN_TIMEOUT_MS`), then
    * resources close in reverse order. Idempotent; never exits the process.
    * @throws ShutdownError when a resource failed to close (the others still closed).

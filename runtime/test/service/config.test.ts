@@ -25,7 +25,7 @@ test('base configuration has documented defaults', () => {
     HOST: '127.0.0.1',
     LOG_LEVEL: 'info',
     SHUTDOWN_TIMEOUT_MS: 10000,
-    SHUTDOWN_DELAY_MS: 0,
+    SHUTDOWN_DELAY_MS: undefined,
     MSX_INSTANCE: `users-${process.pid}`,
     BODY_LIMIT: '1mb',
   };
@@ -103,4 +103,11 @@ test('a start-up failure that is not a configuration problem exits 1 with its st
   });
   assert.equal(child.status, 1, `stderr: ${child.stderr}`);
   assert.match(child.stderr, /^failed to start: TypeError: cannot read properties of undefined \(reading "pool"\)\n\s+at /);
+});
+
+test('SHUTDOWN_DELAY_MS is bounded: a minute at most', () => {
+  assert.equal(createService({ name: 'users', env: { SHUTDOWN_DELAY_MS: '60000' }, logDestination: silent }).config.SHUTDOWN_DELAY_MS, 60000);
+  const error = configError(() => createService({ name: 'users', env: { SHUTDOWN_DELAY_MS: '600000' }, logDestination: silent }));
+  assert.equal(error.issues[0]?.variable, 'SHUTDOWN_DELAY_MS');
+  assert.match(error.message, /at most 60000 milliseconds/);
 });

@@ -17,10 +17,10 @@ interface Child {
 }
 
 /** Starts the fixture service as a real process and waits for its address. */
-async function startChild(t: { after(fn: () => unknown): void }, env: Record<string, string>): Promise<Child> {
+async function startChild(t: { after(fn: () => unknown): void }, env: Record<string, string>, options: { ipc?: boolean } = {}): Promise<Child> {
   const proc = spawn(process.execPath, ['--import', 'tsx', FIXTURE], {
     env: { ...process.env, PORT: '0', LOG_LEVEL: 'debug', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: options.ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
   });
   t.after(() => {
     if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
@@ -78,7 +78,7 @@ async function waitInFlight(url: string, n: number): Promise<void> {
 }
 
 test('SIGTERM with requests in flight: every request completes, new connections are refused, resources close in reverse order, exit 0', { timeout: 40_000 }, async (t) => {
-  const child = await startChild(t, { SLOW_MS: '1500' });
+  const child = await startChild(t, { SLOW_MS: '1500', SHUTDOWN_DELAY_MS: '0' });
   const pending = Array.from({ length: 5 }, () => get(`${child.url}/slow`));
   await waitInFlight(child.url, 5);
 
@@ -102,7 +102,7 @@ test('SIGTERM with requests in flight: every request completes, new connections 
 });
 
 test('SIGINT shuts down the same way', { timeout: 40_000 }, async (t) => {
-  const child = await startChild(t, { SLOW_MS: '300' });
+  const child = await startChild(t, { SLOW_MS: '300', SHUTDOWN_DELAY_MS: '0' });
   const pending = get(`${child.url}/slow`);
   await waitInFlight(child.url, 1);
   child.proc.kill('SIGINT');
@@ -122,8 +122,43 @@ test('a second signal during shutdown exits at once', { timeout: 40_000 }, async
   assert.ok((await pending).error !== undefined, 'the abandoned request failed');
 });
 
+test('SIGTERM from outside, no delay configured: /ready is 503 at once, new connections are still served for the default drain delay, then refused', { timeout: 40_000 }, async (t) => {
+  const child = await startChild(t, {});
+  child.proc.kill('SIGTERM');
+  await eventually(() => child.lines.some((l) => l.msg === 'shutting down'), 10_000, 'shutdown to begin');
+  // Load balancers and discovery still send traffic for a moment: it is served, while readiness says "going away".
+  const ready = await get(`${child.url}/ready`);
+  assert.equal(ready.status, 503);
+  assert.match(ready.body ?? '', /shutting_down/);
+  assert.deepEqual(await get(`${child.url}/health`), { status: 200, body: '{"status":"ok"}' }, 'a new connection during the delay is served');
+  const waiting = child.lines.find((l) => l.msg === 'not ready; still accepting connections until the delay ends');
+  assert.ok(typeof waiting?.delayMs === 'number' && waiting.delayMs > 2000 && waiting.delayMs <= 3000, `the default delay is 3 s: ${JSON.stringify(waiting)}`);
+  assert.deepEqual(await child.exited, { code: 0, signal: null });
+  assert.equal((await get(`${child.url}/health`)).error, 'ECONNREFUSED');
+});
+
+test('under a supervisor (IPC channel), SIGTERM announces draining first and waits only as long as the supervisor asks', { timeout: 40_000 }, async (t) => {
+  const child = await startChild(t, { SHUTDOWN_DELAY_MS: '20000' }, { ipc: true });
+  const announced = new Promise<{ message: unknown; health: Outcome }>((resolve) => {
+    child.proc.on('message', (message) => {
+      // Still listening when it tells us: the supervisor drops it from the registry before it refuses anyone.
+      void get(`${child.url}/health`).then((health) => {
+        child.proc.send({ type: 'msx:drain-ack', delayMs: 100 });
+        resolve({ message, health });
+      });
+    });
+  });
+  child.proc.kill('SIGTERM');
+  const { message, health } = await announced;
+  assert.deepEqual(message, { type: 'msx:draining' });
+  assert.equal(health.status, 200);
+  assert.deepEqual(await child.exited, { code: 0, signal: null }, 'exits long before the configured 20 s');
+  const waiting = child.lines.find((l) => l.msg === 'not ready; still accepting connections until the delay ends');
+  assert.ok(waiting === undefined || (typeof waiting.delayMs === 'number' && waiting.delayMs <= 100), JSON.stringify(waiting));
+});
+
 test('requests still running after SHUTDOWN_TIMEOUT_MS are cut, then resources close and the process exits 0', { timeout: 40_000 }, async (t) => {
-  const child = await startChild(t, { SLOW_MS: '30000', SHUTDOWN_TIMEOUT_MS: '300' });
+  const child = await startChild(t, { SLOW_MS: '30000', SHUTDOWN_TIMEOUT_MS: '300', SHUTDOWN_DELAY_MS: '0' });
   const pending = get(`${child.url}/slow`);
   await waitInFlight(child.url, 1);
   child.proc.kill('SIGTERM');
