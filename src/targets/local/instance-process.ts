@@ -14,6 +14,8 @@ export interface InstanceProcessOptions {
   readonly logFile: string;
   /** Every normalised line, after it is written to the log file. */
   readonly onLine: (line: string) => void;
+  /** Messages the instance sends over its IPC channel (the runtime's `msx:draining`). */
+  readonly onMessage?: (message: unknown) => void;
 }
 
 export interface InstanceExit {
@@ -35,6 +37,9 @@ const TAIL_LINES = 30;
  * Output goes through pipes rather than straight into the file so the
  * supervisor sees each line (foreground display, failure reports), and so an
  * instance whose supervisor died gets EPIPE instead of running unsupervised.
+ * An IPC channel carries the few messages that are not log lines: an
+ * instance that got SIGTERM from outside says it is draining, so the
+ * supervisor takes it out of the registry before its listener closes.
  */
 export class InstanceProcess {
   readonly child: ChildProcess;
@@ -50,9 +55,12 @@ export class InstanceProcess {
     this.child = spawn(process.execPath, [...options.args], {
       cwd: options.cwd,
       env: options.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       detached: true,
     });
+    this.child.on('message', (message) => options.onMessage?.(message));
+    // A child that died leaves a closed channel; a send racing its exit must not crash the supervisor.
+    this.child.on('error', () => {});
     const streams = [this.#lines(this.child.stdout!, 'stdout'), this.#lines(this.child.stderr!, 'stderr')];
     const exit = new Promise<InstanceExit>((resolve) => {
       this.child.once('exit', (code, signal) => resolve({ code, signal }));
@@ -69,6 +77,16 @@ export class InstanceProcess {
   /** The last lines of output, for saying why an instance failed. */
   tail(): readonly string[] {
     return [...this.#tail];
+  }
+
+  /** Sends a message over the IPC channel; silently nothing if the instance is gone. */
+  send(message: object): void {
+    if (!this.child.connected) return;
+    try {
+      this.child.send(message, (error) => void error);
+    } catch {
+      // channel closed while we sent
+    }
   }
 
   signal(signal: NodeJS.Signals): void {

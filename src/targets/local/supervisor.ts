@@ -387,6 +387,7 @@ export class Supervisor {
       env,
       logFile: paths.logFile(managed.id),
       onLine: (line) => this.#lineListeners.forEach((listener) => listener(line, managed.id)),
+      onMessage: (message) => this.#onMessage(managed, proc, message),
     });
     managed.process = proc;
     managed.state = 'starting';
@@ -425,6 +426,23 @@ export class Supervisor {
     managed.ready = true;
     managed.failedProbes = 0;
     this.#changed();
+  }
+
+  /**
+   * An instance that began shutting down (a SIGTERM from outside, or ours)
+   * says so: it leaves the registry now, while it still accepts connections,
+   * and is told how long readers need to see that (nothing more if we had
+   * taken it out already). Its exit then counts as any unexpected exit.
+   */
+  #onMessage(managed: Managed, proc: InstanceProcess, message: unknown): void {
+    if ((message as { type?: unknown } | null)?.type !== 'msx:draining' || managed.process !== proc) return;
+    const alreadyOut = managed.stopping || this.#stopping !== undefined || managed.state === 'draining';
+    if (!alreadyOut) {
+      managed.ready = false;
+      managed.state = 'draining';
+      this.#changed();
+    }
+    proc.send({ type: 'msx:drain-ack', delayMs: alreadyOut ? 0 : REGISTRY_SETTLE_MS });
   }
 
   #onExit(managed: Managed, proc: InstanceProcess, exit: InstanceExit): void {
@@ -524,6 +542,13 @@ function status(m: Managed): InstanceStatus {
     lastExit: m.lastExit,
   };
 }
+
+/**
+ * How long an instance that left the registry keeps accepting connections:
+ * readers see the rewritten file at once through fs.watch; this covers a
+ * reader busy at that moment and requests already on their way.
+ */
+const REGISTRY_SETTLE_MS = 1000;
 
 function describeExit(exit: InstanceExit): string {
   if (exit.signal) return `signal ${exit.signal}`;
