@@ -11,8 +11,13 @@ export type ConfigShape = z.ZodRawShape;
 
 /** Configuration every service reads from its environment. */
 export interface BaseConfig {
-  /** `PORT`, default 3000. */
-  readonly PORT: number;
+  /**
+   * `PORT`, no default: the target that runs the service decides it (`msx up`
+   * gives every instance the port msx.yaml says), so a port baked into a
+   * service's code can never disagree with the manifest. `listen()` without
+   * a port and without `PORT` is a ConfigError.
+   */
+  readonly PORT: number | undefined;
   /** `HOST`, default `127.0.0.1`: a service is reachable from outside only when its deployment says so (`0.0.0.0` in containers). */
   readonly HOST: string;
   /** `LOG_LEVEL`, default `info`. */
@@ -61,7 +66,7 @@ function baseShape(service: string, bodyLimit: string) {
       .regex(/^\d{1,5}$/, { error: 'must be an integer 0-65535' })
       .transform(Number)
       .refine((n) => n <= 65535, { error: 'must be an integer 0-65535' })
-      .default(3000),
+      .optional(),
     HOST: z.string().min(1).default('127.0.0.1'),
     LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
     SHUTDOWN_TIMEOUT_MS: z

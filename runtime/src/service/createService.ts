@@ -4,6 +4,7 @@ import express from 'express';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { DEFAULT_SIGNAL_SHUTDOWN_DELAY_MS, loadConfig, type ConfigShape, type ServiceConfig } from './config.js';
 import { announceDraining } from './drainNotice.js';
+import { ConfigError } from './errors/ConfigError.js';
 import { ListenError } from './errors/ListenError.js';
 import { ShutdownError } from './errors/ShutdownError.js';
 import { initTracing } from '../tracing/init-tracing.js';
@@ -157,6 +158,9 @@ export function createService<S extends ConfigShape = {}>(options: ServiceOption
       const opts: ListenOptions = typeof listenOptions === 'number' ? { port: listenOptions } : (listenOptions ?? {});
       const host = opts.host ?? config.HOST;
       const port = opts.port ?? config.PORT;
+      if (port === undefined) {
+        throw new ConfigError(name, [{ variable: 'PORT', problem: 'is not set: start the system with `msx up`, or set PORT to the port to listen on', received: undefined }]);
+      }
       const candidate = createServer(root);
       const address = await new Promise<ListeningAddress>((resolve, reject) => {
         candidate.once('error', (error: NodeJS.ErrnoException) => reject(new ListenError(name, host, port, error)));

@@ -25,7 +25,7 @@ export interface ServiceOptions<S extends ConfigShape = {}> {
 }
 
 export interface ListenOptions {
-  /** Default `PORT` from the configuration; 0 picks a free port (tests). */
+  /** Default `PORT` from the configuration (required when this is not given); 0 picks a free port (tests). */
   readonly port?: number;
   /** Default `HOST` from the configuration. */
   readonly host?: string;

@@ -21,7 +21,7 @@ function configError(fn: () => unknown): ConfigError {
 test('base configuration has documented defaults', () => {
   const service = createService({ name: 'users', env: {}, logDestination: silent });
   const expected: BaseConfig = {
-    PORT: 3000,
+    PORT: undefined,
     HOST: '127.0.0.1',
     LOG_LEVEL: 'info',
     SHUTDOWN_TIMEOUT_MS: 10000,
@@ -93,6 +93,22 @@ test('a configuration error stops the process with exit code 78 and one line on 
     child.stderr,
     'fixture: invalid configuration: PORT must be an integer 0-65535, got "abc"; SLOW_MS must be a number, got "soon"\n',
   );
+});
+
+test('a service started without PORT stops with exit code 78 and one line saying how to give it one', () => {
+  const env = { ...process.env, LOG_LEVEL: 'silent' };
+  delete env.PORT;
+  const child = spawnSync(process.execPath, ['--import', 'tsx', FIXTURE], { env, encoding: 'utf8', timeout: 20_000 });
+  assert.equal(child.status, 78, `stderr: ${child.stderr}`);
+  assert.equal(child.stdout, '');
+  assert.equal(child.stderr, 'fixture: invalid configuration: PORT is not set: start the system with `msx up`, or set PORT to the port to listen on\n');
+});
+
+test('listen() with a port of its own needs no PORT', async () => {
+  const service = createService({ name: 'users', env: {}, logDestination: silent });
+  const { port } = await service.listen({ port: 0, handleSignals: false });
+  assert.ok(port > 0);
+  await service.close();
 });
 
 test('a start-up failure that is not a configuration problem exits 1 with its stack on stderr', () => {
