@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import { usageError } from '../errors/cli-error.js';
 import { nextFreePort, serviceEntry } from '../manifest/initial-manifest.js';
 import { loadManifest, MANIFEST_FILE, parseManifest } from '../manifest/load-manifest.js';
+import { httpServiceSchema } from '../manifest/schema.js';
 import { writeTreeAtomically } from '../scaffold/atomic-tree-writer.js';
 import { replaceFilesTogether } from '../scaffold/file-transaction.js';
 import { gatewayConfigModule } from '../scaffold/gateway-config.js';
@@ -21,6 +22,8 @@ interface AddServiceOptions {
   kind: 'http' | 'worker';
   port?: string;
   database?: boolean;
+  publishes?: string;
+  subscribes?: string;
   force?: boolean;
   json?: boolean;
 }
@@ -33,7 +36,9 @@ export function addCommand(): Command {
       .argument('<name>', 'service name (a DNS label, e.g. billing)')
       .addOption(new Option('-k, --kind <kind>', ADDABLE_KINDS.map((k) => `${k}: ${SERVICE_KINDS[k].summary}`).join('; ')).choices(ADDABLE_KINDS).default('http'))
       .option('-p, --port <port>', 'port of its first instance (default: the next free one from 3001)')
-      .option('--database', 'the service owns a database')
+      .option('--database', 'the service owns a database: attached at start, migrated from migrations/, used by the example routes')
+      .option('--publishes <types>', 'event types it publishes, comma-separated (e.g. user.created): a typed publisher, through the outbox with --database')
+      .option('--subscribes <patterns>', 'event types or patterns it handles, comma-separated (e.g. order.*): a handler stub each, through the inbox with --database')
       .option('--force', 'replace an existing services/<name> folder that msx.yaml does not know')
       .option('--json', 'print what was added as JSON')
       .addHelpText('after', `
@@ -41,6 +46,8 @@ Examples:
   $ msx add service billing
   $ msx add service mailer --kind worker
   $ msx add service search --port 3100 --database
+  $ msx add service accounts --database --publishes account.opened,account.closed
+  $ msx add service mailer --kind worker --database --subscribes account.opened
   $ msx -C ./demo add service reviews`)
       .action(async (name: string, options: AddServiceOptions, command: Command) => addService(workingDir(command), name, options)),
   );
@@ -63,7 +70,8 @@ async function addService(root: string, name: string, options: AddServiceOptions
   if (holder) {
     throw usageError(`port ${port} is already used by service "${holder[0]}"`, `pick another --port, or leave it out to take the next free one (${nextFreePort(Object.values(manifest.services))})`);
   }
-  const entry = serviceEntry({ name, kind: options.kind, database: options.database }, port);
+  const events = eventsFromFlags(options);
+  const entry = { ...serviceEntry({ name, kind: options.kind, database: options.database }, port), ...(events ? { events } : {}) };
 
   // Edit the parsed document rather than re-serialising the manifest, so the
   // user's comments, key order and formatting survive.
@@ -105,7 +113,25 @@ async function addService(root: string, name: string, options: AddServiceOptions
   info(`${colour.green('✔')} added ${colour.bold(name)} (${service.kind}, port ${service.port}) in services/${name}`);
   if (service.kind !== 'gateway' && service.routes.length > 0 && gateway) info(`  routed by the gateway: ${service.routes.map((r) => r.path).join(', ')} → ${name}`);
   info(`  updated: ${changes.map((c) => c.path).join(', ')}`);
+  if (events && !options.database) info(`  without a database, events go straight to the bus and handlers run at least once; --database gives ${name} an outbox and an inbox`);
   info('Next: npm install && npm test');
+}
+
+/** `--publishes a.b,c.d` and `--subscribes x.*`, checked by the manifest's own rules; undefined when neither is given. */
+function eventsFromFlags(options: AddServiceOptions): { publishes?: string[]; subscribes?: string[] } | undefined {
+  const list = (text: string | undefined) => text?.split(',').map((s) => s.trim()).filter(Boolean);
+  const publishes = list(options.publishes);
+  const subscribes = list(options.subscribes);
+  if (!publishes?.length && !subscribes?.length) return undefined;
+  const events = { ...(publishes?.length ? { publishes } : {}), ...(subscribes?.length ? { subscribes } : {}) };
+  const checked = httpServiceSchema.shape.events.safeParse(events);
+  if (!checked.success) {
+    const issue = checked.error.issues[0]!;
+    const flag = issue.path[0] === 'publishes' ? '--publishes' : '--subscribes';
+    const value = (events as Record<string, string[]>)[String(issue.path[0])]?.[Number(issue.path[1])];
+    throw usageError(`${flag}: "${value}" ${issue.message}`);
+  }
+  return events;
 }
 
 function parsePort(text: string): number {
