@@ -11,6 +11,11 @@ export interface Diagnostic {
    * than its value.
    */
   readonly atKey?: boolean;
+  /**
+   * A warning is printed but stops nothing and leaves the exit code alone:
+   * the manifest is valid, yet probably not what was meant.
+   */
+  readonly severity?: 'warning';
 }
 
 /** Where a diagnostic points in the file. 1-based, as editors show them. */

@@ -3,7 +3,8 @@ import { join, relative } from 'node:path';
 import { Document, isAlias, isMap, isPair, isScalar, LineCounter, parseDocument, visit, type Node } from 'yaml';
 import { CliError } from '../errors/cli-error.js';
 import type { Diagnostic, Located } from './diagnostic.js';
-import { ManifestError } from './manifest-error.js';
+import { errColour } from '../ui/colour.js';
+import { formatDiagnostics, ManifestError } from './manifest-error.js';
 import { knownKeysAt } from './schema-keys.js';
 import { manifestSchema, type Manifest } from './schema.js';
 import { semanticChecks } from './semantic-checks.js';
@@ -19,6 +20,8 @@ export interface LoadedManifest {
   readonly document: Document;
   /** Absolute path of msx.yaml. */
   readonly file: string;
+  /** What is valid but probably not meant (already printed on stderr). */
+  readonly warnings: readonly Located[];
   /** The system folder. */
   readonly root: string;
 }
@@ -54,12 +57,16 @@ export function loadManifest(root: string): LoadedManifest {
       hint: 'save msx.yaml as UTF-8 (e.g. iconv -f latin1 -t utf-8 msx.yaml), then run the command again',
     }]);
   }
-  const { manifest, document } = parseManifest(decoded.text, label);
-  return { manifest, document, file, root };
+  const { manifest, document, warnings } = parseManifest(decoded.text, label);
+  for (const warning of warnings) {
+    const [first, ...rest] = formatDiagnostics(label, [warning]);
+    process.stderr.write(`${errColour.yellow('warning')} ${first}\n${rest.map((line) => `  ${line}\n`).join('')}`);
+  }
+  return { manifest, document, file, root, warnings };
 }
 
 /** Parses and validates manifest text; `label` names the file in messages. */
-export function parseManifest(source: string, label = MANIFEST_FILE): { manifest: Manifest; document: Document } {
+export function parseManifest(source: string, label = MANIFEST_FILE): { manifest: Manifest; document: Document; warnings: Located[] } {
   const lineCounter = new LineCounter();
   const document = parseDocument(source, { lineCounter, prettyErrors: false, uniqueKeys: true });
 
@@ -98,14 +105,14 @@ export function parseManifest(source: string, label = MANIFEST_FILE): { manifest
   }
 
   const parsed = manifestSchema.safeParse(data, { reportInput: true });
-  const diagnostics: Diagnostic[] = parsed.success
+  const found: Diagnostic[] = parsed.success
     ? semanticChecks(parsed.data)
     : zodIssuesToDiagnostics(parsed.error.issues, (path) => knownKeysAt(manifestSchema, data, path));
+  const located = found.map((d) => locate(document, lineCounter, d)).sort((a, b) => a.line - b.line || a.column - b.column);
+  const errors = located.filter((d) => d.severity !== 'warning');
 
-  if (diagnostics.length > 0 || !parsed.success) {
-    throw new ManifestError(label, diagnostics.map((d) => locate(document, lineCounter, d)).sort((a, b) => a.line - b.line || a.column - b.column));
-  }
-  return { manifest: parsed.data, document };
+  if (errors.length > 0 || !parsed.success) throw new ManifestError(label, errors);
+  return { manifest: parsed.data, document, warnings: located.filter((d) => d.severity === 'warning') };
 }
 
 /** Nodes that aliases may expand to, in all. msx.yaml needs a handful at most. */

@@ -78,6 +78,8 @@ export function semanticChecks(manifest: Manifest): Diagnostic[] {
     }
   }
 
+  problems.push(...unpublishedSubscriptions(manifest));
+
   if (gateways.length > 1) {
     problems.push({ path: ['services', gateways[1]!, 'kind'], message: `only one gateway is supported; "${gateways[0]}" is already one` });
   }
@@ -98,6 +100,42 @@ export function semanticChecks(manifest: Manifest): Diagnostic[] {
     });
   }
   return problems;
+}
+
+/**
+ * Warns about a subscription no service in the manifest publishes: often a
+ * typo, or a publisher not declared yet. A warning, not an error, because
+ * events may come from outside the system.
+ */
+function unpublishedSubscriptions(manifest: Manifest): Diagnostic[] {
+  const published = Object.values(manifest.services).flatMap((s) => (s.kind === 'gateway' ? [] : s.events.publishes));
+  const warnings: Diagnostic[] = [];
+  for (const [name, service] of Object.entries(manifest.services)) {
+    if (service.kind === 'gateway') continue;
+    service.events.subscribes.forEach((pattern, i) => {
+      if (published.some((type) => topicMatches(pattern, type))) return;
+      warnings.push({
+        path: ['services', name, 'events', 'subscribes', i],
+        message: `"${name}" subscribes to ${pattern}, but no service publishes a matching event`,
+        hint: published.length > 0
+          ? `published in msx.yaml: ${[...new Set(published)].join(', ')}; add the type to its publisher's events.publishes (events from outside the system are fine)`
+          : "add the type to its publisher's events.publishes (events from outside the system are fine)",
+        severity: 'warning',
+      });
+    });
+  }
+  return warnings;
+}
+
+/** AMQP topic matching, as the bus routes: `*` is exactly one word, `#` zero or more. */
+function topicMatches(pattern: string, type: string): boolean {
+  const match = (p: readonly string[], t: readonly string[]): boolean => {
+    if (p.length === 0) return t.length === 0;
+    const [head, ...rest] = p;
+    if (head === '#') return match(rest, t) || (t.length > 0 && match(p, t.slice(1)));
+    return t.length > 0 && (head === '*' || head === t[0]) && match(rest, t.slice(1));
+  };
+  return match(pattern.split('.'), type.split('.'));
 }
 
 function freePort(taken: Map<number, string>, near: number): number {
