@@ -4,6 +4,7 @@ import { manifestJsonSchema } from '../manifest/json-schema.js';
 import { SCHEMA_FILE } from '../manifest/manifest-text.js';
 import type { Manifest } from '../manifest/schema.js';
 import { replaceFilesTogether } from './file-transaction.js';
+import { EVENTS_MODULE_FILE, eventsModule } from './events-module.js';
 import { gatewayConfigModule } from './gateway-config.js';
 
 /** The gateway's msx-owned module, relative to its service folder. */
@@ -26,16 +27,29 @@ export interface OwnedFileChange extends OwnedFile {
 
 /**
  * Every file msx owns in a system, with the content msx.yaml gives it now.
- * The gateway's module is listed only when the gateway's folder exists (a
- * system may run a gateway it does not build from here).
+ * A service's modules are listed only when its folder exists (a system may
+ * run a service it does not build from here).
  */
 export function ownedFiles(root: string, manifest: Manifest): OwnedFile[] {
   const files: OwnedFile[] = [{ path: SCHEMA_FILE, content: `${JSON.stringify(manifestJsonSchema(), null, 2)}\n`, role: 'JSON Schema of msx.yaml', source: 'msx' }];
-  const gateway = Object.entries(manifest.services).find(([, s]) => s.kind === 'gateway')?.[0];
-  if (gateway && existsSync(join(root, 'services', gateway))) {
-    files.push({ path: `services/${gateway}/${GATEWAY_CONFIG_FILE}`, content: gatewayConfigModule(manifest), role: 'gateway routes, auth, rate limits and CORS', source: 'msx.yaml' });
+  for (const name of Object.keys(manifest.services)) {
+    if (existsSync(join(root, 'services', name))) files.push(...serviceOwnedFiles(manifest, name));
   }
   return files;
+}
+
+/**
+ * The files msx owns in services/<name>/: the gateway's routes and auth; a
+ * service's event types and their wiring (when it publishes or subscribes).
+ * Everything else a service template renders is the user's.
+ */
+export function serviceOwnedFiles(manifest: Manifest, name: string): OwnedFile[] {
+  const dir = `services/${name}`;
+  if (manifest.services[name]!.kind === 'gateway') {
+    return [{ path: `${dir}/${GATEWAY_CONFIG_FILE}`, content: gatewayConfigModule(manifest), role: 'gateway routes, auth, rate limits and CORS', source: 'msx.yaml' }];
+  }
+  const events = eventsModule(manifest, name);
+  return events === undefined ? [] : [{ path: `${dir}/${EVENTS_MODULE_FILE}`, content: events, role: `event types and wiring of ${name}`, source: 'msx.yaml' }];
 }
 
 /** The owned files whose content on disk differs from what msx.yaml gives them (or that are missing). */

@@ -2,11 +2,9 @@ import { manifestJsonSchema } from '../manifest/json-schema.js';
 import { MANIFEST_FILE } from '../manifest/load-manifest.js';
 import { manifestText, SCHEMA_FILE } from '../manifest/manifest-text.js';
 import type { Manifest, ManifestInput } from '../manifest/schema.js';
-import { gatewayConfigModule } from './gateway-config.js';
-import { GATEWAY_CONFIG_FILE } from './owned-files.js';
+import { GATEWAY_CONFIG_FILE, serviceOwnedFiles } from './owned-files.js';
 import { servicePackageJson, systemPackageJson, systemTsconfig } from './package-files.js';
 import { SYSTEM_VENDOR_DIR, type RuntimeBundle } from './runtime-bundle.js';
-import { EVENTS_MODULE_FILE, eventsModule } from './events-module.js';
 import { envFileText } from './secrets.js';
 import { SERVICE_KINDS } from './service-kinds.js';
 import { serviceTemplateData, systemTemplateData } from './template-data.js';
@@ -51,18 +49,5 @@ export function planService(manifest: Manifest, name: string, bundle: RuntimeBun
     ...renderTemplate('service-base', data, dir),
     ...renderTemplate(template, data, dir),
   ];
-  return [...files, ...msxOwnedServiceFiles(manifest, name)];
-}
-
-/**
- * The files of services/<name>/ that msx owns: derived from msx.yaml alone and
- * rewritten whenever it changes, never edited by the user (the gateway's
- * routes and auth; a service's event types and their wiring). Everything else
- * a service template renders is the user's from then on.
- */
-export function msxOwnedServiceFiles(manifest: Manifest, name: string): PlannedFile[] {
-  const dir = `services/${name}`;
-  if (manifest.services[name]!.kind === 'gateway') return [{ path: `${dir}/${GATEWAY_CONFIG_FILE}`, content: gatewayConfigModule(manifest) }];
-  const events = eventsModule(manifest, name);
-  return events === undefined ? [] : [{ path: `${dir}/${EVENTS_MODULE_FILE}`, content: events }];
+  return [...files, ...serviceOwnedFiles(manifest, name).map(({ path, content }) => ({ path, content }))];
 }
