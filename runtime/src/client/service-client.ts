@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { request } from './undici-lite.js';
 import type { CallOutcome } from '../discovery/balancers/balancer.js';
+import { failureRule } from '../resilience/failure-classification.js';
 import { isIdempotent } from '../resilience/idempotency.js';
 import { resolveClientOptions, type ResolvedClientOptions, type ServiceClientOptions } from './client-options.js';
 import { ClientConfigError } from './errors/client-config-error.js';
@@ -165,14 +166,25 @@ function bind(options: ResolvedClientOptions, bound: CallContext | undefined): S
             dispatcher,
           });
           const parsed = await readResponseBody(res.body, res.headers['content-type']);
-          // The instance answered: only a 5xx says it is unwell.
-          outcome = res.statusCode >= 500 ? 'failure' : 'success';
-          if (res.statusCode >= 400) throw new HttpStatusError(service, res.statusCode, parsed, res.headers, { instance: ref });
+          // The instance answered: what its status says about it is the shared classification's (5xx: failure).
+          if (res.statusCode >= 400) {
+            const error = new HttpStatusError(service, res.statusCode, parsed, res.headers, { instance: ref });
+            outcome = failureRule(error).instance;
+            throw error;
+          }
+          outcome = 'success';
           return { status: res.statusCode, headers: res.headers, body: parsed as T, instance: ref };
         } catch (error) {
-          // On abort (timeout or caller) the policy stack reports it; the raw abort error is never seen by callers.
-          if (isServiceCallError(error) || signal.aborted) throw error;
-          throw new ConnectionError(service, { cause: error, instance: ref });
+          if (isServiceCallError(error)) throw error;
+          // Aborted: by the caller, which says nothing about the instance, or by the attempt's timeout, which does.
+          if (signal.aborted) {
+            outcome = req.signal?.aborted === true ? 'no-verdict' : 'failure';
+            throw error;
+          }
+          const connectionError = new ConnectionError(service, { cause: error, instance: ref });
+          // A refused connection ejects the instance at once, so the retry goes elsewhere.
+          outcome = failureRule(connectionError).instance;
+          throw connectionError;
         } finally {
           release(outcome);
         }

@@ -1,4 +1,5 @@
 import { ClientConfigError } from '../client/errors/client-config-error.js';
+import { RESILIENCE_DEFAULTS } from './defaults.js';
 
 export interface RetryOptions {
   /** Retries after the first attempt (so at most `maxRetries + 1` attempts). Default 2. */
@@ -16,7 +17,7 @@ export interface RetryOptions {
 }
 
 export interface BreakerOptions {
-  /** How long an open breaker refuses calls before letting one trial call through, in ms. Default 10,000. */
+  /** How long an open breaker refuses calls before letting one trial call through, in ms. Default 5,000 (the shared table in defaults.ts). */
   readonly halfOpenAfterMs?: number;
   /** Open after this many failed calls in a row (used unless `sampling` is set). Default 5. */
   readonly consecutiveFailures?: number;
@@ -46,9 +47,9 @@ export interface PolicyStackOptions {
   readonly breaker?: BreakerOptions;
   /** Per-target concurrency limit, or `false` for none. Default `false`. */
   readonly bulkhead?: BulkheadOptions | false;
-  /** Decides whether a failure may be retried. Default: the error's `retryable` field. */
+  /** Decides whether a failure of an idempotent call may be retried. Default: the shared classification (refused, reset, timeout, 429, 502–504). */
   readonly isRetryable?: (error: unknown) => boolean;
-  /** Decides whether a failure counts against the breaker. Default: unreachable, timeout or 5xx. */
+  /** Decides whether a failure counts against the breaker. Default: the shared classification (unreachable, reset, timeout, 502–504). */
   readonly isFailure?: (error: unknown) => boolean;
 }
 
@@ -59,9 +60,9 @@ export interface ResolvedPolicyOptions {
   readonly bulkhead: Required<BulkheadOptions> | false;
 }
 
-export const DEFAULT_RETRY: Required<RetryOptions> = { maxRetries: 2, initialDelayMs: 100, maxDelayMs: 2000, maxRetryAfterMs: 5000 };
-export const DEFAULT_BREAKER = { halfOpenAfterMs: 10_000, consecutiveFailures: 5 } as const;
-export const DEFAULT_TIMEOUT_MS = 5000;
+export const DEFAULT_RETRY: Required<RetryOptions> = RESILIENCE_DEFAULTS.client.retry;
+export const DEFAULT_BREAKER = RESILIENCE_DEFAULTS.breaker;
+export const DEFAULT_TIMEOUT_MS = RESILIENCE_DEFAULTS.client.attemptTimeoutMs;
 
 function check(ok: boolean, option: string, expected: string, value: unknown): void {
   if (!ok) throw new ClientConfigError(`Expected the \`${option}\` option to be ${expected}, got ${JSON.stringify(value) ?? String(value)}`);

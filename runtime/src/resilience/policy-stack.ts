@@ -20,7 +20,7 @@ import {
 import { BulkheadFullError } from '../client/errors/bulkhead-full-error.js';
 import { CircuitOpenError } from '../client/errors/circuit-open-error.js';
 import { TimeoutError } from '../client/errors/timeout-error.js';
-import { isRetryableFailure, isServiceFailure, retryAfterOf } from './failure-classification.js';
+import { isRetryableFailure, isRetryableForAnyMethod, isServiceFailure, retryAfterOf } from './failure-classification.js';
 import { RetryAfterBackoff } from './retry-after-backoff.js';
 import { resolvePolicyOptions, type PolicyStackOptions, type ResolvedPolicyOptions } from './policy-options.js';
 
@@ -52,15 +52,22 @@ export interface ExecuteOptions {
 export type CircuitStateName = 'closed' | 'open' | 'half-open' | 'isolated';
 
 /**
- * One composed resilience stack, configured once and shared by the service
- * client, the gateway's upstream calls and saga steps:
+ * The service client's composed resilience stack (cockatiel), configured
+ * once per client (or shared by several):
  *
  *     bulkhead (optional) → circuit breaker → retry → timeout → attempt
  *
  * The breaker is outermost so an open circuit fails at once, without
  * retries or sockets, and so one logical call (its retries included) counts
  * once. Breakers and bulkheads are per target service; one sick dependency
- * never opens another's circuit.
+ * never opens another's circuit. Which failures the breaker counts and
+ * which are retried comes from the shared classification
+ * (failure-classification.ts): idempotent calls are retried on refused,
+ * reset, timeout, 429 and 502–504; any call, a POST included, is retried
+ * when its attempt never reached a service (connection refused). The
+ * gateway (a synchronous breaker of its own, see
+ * gateway/circuit-breaker.ts) and saga steps (step-policy.ts) follow the
+ * same classification and the same defaults (defaults.ts).
  *
  * It throws the client's typed errors at its edge: `TimeoutError`
  * (`TIMEOUT`), `CircuitOpenError` (`CIRCUIT_OPEN`), `BulkheadFullError`
@@ -118,6 +125,15 @@ export function createPolicyStack(input: PolicyStackOptions = {}): PolicyStack {
     );
   }
   const retryPolicy = retry;
+  // A call that never reached a service may be sent again whatever its method: nothing happened anywhere.
+  let unreachedRetry: RetryPolicy | undefined;
+  if (options.retry) {
+    const { maxRetries, initialDelayMs, maxDelayMs } = options.retry;
+    unreachedRetry = createRetry(handleWhen(isRetryableForAnyMethod), {
+      maxAttempts: maxRetries,
+      backoff: new ExponentialBackoff({ initialDelay: initialDelayMs, maxDelay: maxDelayMs }),
+    });
+  }
 
   const targets = new Map<string, Target>();
   const timeouts = new Map<number, TimeoutPolicy>();
@@ -136,7 +152,7 @@ export function createPolicyStack(input: PolicyStackOptions = {}): PolicyStack {
       target = {
         breaker,
         idempotent: retryPolicy ? wrap(...outer, retryPolicy) : wrap(...outer),
-        nonIdempotent: wrap(...outer),
+        nonIdempotent: unreachedRetry ? wrap(...outer, unreachedRetry) : wrap(...outer),
       };
       targets.set(name, target);
     }

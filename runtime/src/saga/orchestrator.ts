@@ -17,21 +17,23 @@
  *
  * Steps run under cockatiel policies: a timeout per attempt inside a retry
  * with exponential backoff for transient failures. A `StepRejectedError`
- * (business "no") is not retried: compensation starts at once.
+ * (business "no") or a 4xx answer is not retried: compensation starts at once.
  * Compensations are retried with backoff up to `compensationRetry`; when
  * that runs out the saga is marked `stuck` (logged, `saga_stuck_total`,
  * gauge `saga_stuck`) for an operator.
  *
- * The client's shared policy stack (`runtime/src/resilience`) is not used
- * here: its breaker is per called service and its retries only for calls it
- * knows to be idempotent; a step is a unit of saga logic that may call
- * several services, each through the service client with that stack.
+ * Step policies come from `runtime/src/resilience` (step-policy.ts), with
+ * its shared failure classification and defaults, built once per step
+ * definition. The client's policy stack is not used for a whole step: its
+ * breaker is per called service and a step is a unit of saga logic that may
+ * call several services, each through the service client with that stack.
  */
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import { ExponentialBackoff, handleAll, handleWhen, retry, timeout, TimeoutStrategy, wrap, type IPolicy } from 'cockatiel';
 import type { Registry } from 'prom-client';
 import type { Database, Transaction } from '../data/database.js';
+import { RESILIENCE_DEFAULTS } from '../resilience/defaults.js';
+import { createStepPolicy, type StepPolicy } from '../resilience/step-policy.js';
 import { SagaError } from './errors/saga-error.js';
 import { isStepRejection } from './errors/step-rejected-error.js';
 import type { RetrySettings, SagaDefinition, SagaStep, StepContext } from './saga-definition.js';
@@ -108,6 +110,9 @@ export class SagaOrchestrator {
   #sweepTimer: NodeJS.Timeout | undefined;
   /** Sagas the sweep took over that are still being driven (bounded by `resumeConcurrency`). */
   #sweeping = 0;
+  /** Policies per step definition, built on the step's first run. */
+  readonly #stepPolicies = new WeakMap<SagaStep<unknown>, StepPolicy>();
+  readonly #compensationPolicies = new WeakMap<SagaStep<unknown>, StepPolicy>();
 
   private constructor(log: SagaLog, options: OrchestratorOptions, resolved: ResolvedOptions) {
     this.#log = log;
@@ -135,12 +140,12 @@ export class SagaOrchestrator {
   static async create(options: OrchestratorOptions): Promise<SagaOrchestrator> {
     const leaseMs = positiveInt('leaseMs', options.leaseMs, 10_000);
     const resolved = {
-      stepTimeoutMs: positiveInt('stepTimeoutMs', options.stepTimeoutMs, 10_000),
+      stepTimeoutMs: positiveInt('stepTimeoutMs', options.stepTimeoutMs, RESILIENCE_DEFAULTS.saga.stepTimeoutMs),
       leaseMs,
       sweepIntervalMs: nonNegativeInt('sweepIntervalMs', options.sweepIntervalMs, Math.min(2000, Math.max(50, Math.floor(leaseMs / 2)))),
       resumeConcurrency: positiveInt('resumeConcurrency', options.resumeConcurrency, 10),
-      stepRetry: retrySettings('stepRetry', options.stepRetry, { maxAttempts: 3, initialDelayMs: 200, maxDelayMs: 5000 }),
-      compensationRetry: retrySettings('compensationRetry', options.compensationRetry, { maxAttempts: 10, initialDelayMs: 200, maxDelayMs: 10_000 }),
+      stepRetry: retrySettings('stepRetry', options.stepRetry, RESILIENCE_DEFAULTS.saga.stepRetry),
+      compensationRetry: retrySettings('compensationRetry', options.compensationRetry, RESILIENCE_DEFAULTS.saga.compensationRetry),
     };
     const names = new Set<string>();
     for (const saga of options.sagas ?? []) {
@@ -387,29 +392,29 @@ export class SagaOrchestrator {
   }
 
   #runStep(step: SagaStep<unknown>, context: Omit<StepContext<unknown>, 'signal' | 'attempt'>, drive: AbortSignal): Promise<unknown> {
-    const settings = step.forwardOnly
-      ? this.#options.compensationRetry
-      : step.retry ? retrySettings(`step ${step.name} retry`, step.retry, this.#options.stepRetry) : this.#options.stepRetry;
-    const policy = policyOf(handleWhen((error) => !isStepRejection(error)), settings, step.timeoutMs ?? this.#options.stepTimeoutMs);
+    let policy = this.#stepPolicies.get(step);
+    if (policy === undefined) {
+      const settings = step.forwardOnly
+        ? this.#options.compensationRetry
+        : step.retry ? retrySettings(`step ${step.name} retry`, step.retry, this.#options.stepRetry) : this.#options.stepRetry;
+      policy = createStepPolicy(settings, step.timeoutMs ?? this.#options.stepTimeoutMs, 'classified');
+      this.#stepPolicies.set(step, policy);
+    }
     return policy.execute(({ signal, attempt }: { signal: AbortSignal; attempt?: number }) => step.action({ ...context, signal, attempt: (attempt ?? 0) + 1 }), drive);
   }
 
   #runCompensation(step: SagaStep<unknown>, context: Omit<StepContext<unknown>, 'signal' | 'attempt'>, drive: AbortSignal): Promise<unknown> {
-    const policy = policyOf(handleAll, this.#options.compensationRetry, step.timeoutMs ?? this.#options.stepTimeoutMs);
+    let policy = this.#compensationPolicies.get(step);
+    if (policy === undefined) {
+      policy = createStepPolicy(this.#options.compensationRetry, step.timeoutMs ?? this.#options.stepTimeoutMs, 'always');
+      this.#compensationPolicies.set(step, policy);
+    }
     return policy.execute(({ signal, attempt }: { signal: AbortSignal; attempt?: number }) => step.compensation!({ ...context, signal, attempt: (attempt ?? 0) + 1 }), drive);
   }
 
   #assertRunning(): void {
     if (this.#abort.signal.aborted) throw new SagaError('SAGA_STOPPED', 'The saga orchestrator was stopped');
   }
-}
-
-function policyOf(handler: Parameters<typeof retry>[0], settings: Required<RetrySettings>, timeoutMs: number): IPolicy<{ signal: AbortSignal; attempt: number }> {
-  const retryPolicy = retry(handler, {
-    maxAttempts: settings.maxAttempts - 1,
-    backoff: new ExponentialBackoff({ initialDelay: settings.initialDelayMs, maxDelay: settings.maxDelayMs }),
-  });
-  return wrap(retryPolicy, timeout(timeoutMs, TimeoutStrategy.Aggressive)) as unknown as IPolicy<{ signal: AbortSignal; attempt: number }>;
 }
 
 /** Throws why a drive must end: the orchestrator stopped, or another instance took the saga's lease. */

@@ -10,7 +10,7 @@ after(() => dispatcher.close());
 
 test('the breaker opens after consecutive failures, fails fast, half-opens after the cooldown and closes on success', async (t) => {
   let healthy = false;
-  const users = await startInstances(1, 'users', (_req, res) => (healthy ? json(res, 200, { ok: true }) : json(res, 500, { title: 'boom' })));
+  const users = await startInstances(1, 'users', (_req, res) => (healthy ? json(res, 200, { ok: true }) : json(res, 503, { title: 'restarting' })));
   t.after(() => users.close());
   const policy = createPolicyStack({ retry: false, breaker: { consecutiveFailures: 3, halfOpenAfterMs: 150 } });
   const client = createServiceClient({ from: 'orders', discovery: users.discovery, dispatcher, tokens: false, policy });
@@ -53,6 +53,17 @@ test('a failed trial call re-opens the breaker', async (t) => {
   assert.equal(policy.circuitState('users'), 'open');
   await assert.rejects(client.get('users', '/'), CircuitOpenError);
   assert.deepEqual(users.hits(), [3]);
+});
+
+test('500 answers do not count against the breaker (the service is answering), as the gateway does not', async (t) => {
+  // One broken route answering 500 must not cut the caller off every other route of the service.
+  const users = await startInstances(1, 'users', (_req, res) => json(res, 500, { title: 'boom' }));
+  t.after(() => users.close());
+  const policy = createPolicyStack({ retry: false, breaker: { consecutiveFailures: 2, halfOpenAfterMs: 60_000 } });
+  const client = createServiceClient({ from: 'orders', discovery: users.discovery, dispatcher, tokens: false, policy });
+  for (let i = 0; i < 5; i++) await client.get('users', '/').catch(() => undefined);
+  assert.equal(policy.circuitState('users'), 'closed');
+  assert.deepEqual(users.hits(), [5]);
 });
 
 test('4xx answers do not count against the breaker', async (t) => {

@@ -6,8 +6,18 @@ import { random } from './random.js';
 import { roundRobin } from './round-robin.js';
 import type { BalancingStrategy } from './strategy.js';
 
-/** How a tracked call ended, as far as the instance's health is concerned. */
-export type CallOutcome = 'success' | 'failure';
+/**
+ * How a tracked call ended, as far as the instance's health is concerned
+ * (runtime/src/resilience/failure-classification.ts decides which):
+ * - `success`: the instance answered (a 4xx included);
+ * - `failure`: it timed out, broke the connection or answered 5xx;
+ * - `unreachable`: the call never reached it (connection refused), which
+ *   ejects it at once: there is nothing to wait for;
+ * - `no-verdict`: the call ended for a reason that says nothing about the
+ *   instance (the caller left, the caller's body was too large or too slow,
+ *   the caller's own process is closing); the instance's record is left as it was.
+ */
+export type CallOutcome = 'success' | 'failure' | 'unreachable' | 'no-verdict';
 
 /** Ends a tracked call. Calling it more than once has no further effect. */
 export type Release = (outcome: CallOutcome) => void;
@@ -29,8 +39,9 @@ export interface InstanceStats {
  * try { ...; release('success'); } catch (e) { release('failure'); throw e; }
  * ```
  *
- * Report `failure` only for what says the instance is unwell (connection
- * refused, timeout, 5xx); a 4xx is the caller's fault and counts as success.
+ * Report `failure` only for what says the instance is unwell (timeout,
+ * reset, 5xx) and `unreachable` for a refused connection; a 4xx is the
+ * caller's fault and counts as success.
  */
 export interface Balancer {
   readonly strategy: string;
@@ -126,7 +137,10 @@ export function createBalancer(options: BalancerOptions = {}): Balancer {
         if (released) return;
         released = true;
         record.inFlight -= 1;
-        ejection?.observe(record, outcome, now());
+        if (ejection !== undefined) ejection.observe(record, outcome, now());
+        // Without ejection the streak is still kept: the gateway's breaker asks whether every instance is failing.
+        else if (outcome === 'success') record.consecutiveFailures = 0;
+        else if (outcome !== 'no-verdict') record.consecutiveFailures += 1;
       };
     },
     stats(instance) {

@@ -21,7 +21,9 @@ export interface OutlierRecord {
  * Passive outlier ejection (Envoy's "consecutive 5xx"): an instance whose
  * calls fail N times in a row is skipped for a cooldown. After the cooldown
  * it is admitted on probation: one more failure ejects it again at once.
- * When every instance is ejected all are admitted, because sending traffic
+ * An instance that refused a connection is ejected at once: it is not
+ * listening, and every call sent there until the cooldown would be refused
+ * too. When every instance is ejected all are admitted, because sending traffic
  * somewhere beats failing every call locally.
  */
 export class OutlierEjection {
@@ -47,7 +49,13 @@ export class OutlierEjection {
   }
 
   /** Updates `record` with one call outcome. */
-  observe(record: OutlierRecord, outcome: 'success' | 'failure', now: number): void {
+  observe(record: OutlierRecord, outcome: 'success' | 'failure' | 'unreachable' | 'no-verdict', now: number): void {
+    if (outcome === 'no-verdict') return;
+    if (outcome === 'unreachable') {
+      record.ejectedUntil = now + this.cooldownMs;
+      record.consecutiveFailures = this.consecutiveFailures - 1;
+      return;
+    }
     if (outcome === 'success') {
       record.consecutiveFailures = 0;
       record.ejectedUntil = 0;
