@@ -33,6 +33,15 @@ const REPLACED_ON_REQUEST = new Set([
   IDENTITY_SIGNATURE_HEADER,
 ]);
 
+/**
+ * Request headers that never go upstream as they came, in one set so the
+ * per-header loop looks once: hop-by-hop ones, those the gateway replaces,
+ * and `Expect`, which the gateway answers itself (it sends `100 Continue`
+ * once it has decided to forward, see gateway.ts); undici refuses to send
+ * an `Expect` header at all.
+ */
+const NOT_FORWARDED = new Set([...HOP_BY_HOP, ...REPLACED_ON_REQUEST, 'expect']);
+
 function connectionTokens(value: string | undefined): Set<string> | undefined {
   // Nearly every request and response says just `keep-alive` (or `close`): no set to build for those.
   if (value === undefined || value === '' || value === 'keep-alive' || value === 'close') return undefined;
@@ -79,6 +88,8 @@ export interface RequestHeaders {
   readonly transferEncoding: string | undefined;
   readonly forwardedFor: string | undefined;
   readonly host: string | undefined;
+  /** The client's `Expect` (node answers any expectation but `100-continue` with 417 before the gateway sees the request). */
+  readonly expect: string | undefined;
   /** Headers that go upstream as they came (lower-cased names): all but hop-by-hop ones and those the gateway sets. */
   readonly forwarded: string[];
   /** Extra names listed in Connection, which are hop-by-hop too; undefined when it names none. */
@@ -96,11 +107,12 @@ export function readRequestHeaders(rawHeaders: readonly string[]): RequestHeader
   let forwardedFor: string | undefined;
   let host: string | undefined;
   let connection: string | undefined;
+  let expect: string | undefined;
   const forwarded: string[] = [];
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i]!.toLowerCase();
     const value = rawHeaders[i + 1]!;
-    if (!HOP_BY_HOP.has(name) && !REPLACED_ON_REQUEST.has(name)) {
+    if (!NOT_FORWARDED.has(name)) {
       forwarded.push(name, value);
       if (name === 'authorization') authorization ??= value;
       else if (name === 'content-length') contentLength ??= value;
@@ -125,10 +137,13 @@ export function readRequestHeaders(rawHeaders: readonly string[]): RequestHeader
       case 'connection':
         connection = connection === undefined ? value : `${connection},${value}`;
         break;
+      case 'expect':
+        expect = merge(expect, value);
+        break;
       default:
     }
   }
-  return { authorization, requestId, traceparent, contentLength, transferEncoding, forwardedFor, host, forwarded, connectionNamed: connectionTokens(connection) };
+  return { authorization, requestId, traceparent, contentLength, transferEncoding, forwardedFor, host, expect, forwarded, connectionNamed: connectionTokens(connection) };
 }
 
 /**

@@ -5,6 +5,11 @@
  *   prefix, service and status (`aborted` when the client left early);
  * - `gateway_upstream_errors_total` by service and kind (timeout,
  *   unavailable, circuit-open, failed);
+ * - `gateway_upstream_retries_total` by service: requests sent to another
+ *   instance after one refused the connection;
+ * - `gateway_upstream_instances` by service and state (`admitted`,
+ *   `ejected`) and `gateway_upstream_circuit_open` by service (0 closed,
+ *   0.5 half-open, 1 open), read at scrape time;
  * - `gateway_ratelimit_rejections_total` and
  *   `gateway_ratelimit_store_errors_total` by rate-limit group.
  *
@@ -20,7 +25,8 @@
  * because a prom-client `Histogram` can only be fed one observation at a
  * time.
  */
-import { collectDefaultMetrics, Counter, Registry, type Metric } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry, type Metric } from 'prom-client';
+import type { UpstreamState } from './upstreams.js';
 
 export const ABORTED_STATUS = 'aborted';
 /** Route label for requests that matched no route (404, 400, own endpoints are not counted). */
@@ -89,6 +95,8 @@ export class GatewayMetrics {
   readonly #upstreamErrors: Counter<'service' | 'kind'>;
   readonly #rejections: Counter<'group'>;
   readonly #storeErrors: Counter<'group'>;
+  readonly #retries: Counter<'service'>;
+  #upstreamStates: (() => Promise<UpstreamState[]>) | undefined;
   readonly #children = new Map<string, Map<string, Map<string, Child>>>();
   readonly #counted: Child[] = [];
 
@@ -128,7 +136,46 @@ export class GatewayMetrics {
       labelNames: ['group'],
       registers,
     });
+    this.#retries = new Counter({
+      name: 'gateway_upstream_retries_total',
+      help: 'Requests sent to another instance because the one chosen refused the connection, by service.',
+      labelNames: ['service'],
+      registers,
+    });
+    const states = () => this.#upstreamStates?.() ?? Promise.resolve([]);
+    new Gauge({
+      name: 'gateway_upstream_instances',
+      help: 'Instances of each upstream service that discovery lists, by state (admitted, ejected by outlier ejection).',
+      labelNames: ['service', 'state'],
+      registers,
+      async collect() {
+        for (const upstream of await states()) {
+          this.labels(upstream.service, 'admitted').set(upstream.instances - upstream.ejected);
+          this.labels(upstream.service, 'ejected').set(upstream.ejected);
+        }
+      },
+    });
+    new Gauge({
+      name: 'gateway_upstream_circuit_open',
+      help: 'Whether the circuit of each upstream service is open (1), half-open (0.5) or closed (0).',
+      labelNames: ['service'],
+      registers,
+      async collect() {
+        for (const upstream of await states()) {
+          this.labels(upstream.service).set(upstream.circuit === 'open' ? 1 : upstream.circuit === 'half-open' ? 0.5 : 0);
+        }
+      },
+    });
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Where the upstream gauges read their values at scrape time. */
+  reportUpstreams(read: () => Promise<UpstreamState[]>): void {
+    this.#upstreamStates = read;
+  }
+
+  upstreamRetry(service: string): void {
+    this.#retries.labels(service).inc();
   }
 
   observeRequest(route: string, service: string, status: string, seconds: number): void {

@@ -16,7 +16,7 @@ import type { Logger } from 'pino';
 import { signGatewayIdentity, IDENTITY_SECRET_ENV } from '../auth/gateway-identity.js';
 import { createUserTokenVerifier, type UserIdentity, type UserTokenOptions, type UserTokenVerifier } from '../auth/user-token.js';
 import { UserTokenError } from '../auth/user-token-error.js';
-import type { Discovery } from '../discovery/discovery.js';
+import type { Discovery, Instance } from '../discovery/discovery.js';
 import type { Balancer, BalancerOptions } from '../discovery/balancers/balancer.js';
 import { createLogger } from '../service/logger.js';
 import { bearerToken, wwwAuthenticate } from './authenticate.js';
@@ -36,7 +36,8 @@ import { initTracing } from '../tracing/init-tracing.js';
 import { traceparentOf, type StartedSpan } from '../tracing/spans.js';
 import { tracingEnabled, type Tracing } from '../tracing/tracing.js';
 import { UpstreamError } from './upstream-error.js';
-import { Upstreams, type BreakerOptions, type UpstreamPoolOptions, type BreakerState } from './upstreams.js';
+import { Upstreams, type BreakerOptions, type UpstreamPoolOptions, type UpstreamState } from './upstreams.js';
+import { RESILIENCE_DEFAULTS } from '../resilience/defaults.js';
 
 export interface GatewayOptions {
   /** Name in logs, metrics and the default rate-limit key prefix. Default `gateway`. */
@@ -54,8 +55,24 @@ export interface GatewayOptions {
   readonly rateLimitStore?: RateLimitStoreOptions;
   /** CORS; off when absent. */
   readonly cors?: CorsOptions;
-  /** Circuit breaker per service. Default 5 consecutive failures, half-open after 5 s. */
+  /**
+   * Circuit breaker per service, counting failures only while every
+   * instance of the service is failing. Default 5 consecutive failures,
+   * half-open after 5 s (resilience/defaults.ts).
+   */
   readonly breaker?: BreakerOptions;
+  /** Further instances a request that never reached a service (connection refused) is sent to, for any method. Default 2. */
+  readonly unreachableRetries?: number;
+  /**
+   * Time a client has to send a request's headers, ms; then it gets 408 and
+   * its connection closes. Default 10,000 (Node's own is 60 s, checked only
+   * every 30 s, so a trickling client held a connection for up to 90 s).
+   */
+  readonly headersTimeoutMs?: number;
+  /** Time a client has to send a whole request, body included, ms (0: no limit). Default 60,000. */
+  readonly requestTimeoutMs?: number;
+  /** How long an idle client connection is kept open, ms. Default 6,000. */
+  readonly keepAliveTimeoutMs?: number;
   /** Upstream keep-alive pools. */
   readonly upstream?: UpstreamPoolOptions;
   /** A balancer shared with other code, or options for the gateway's own. Default round-robin with outlier ejection. */
@@ -76,11 +93,8 @@ export interface GatewayOptions {
   readonly defaultMetrics?: boolean;
 }
 
-export interface UpstreamReadiness {
-  readonly service: string;
-  readonly instances: number;
-  readonly circuit: BreakerState;
-}
+/** One upstream as `/ready` reports it: instances discovery lists, how many are ejected, the circuit's state. */
+export type UpstreamReadiness = UpstreamState;
 
 export interface Gateway {
   readonly server: Server;
@@ -93,7 +107,13 @@ export interface Gateway {
   listen(options?: { port?: number; host?: string; handleSignals?: boolean }): Promise<AddressInfo>;
   /** Stops accepting, lets in-flight requests finish (up to the shutdown timeout), then closes pools and Redis. */
   close(): Promise<void>;
-  /** Upstream reachability, as `/ready` reports it. */
+  /**
+   * Readiness and what the gateway knows of each upstream, as `/ready`
+   * reports it. Ready means the gateway itself can serve (it is not
+   * draining): an upstream without instances answers 503 on its own routes
+   * and is reported here and in metrics, but does not take the whole API
+   * out of a load balancer's rotation.
+   */
   readiness(): Promise<{ ready: boolean; upstreams: UpstreamReadiness[]; rateLimitStore: string }>;
 }
 
@@ -120,6 +140,14 @@ interface Ctx {
 /** Where a response finds its request's state: one shared `close` listener instead of closures per request. */
 const CTX = Symbol('msx.gateway.ctx');
 type ResponseWithCtx = ServerResponse & { [CTX]?: Ctx };
+
+function nonNegativeInt(option: string, value: number | undefined, fallback: number, min = 0): number {
+  const resolved = value ?? fallback;
+  if (!Number.isInteger(resolved) || resolved < min) {
+    throw new GatewayConfigError(option, value, `Expected \`${option}\` to be an integer of at least ${min}, got ${String(value)}`);
+  }
+  return resolved;
+}
 
 export function createGateway(options: GatewayOptions): Gateway {
   const name = options.name ?? 'gateway';
@@ -163,6 +191,14 @@ export function createGateway(options: GatewayOptions): Gateway {
     throw new GatewayConfigError('breaker', options.breaker, `Invalid \`breaker\` option: ${(err as Error).message}`);
   }
   const shutdownTimeoutMs = options.shutdownTimeoutMs ?? 10_000;
+  const defaults = RESILIENCE_DEFAULTS.gateway;
+  const unreachableRetries = nonNegativeInt('unreachableRetries', options.unreachableRetries, defaults.unreachableRetries);
+  const headersTimeoutMs = nonNegativeInt('headersTimeoutMs', options.headersTimeoutMs, defaults.headersTimeoutMs, 1);
+  const requestTimeoutMs = nonNegativeInt('requestTimeoutMs', options.requestTimeoutMs, Math.max(defaults.requestTimeoutMs, headersTimeoutMs));
+  const keepAliveTimeoutMs = nonNegativeInt('keepAliveTimeoutMs', options.keepAliveTimeoutMs, defaults.keepAliveTimeoutMs);
+  if (requestTimeoutMs !== 0 && requestTimeoutMs < headersTimeoutMs) {
+    throw new GatewayConfigError('requestTimeoutMs', requestTimeoutMs, `Expected \`requestTimeoutMs\` (${requestTimeoutMs}) to be 0 or at least \`headersTimeoutMs\` (${headersTimeoutMs})`);
+  }
   const trustProxy = options.trustProxy ?? false;
   // Signed identity headers depend only on the token, and the verifier returns the same object for a cached token.
   const signedIdentities = new WeakMap<UserIdentity, { identity: string; signature: string }>();
@@ -199,23 +235,14 @@ export function createGateway(options: GatewayOptions): Gateway {
   }
 
   async function readiness() {
-    const upstreamStates = await Promise.all(
-      routedServices.map(async (service) => {
-        let instances = 0;
-        try {
-          instances = (await options.discovery.resolve(service)).length;
-        } catch {
-          instances = 0;
-        }
-        return { service, instances, circuit: upstreams.breakerState(service) };
-      }),
-    );
+    const upstreamStates = await Promise.all(routedServices.map((service) => upstreams.state(service)));
     return {
-      ready: !draining && upstreamStates.every((u) => u.instances > 0),
+      ready: !draining,
       upstreams: upstreamStates,
       rateLimitStore: rateLimits.storeStatus(),
     };
   }
+  metrics.reportUpstreams(() => Promise.all(routedServices.map((service) => upstreams.state(service))));
 
   function sendJson(res: ServerResponse, status: number, body: unknown): void {
     const text = JSON.stringify(body);
@@ -293,7 +320,15 @@ export function createGateway(options: GatewayOptions): Gateway {
   function upstreamProblem(ctx: Ctx, route: Route, err: UpstreamError): void {
     metrics.upstreamError(route.service, err.kind);
     const type =
-      err.status === 504 ? GATEWAY_PROBLEM_TYPES.upstreamTimeout : err.status === 503 ? GATEWAY_PROBLEM_TYPES.upstreamUnavailable : GATEWAY_PROBLEM_TYPES.upstreamFailed;
+      err.status === 504
+        ? GATEWAY_PROBLEM_TYPES.upstreamTimeout
+        : err.status === 503
+          ? GATEWAY_PROBLEM_TYPES.upstreamUnavailable
+          : err.status === 408
+            ? GATEWAY_PROBLEM_TYPES.requestTimeout
+            : err.status === 400
+              ? GATEWAY_PROBLEM_TYPES.badRequest
+              : GATEWAY_PROBLEM_TYPES.upstreamFailed;
     if (err.kind === 'failed') logger.warn({ err: err.cause ?? err, service: route.service, requestId: ctx.requestId }, 'upstream failed');
     reply(ctx, { status: err.status, type, detail: err.message, extensions: { service: route.service, reason: err.kind } });
   }
@@ -408,18 +443,36 @@ export function createGateway(options: GatewayOptions): Gateway {
       upstreamProblem(ctx, route, new UpstreamError('circuit-open', route.service, `${route.service} is failing; its circuit is open`));
       return;
     }
+    // The gateway answers `Expect: 100-continue` itself, now that it forwards: a request refused above never had its body sent.
+    if (incoming.expect !== undefined) res.writeContinue();
     try {
       const picked = upstreams.pick(route.service);
-      const instance = picked instanceof Promise ? await picked : picked;
-      await exchange.start(upstreams.pool(instance.url), upstreams.balancer.track(instance));
+      let instance = picked instanceof Promise ? await picked : picked;
+      let tried: Instance[] | undefined;
+      for (;;) {
+        try {
+          await exchange.start(upstreams.pool(instance.url), upstreams.balancer.track(instance));
+          break;
+        } catch (err) {
+          // Never reached a service (refused): the instance is ejected already; send it to another one, whatever the method.
+          if (!(err instanceof UpstreamError && err.neverReached) || (tried?.length ?? 0) >= unreachableRetries) throw err;
+          (tried ??= []).push(instance);
+          const another = await upstreams.pickAnother(route.service, tried);
+          if (another === undefined) throw err;
+          metrics.upstreamRetry(route.service);
+          instance = another;
+        }
+      }
       // The upstream answered (whatever its status: a 5xx is the service speaking, not a dead service).
       breaker.success(admission);
     } catch (err) {
-      if (err instanceof UpstreamError && err.tripsBreaker) breaker.failure(admission);
+      // Counted only while every instance is failing: one dead instance among healthy ones is the balancer's to skip.
+      if (err instanceof UpstreamError && err.tripsBreaker && (await upstreams.allFailing(route.service))) breaker.failure(admission);
       else breaker.release(admission);
       if (res.headersSent) {
         res.destroy();
       } else if (err instanceof UpstreamError) {
+        if (err.kind === 'client-timeout' || err.kind === 'bad-request') ctx.headers.push('connection', 'close');
         upstreamProblem(ctx, route, err);
       } else if (err instanceof BodyTooLargeError) {
         ctx.headers.push('connection', 'close');
@@ -431,7 +484,17 @@ export function createGateway(options: GatewayOptions): Gateway {
     }
   }
 
-  const server = createServer((req, res) => {
+  const server = createServer({
+    headersTimeout: headersTimeoutMs,
+    requestTimeout: requestTimeoutMs,
+    // Node checks both timeouts on this interval (30 s by default), so it bounds how late a slow client is cut off.
+    connectionsCheckingInterval: Math.max(100, Math.min(1_000, Math.floor(headersTimeoutMs / 4))),
+  });
+  server.on('request', onRequest);
+  // Node answers any other expectation with 417 itself; a 100-continue request is handled like any other, and
+  // the gateway sends `100 Continue` only once it decided to forward (see handle), so a refused one uploads no body.
+  server.on('checkContinue', onRequest);
+  function onRequest(req: IncomingMessage, res: ServerResponse): void {
     handle(req, res).catch((err: unknown) => {
       logger.error({ err }, 'gateway request failed');
       const ctx = (res as ResponseWithCtx)[CTX];
@@ -439,9 +502,9 @@ export function createGateway(options: GatewayOptions): Gateway {
       else if (ctx !== undefined) reply(ctx, { status: 500 });
       else sendProblem(res, { status: 500 }, req.url, 'unknown');
     });
-  });
+  }
   // Clients (and load balancers) reuse connections; keep them a little longer than typical 5 s client idle timeouts.
-  server.keepAliveTimeout = 6_000;
+  server.keepAliveTimeout = keepAliveTimeoutMs;
 
   let signalHandler: (() => void) | undefined;
   let closing: Promise<void> | undefined;

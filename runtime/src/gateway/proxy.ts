@@ -15,6 +15,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import type { Dispatcher } from 'undici';
+import type { CallOutcome } from '../discovery/balancers/balancer.js';
 import { responseHeaderList } from './forwarded-headers.js';
 import { classifyUpstreamError, UpstreamError } from './upstream-error.js';
 
@@ -69,9 +70,11 @@ function requestBody(req: IncomingMessage, options: ForwardOptions): Readable | 
 }
 
 /**
- * One request's trip through one upstream instance. Built by the gateway
- * per request and kept on the request's state, so the one `close` listener
- * of the response can stop the upstream exchange when the client leaves.
+ * One request's trip to an upstream instance. Built by the gateway per
+ * request and kept on the request's state, so the one `close` listener of
+ * the response can stop the upstream exchange when the client leaves.
+ * `start` may be called again, on another instance, after an attempt that
+ * rejected with `neverReached` (the gateway does so for refused connections).
  */
 export class ProxyExchange implements Dispatcher.DispatchHandler {
   started = false;
@@ -80,9 +83,11 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   #abort: ((err?: Error) => void) | undefined;
   #resume: (() => void) | undefined;
   #clientGone: Error | undefined;
+  /** Whether any byte of the request went out on this attempt (undici reports the body's chunks and the request's end). */
+  #written = false;
   #resolve: ((status: number) => void) | undefined;
   #reject: ((err: unknown) => void) | undefined;
-  #onDone: ((outcome: 'success' | 'failure') => void) | undefined;
+  #onDone: ((outcome: CallOutcome) => void) | undefined;
 
   constructor(
     private readonly req: IncomingMessage,
@@ -94,17 +99,27 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
    * Sends the request upstream and pipes the answer into the response.
    * Resolves with the status once the upstream's headers are written to the
    * client; rejects before that with an {@link UpstreamError} (or
-   * {@link BodyTooLargeError}), leaving the response untouched so the
-   * caller can answer with a problem. `onDone` is called once when the
-   * exchange is over, with whether it says the instance is unwell.
+   * {@link BodyTooLargeError}, or the abort error when the client left),
+   * leaving the response untouched so the caller can answer with a
+   * problem. `onDone` is called once when the attempt is over, with what
+   * it says about the instance (see `CallOutcome`).
    */
-  start(dispatcher: Dispatcher, onDone: (outcome: 'success' | 'failure') => void): Promise<number> {
+  start(dispatcher: Dispatcher, onDone: (outcome: CallOutcome) => void): Promise<number> {
     this.#onDone = onDone;
+    this.done = false;
+    this.#written = false;
+    this.#abort = undefined;
     const answered = new Promise<number>((resolve, reject) => {
       this.#resolve = resolve;
       this.#reject = reject;
     });
     const { options } = this;
+    if (this.#clientGone !== undefined) {
+      this.done = true;
+      onDone('no-verdict');
+      this.#reject!(this.#clientGone);
+      return answered;
+    }
     try {
       dispatcher.dispatch(
         {
@@ -118,9 +133,11 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
         this,
       );
     } catch (err) {
+      // undici refused the request as given (a header it does not send, say): the gateway's problem, not the instance's.
       this.done = true;
-      onDone('failure');
-      this.#reject!(err instanceof UpstreamError ? err : classifyUpstreamError(err, options.service));
+      const error = err instanceof UpstreamError ? err : classifyUpstreamError(err, options.service, false);
+      onDone(error.instanceOutcome);
+      this.#reject!(error);
     }
     return answered;
   }
@@ -135,6 +152,15 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   onConnect(abort: (err?: Error) => void): void {
     this.#abort = abort;
     if (this.#clientGone !== undefined) abort(this.#clientGone);
+  }
+
+  onBodySent(): void {
+    this.#written = true;
+  }
+
+  /** Not in undici's types, but called by its HTTP/1 client once the whole request is written. */
+  onRequestSent(): void {
+    this.#written = true;
   }
 
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
@@ -160,6 +186,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   onComplete(): void {
     this.done = true;
     this.res.end();
+    // The instance answered; only a 5xx says it is unwell (the shared classification's rule for answers).
     this.#onDone!(this.status >= 500 ? 'failure' : 'success');
   }
 
@@ -167,20 +194,38 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     if (this.done) return;
     this.done = true;
     const onDone = this.#onDone!;
-    if (this.#clientGone !== undefined) {
-      // Our abort: the client left, the instance did nothing wrong.
-      onDone('success');
-      if (!this.started) this.#reject!(err);
+    // The client left (its socket is gone, so its body stream broke too): the instance did nothing wrong.
+    if (this.#clientGone !== undefined || this.req.socket?.destroyed === true) {
+      onDone('no-verdict');
+      if (!this.started) this.#reject!(this.#clientGone ?? err);
       return;
     }
     if (err instanceof BodyTooLargeError || (err as { cause?: unknown }).cause instanceof BodyTooLargeError) {
-      onDone('success');
+      onDone('no-verdict');
       if (!this.started) this.#reject!(err instanceof BodyTooLargeError ? err : (err as { cause: BodyTooLargeError }).cause);
       else this.res.destroy(err);
       return;
     }
-    onDone('failure');
-    if (this.started) this.res.destroy(err);
-    else this.#reject!(classifyUpstreamError(err, this.options.service));
+    if (this.started) {
+      onDone('failure');
+      this.res.destroy(err);
+      return;
+    }
+    let error = classifyUpstreamError(err, this.options.service, this.#written);
+    // undici's headers timer runs while the body is still being sent: a client that sends it too slowly is not the service's fault.
+    if (error.kind === 'timeout' && !this.req.complete && this.requestHasBody()) {
+      error = new UpstreamError('client-timeout', this.options.service, 'The request body did not arrive in time', { cause: err });
+    }
+    // A request whose body was already read in part cannot be sent again.
+    if (error.neverReached && this.requestHasBody() && this.req.readableDidRead) {
+      error = new UpstreamError(error.kind, this.options.service, error.message, { cause: err, neverReached: false });
+    }
+    onDone(error.instanceOutcome);
+    this.#reject!(error);
+  }
+
+  requestHasBody(): boolean {
+    const length = this.options.contentLength;
+    return length !== undefined ? length !== '0' : this.options.transferEncoding !== undefined;
   }
 }

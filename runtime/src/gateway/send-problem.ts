@@ -17,6 +17,8 @@ export const GATEWAY_PROBLEM_TYPES = {
   routeNotFound: 'https://msx.dev/problems/route-not-found',
   methodNotAllowed: 'https://msx.dev/problems/method-not-allowed',
   badPath: 'https://msx.dev/problems/bad-path',
+  requestTimeout: 'https://msx.dev/problems/request-timeout',
+  badRequest: 'https://msx.dev/problems/bad-request',
 } as const;
 
 export function sendProblem(res: ServerResponse, init: ProblemInit, instance: string | undefined, requestId: string): void {

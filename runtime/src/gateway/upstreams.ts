@@ -5,21 +5,28 @@
  * shared load balancer from `discovery` (with in-flight counts and outlier
  * ejection).
  *
- * The breaker counts only failures that say the service is unwell
- * (refused, reset, timeout); a 4xx or 5xx response is the service speaking
- * and is passed through. While open, calls fail at once with
+ * Failures are counted per instance first: every exchange's outcome goes
+ * to the balancer, whose outlier ejection skips an instance that keeps
+ * failing (and at once one that refused a connection). The service's
+ * breaker counts a failure only while every instance of the service is
+ * failing ({@link Upstreams.allFailing}): one dead instance of three is
+ * ejected, never a reason to refuse the service. Which failures count is
+ * the shared classification's (resilience/failure-classification.ts):
+ * refused, reset, timeout; an answer, 5xx included, is the service
+ * speaking and is passed through. While open, calls fail at once with
  * `circuit-open` (503) instead of waiting for a connect or a timeout.
  */
 import { Pool } from 'undici';
 import { CircuitBreaker, type CircuitBreakerOptions, type CircuitState } from './circuit-breaker.js';
 import type { Discovery, Instance } from '../discovery/discovery.js';
 import { createBalancer, type Balancer, type BalancerOptions } from '../discovery/balancers/balancer.js';
+import { RESILIENCE_DEFAULTS } from '../resilience/defaults.js';
 import { UpstreamError } from './upstream-error.js';
 
 export interface BreakerOptions {
-  /** Failures in a row that open the circuit. Default 5. */
+  /** Failures in a row, while every instance is failing, that open the circuit. Default 5 (resilience/defaults.ts). */
   readonly consecutiveFailures?: number;
-  /** How long the circuit stays open before one trial call, ms. Default 5,000. */
+  /** How long the circuit stays open before one trial call, ms. Default 5,000 (resilience/defaults.ts). */
   readonly halfOpenAfterMs?: number;
 }
 
@@ -31,6 +38,16 @@ export interface UpstreamPoolOptions {
 }
 
 export type BreakerState = CircuitState;
+
+/** What the gateway knows about one upstream service, for `/ready` and metrics. */
+export interface UpstreamState {
+  readonly service: string;
+  /** Instances discovery lists. */
+  readonly instances: number;
+  /** Of those, how many outlier ejection skips now. */
+  readonly ejected: number;
+  readonly circuit: BreakerState;
+}
 
 export class Upstreams {
   readonly balancer: Balancer;
@@ -46,8 +63,8 @@ export class Upstreams {
   ) {
     this.balancer = 'pick' in balancer ? balancer : createBalancer(balancer);
     this.#breakerSettings = {
-      consecutiveFailures: breakerOptions.consecutiveFailures ?? 5,
-      halfOpenAfterMs: breakerOptions.halfOpenAfterMs ?? 5_000,
+      consecutiveFailures: breakerOptions.consecutiveFailures ?? RESILIENCE_DEFAULTS.breaker.consecutiveFailures,
+      halfOpenAfterMs: breakerOptions.halfOpenAfterMs ?? RESILIENCE_DEFAULTS.breaker.halfOpenAfterMs,
     };
     // Breakers are made on a service's first request: bad settings throw here, at start, instead.
     new CircuitBreaker(this.#breakerSettings);
@@ -64,10 +81,43 @@ export class Upstreams {
     return this.discovery.resolve(service).then((instances) => this.#choose(service, instances));
   }
 
+  /**
+   * Another instance than those `tried`, for a request that never reached
+   * a service; `undefined` when there is none. Off the hot path.
+   */
+  async pickAnother(service: string, tried: readonly Instance[]): Promise<Instance | undefined> {
+    const instances = this.discovery.cached?.(service) ?? (await this.discovery.resolve(service));
+    const untried = instances.filter((instance) => !tried.some((t) => t.url === instance.url));
+    return this.balancer.pick(untried);
+  }
+
   #choose(service: string, instances: readonly Instance[]): Instance {
     const instance = this.balancer.pick(instances);
     if (instance === undefined) throw new UpstreamError('no-instance', service, `No healthy instance of ${service}`);
     return instance;
+  }
+
+  /** Whether every instance of `service` is ejected or failed its last call: only then may its breaker count a failure. */
+  async allFailing(service: string): Promise<boolean> {
+    const instances = this.discovery.cached?.(service) ?? (await this.discovery.resolve(service).catch(() => []));
+    const now = Date.now();
+    return instances.every((instance) => {
+      const stats = this.balancer.stats(instance);
+      return stats.ejectedUntil > now || stats.consecutiveFailures > 0;
+    });
+  }
+
+  /** Instances known, ejected and the circuit state of `service`. */
+  async state(service: string): Promise<UpstreamState> {
+    let instances: readonly Instance[] = [];
+    try {
+      instances = await this.discovery.resolve(service);
+    } catch {
+      instances = [];
+    }
+    const now = Date.now();
+    const ejected = instances.filter((instance) => this.balancer.stats(instance).ejectedUntil > now).length;
+    return { service, instances: instances.length, ejected, circuit: this.breakerState(service) };
   }
 
   pool(url: string): Pool {
