@@ -14,6 +14,7 @@ import { tokenCommand } from './commands/token.js';
 import { traceCommand } from './commands/trace.js';
 import { upCommand } from './commands/up.js';
 import { CliError } from './errors/cli-error.js';
+import { noSpaceCliError } from './errors/no-space.js';
 import { MSX_VERSION } from './package-root.js';
 import { errColour } from './ui/colour.js';
 
@@ -65,6 +66,8 @@ function report(error: unknown): number {
     if (error.code === 'commander.executeSubCommandAsync') return error.exitCode;
     return 2;
   }
+  // A full disk is the machine's state, not a bug: a plain message naming the disk, from any command.
+  error = noSpaceCliError(error) ?? error;
   if (error instanceof CliError) {
     process.stderr.write(`${errColour.red('error')} ${error.message}\n`);
     for (const line of error.options.details ?? []) process.stderr.write(`  ${line}\n`);

@@ -91,7 +91,7 @@ async function up(root: string, manifest: Manifest, paths: LocalPaths, options: 
 async function upDetached(root: string, paths: LocalPaths, services: readonly string[], options: UpOptions, progress: UpProgress): Promise<UpResult> {
   ensureStateDir(paths);
   rmSync(paths.stateFile, { force: true });
-  const pid = launchSupervisor(root, paths, { services, readyTimeoutMs: options.readyTimeoutMs, watch: options.watch });
+  const { pid, startFailure } = launchSupervisor(root, paths, { services, readyTimeoutMs: options.readyTimeoutMs, watch: options.watch });
   // Bounded even if the supervisor hangs: every wave may take the full ready timeout, plus spawn time.
   const deadline = Date.now() + options.readyTimeoutMs * (services.length + 1) + 30_000;
   let lastUpdate = 0;
@@ -111,6 +111,9 @@ async function upDetached(root: string, paths: LocalPaths, services: readonly st
     if (!isAlive(pid)) {
       const final = readState(paths);
       if (final?.supervisor.pid === pid && final.failure) throw startFailureError(final.failure);
+      // Failed before its instances started (e.g. a full disk, where its log may be empty): it said why on the report pipe.
+      const reported = await Promise.race([startFailure, sleep(2000).then(() => undefined)]);
+      if (reported) throw new CliError(reported.message, { exitCode: 1, hint: reported.hint ?? `see ${paths.supervisorLog}` });
       throw new CliError('the background supervisor exited before the system was up', {
         exitCode: 1,
         details: tailOf(paths.supervisorLog, 10),
