@@ -20,7 +20,7 @@ interface Row {
 }
 
 async function startService(name: string) {
-  const service = createService({ name, env: { LOG_LEVEL: 'silent' }, logDestination: new PassThrough() });
+  const service = createService({ name, env: { LOG_LEVEL: 'silent', MSX_OPEN_ROUTES: '*' }, logDestination: new PassThrough() });
   let n = 0;
   service.app.get('/work', (_req, res) => {
     n += 1;

@@ -13,6 +13,14 @@
  * the pair is exactly as replayable as the bearer token it came from, no
  * more. Because it depends only on the token, the gateway computes it once
  * per token, not per request.
+ *
+ * A request on a public route has no user, but a service must still know
+ * it came through the gateway (services trust no caller they cannot
+ * verify). For those the gateway sends a signed *anonymous* identity
+ * (`{ anonymous: true, exp }`, no subject) with a short expiry, signed once
+ * every few seconds rather than per request. It proves "the gateway sent
+ * this" and nothing about a user: {@link readGatewayIdentity} and
+ * {@link gatewayIdentity} treat it as no identity.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
@@ -57,6 +65,9 @@ function mac(secret: string, value: string): string {
   return createHmac('sha256', secret).update(MAC_CONTEXT).update(value).digest('base64url');
 }
 
+/** Lifetime of a signed anonymous identity, seconds: short, since anyone who saw one may replay it until then. */
+export const ANONYMOUS_IDENTITY_TTL_SEC = 30;
+
 /** The two header values the gateway sends for `identity`. */
 export function signGatewayIdentity(identity: UserIdentity | GatewayIdentity, secret: string): { identity: string; signature: string } {
   const value = Buffer.from(
@@ -65,23 +76,53 @@ export function signGatewayIdentity(identity: UserIdentity | GatewayIdentity, se
   return { identity: value, signature: SIGNATURE_PREFIX + mac(secret, value) };
 }
 
+/**
+ * The identity headers the gateway would send for a user `sub` with
+ * `scopes`, valid for `ttlSec` (default 300): for a service's own tests,
+ * which call it as the gateway does.
+ *
+ * @example fetch(`${url}/orders/${id}`, { headers: gatewayIdentityHeaders({ sub: userId }) })
+ */
+export function gatewayIdentityHeaders(options: { sub: string; scopes?: readonly string[]; ttlSec?: number; secret?: string }): Record<string, string> {
+  const exp = Math.floor(Date.now() / 1000) + (options.ttlSec ?? 300);
+  const scopes = [...(options.scopes ?? [])];
+  const signed = signGatewayIdentity({ sub: options.sub, scopes, exp, claims: { sub: options.sub, scope: scopes.join(' ') } }, resolveSecret(options.secret));
+  return { [IDENTITY_HEADER]: signed.identity, [IDENTITY_SIGNATURE_HEADER]: signed.signature };
+}
+
+/**
+ * The two header values that say "this came through the gateway, with no
+ * user": no subject, no scopes, valid until `expSec` (seconds since epoch).
+ */
+export function signAnonymousGatewayIdentity(secret: string, expSec: number): { identity: string; signature: string } {
+  const value = Buffer.from(JSON.stringify({ anonymous: true, exp: expSec })).toString('base64url');
+  return { identity: value, signature: SIGNATURE_PREFIX + mac(secret, value) };
+}
+
+/** What authentic identity headers say: nothing, the gateway with no user, or the gateway for a user. */
+export type GatewayAssertion =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'anonymous'; readonly exp: number }
+  | { readonly kind: 'user'; readonly identity: GatewayIdentity };
+
 function single(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
 /**
- * Reads and checks the identity headers. Returns undefined when the request
- * carries none (a public route, or a call from another service); throws
- * {@link GatewayIdentityError} when they are present but not authentic or expired.
+ * Reads and checks the identity headers: `none` when the request carries
+ * none, `anonymous` for the gateway's signed "no user", `user` for a
+ * verified user. Throws {@link GatewayIdentityError} when headers are
+ * present but not authentic, malformed or expired.
  */
-export function readGatewayIdentity(
+export function verifyGatewayHeaders(
   headers: IncomingHttpHeaders,
   secret: string,
   options: { clockToleranceSec?: number; nowSec?: number } = {},
-): GatewayIdentity | undefined {
+): GatewayAssertion {
   const value = single(headers[IDENTITY_HEADER]);
   const signature = single(headers[IDENTITY_SIGNATURE_HEADER]);
-  if (value === undefined && signature === undefined) return undefined;
+  if (value === undefined && signature === undefined) return { kind: 'none' };
   if (value === undefined || signature === undefined || !signature.startsWith(SIGNATURE_PREFIX)) {
     throw new GatewayIdentityError('malformed', 'Incomplete gateway identity headers');
   }
@@ -90,20 +131,39 @@ export function readGatewayIdentity(
   if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
     throw new GatewayIdentityError('bad-signature', 'The gateway identity signature does not match');
   }
-  let parsed: GatewayIdentity;
+  let parsed: Partial<GatewayIdentity> & { anonymous?: unknown };
   try {
-    parsed = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as GatewayIdentity;
+    parsed = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as typeof parsed;
   } catch {
     throw new GatewayIdentityError('malformed', 'The gateway identity is not valid JSON');
   }
-  if (typeof parsed.sub !== 'string' || typeof parsed.exp !== 'number' || !Array.isArray(parsed.scopes)) {
-    throw new GatewayIdentityError('malformed', 'The gateway identity lacks sub, scopes or exp');
+  if (typeof parsed !== 'object' || parsed === null || typeof parsed.exp !== 'number') {
+    throw new GatewayIdentityError('malformed', 'The gateway identity lacks exp');
   }
   const now = options.nowSec ?? Date.now() / 1000;
   if (parsed.exp + (options.clockToleranceSec ?? 30) <= now) {
     throw new GatewayIdentityError('expired', 'The gateway identity has expired');
   }
-  return parsed;
+  if (parsed.anonymous === true) return { kind: 'anonymous', exp: parsed.exp };
+  if (typeof parsed.sub !== 'string' || !Array.isArray(parsed.scopes)) {
+    throw new GatewayIdentityError('malformed', 'The gateway identity lacks sub, scopes or exp');
+  }
+  return { kind: 'user', identity: parsed as GatewayIdentity };
+}
+
+/**
+ * Reads and checks the identity headers. Returns undefined when the request
+ * carries no user identity (none at all, or the gateway's anonymous one on
+ * a public route); throws {@link GatewayIdentityError} when they are
+ * present but not authentic or expired.
+ */
+export function readGatewayIdentity(
+  headers: IncomingHttpHeaders,
+  secret: string,
+  options: { clockToleranceSec?: number; nowSec?: number } = {},
+): GatewayIdentity | undefined {
+  const assertion = verifyGatewayHeaders(headers, secret, options);
+  return assertion.kind === 'user' ? assertion.identity : undefined;
 }
 
 export interface GatewayIdentityOptions {

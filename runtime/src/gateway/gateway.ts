@@ -13,7 +13,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { signGatewayIdentity, IDENTITY_SECRET_ENV } from '../auth/gateway-identity.js';
+import { ANONYMOUS_IDENTITY_TTL_SEC, signAnonymousGatewayIdentity, signGatewayIdentity, IDENTITY_SECRET_ENV } from '../auth/gateway-identity.js';
 import { createUserTokenVerifier, type UserIdentity, type UserTokenOptions, type UserTokenVerifier } from '../auth/user-token.js';
 import { UserTokenError } from '../auth/user-token-error.js';
 import type { Discovery, Instance } from '../discovery/discovery.js';
@@ -47,7 +47,12 @@ export interface GatewayOptions {
   readonly discovery: Discovery;
   /** User-token verification; required when any route is not public. */
   readonly auth?: UserTokenOptions;
-  /** HMAC key for identity headers to services. Default `process.env.GATEWAY_IDENTITY_SECRET`; required when any route is not public. */
+  /**
+   * HMAC key for identity headers to services. Default
+   * `process.env.GATEWAY_IDENTITY_SECRET`; required when any route is not
+   * public. With it, requests with no user (public routes) carry a signed
+   * anonymous identity, so services know the gateway sent them.
+   */
   readonly identitySecret?: string;
   /** Named rate-limit groups; routes pick one with `rateLimit`, a group named `default` applies to routes that name none. */
   readonly rateLimits?: Readonly<Record<string, RateLimitGroup>>;
@@ -174,12 +179,15 @@ export function createGateway(options: GatewayOptions): Gateway {
       throw new GatewayConfigError('auth', options.auth, `Invalid \`auth\` option: ${(err as Error).message}`);
     }
   }
+  identitySecret = options.identitySecret ?? (process.env[IDENTITY_SECRET_ENV] || undefined);
+  if (identitySecret !== undefined && identitySecret.length < 16) {
+    throw new GatewayConfigError('identitySecret', undefined, `The identity secret must be at least 16 characters: pass \`identitySecret\` or set ${IDENTITY_SECRET_ENV}`);
+  }
   if (needsAuth) {
     if (verifier === undefined) {
       throw new GatewayConfigError('auth', undefined, 'Some routes are not public, so the `auth` option is required');
     }
-    identitySecret = options.identitySecret ?? process.env[IDENTITY_SECRET_ENV];
-    if (identitySecret === undefined || identitySecret.length < 16) {
+    if (identitySecret === undefined) {
       throw new GatewayConfigError('identitySecret', undefined, `Some routes are not public, so the identity secret is required (at least 16 characters): pass \`identitySecret\` or set ${IDENTITY_SECRET_ENV}`);
     }
   }
@@ -202,6 +210,17 @@ export function createGateway(options: GatewayOptions): Gateway {
   const trustProxy = options.trustProxy ?? false;
   // Signed identity headers depend only on the token, and the verifier returns the same object for a cached token.
   const signedIdentities = new WeakMap<UserIdentity, { identity: string; signature: string }>();
+  // The anonymous identity depends only on the time: signed once, reused until it nears expiry.
+  let anonymous: { identity: string; signature: string } | undefined;
+  let anonymousRefreshAtMs = 0;
+  function anonymousIdentity(secret: string): { identity: string; signature: string } {
+    const nowMs = Date.now();
+    if (anonymous === undefined || nowMs >= anonymousRefreshAtMs) {
+      anonymous = signAnonymousGatewayIdentity(secret, Math.floor(nowMs / 1000) + ANONYMOUS_IDENTITY_TTL_SEC);
+      anonymousRefreshAtMs = nowMs + (ANONYMOUS_IDENTITY_TTL_SEC * 1000) / 3;
+    }
+    return anonymous;
+  }
   const routedServices = [...new Set(table.routes.map((r) => r.service))];
   let draining = false;
   // On from OTEL_EXPORTER_OTLP_ENDPOINT; listen() waits for the SDK to load.
@@ -415,6 +434,8 @@ export function createGateway(options: GatewayOptions): Gateway {
         signed = signGatewayIdentity(identity, identitySecret);
         signedIdentities.set(identity, signed);
       }
+    } else if (identitySecret !== undefined) {
+      signed = anonymousIdentity(identitySecret);
     }
 
     const exchange = new ProxyExchange(req, res, {

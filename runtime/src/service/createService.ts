@@ -9,6 +9,7 @@ import { ListenError } from './errors/ListenError.js';
 import { ShutdownError } from './errors/ShutdownError.js';
 import { initTracing } from '../tracing/init-tracing.js';
 import type { Tracing } from '../tracing/tracing.js';
+import { callerCheck } from './callerCheck.js';
 import { httpMetrics } from './httpMetrics.js';
 import { createLogger } from './logger.js';
 import { notFound, problemHandler } from './problemResponses.js';
@@ -27,8 +28,15 @@ const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
 /**
  * Builds a service: validated configuration, logger, metrics registry, and
  * an express app already wired with request ids, request logs, HTTP
- * metrics, JSON body parsing, `/health`, `/ready`, `/metrics` and
- * problem+json errors. Add routes to `service.app`, then `listen()`.
+ * metrics, caller verification, JSON body parsing, `/health`, `/ready`,
+ * `/metrics` and problem+json errors. Add routes to `service.app`, then
+ * `listen()`.
+ *
+ * Every route answers only callers it can verify: the gateway's signed
+ * identity (`GATEWAY_IDENTITY_SECRET`) or a service token minted for this
+ * service (`MSX_SERVICE_TOKEN_SECRET`); others get 401. Routes msx.yaml
+ * marks `open` (passed in `MSX_OPEN_ROUTES`) serve anyone. The probes stay
+ * open for orchestrators and Prometheus.
  *
  * @throws ConfigError when the environment is invalid; run the service
  *   inside `runService` to turn it into one line on stderr and exit 78.
@@ -44,6 +52,8 @@ export function createService<S extends ConfigShape = {}>(options: ServiceOption
     bodyLimit: options.bodyLimit ?? '1mb',
     env: options.env ?? process.env,
   });
+  const env = options.env ?? process.env;
+  const verifyCaller = callerCheck(name, env);
   const log = createLogger({ service: name, instance: config.MSX_INSTANCE, level: config.LOG_LEVEL, destination: options.logDestination });
 
   const registry = new Registry();
@@ -72,6 +82,7 @@ export function createService<S extends ConfigShape = {}>(options: ServiceOption
   root.use(requestContext(log));
   root.use(probeRouter);
   root.use(requestLog(), httpMetrics(registry));
+  root.use(verifyCaller);
   if (options.parseJsonBody !== false) root.use(express.json({ limit: config.BODY_LIMIT }));
   root.use(app);
   root.use(notFound(() => [probeRouter, app.router]));

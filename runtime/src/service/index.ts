@@ -6,6 +6,8 @@ export { HttpProblem, isHttpProblem, PROBLEM_CONTENT_TYPE, type FieldError, type
 export { problems } from './problems.js';
 export { validate, validationProblem, VALIDATION_PROBLEM_TYPE } from './validate.js';
 export { MALFORMED_JSON_PROBLEM_TYPE, BODY_TOO_LARGE_PROBLEM_TYPE } from './problemResponses.js';
+export { UNAUTHENTICATED_PROBLEM_TYPE } from './callerCheck.js';
+export { OPEN_ROUTES_ENV } from './openRoutes.js';
 export { Readiness, DEFAULT_READINESS_TIMEOUT_MS, type ReadinessCheck, type ReadinessCheckOptions, type ReadinessReport, type DependencyState } from './readiness.js';
 export type { CloseFn } from './resources.js';
 export { REQUEST_ID_HEADER } from './requestContext.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
-import { gatewayIdentity, GatewayIdentityError, readGatewayIdentity, signGatewayIdentity, type RequestWithIdentity } from '../../src/auth/index.js';
+import { gatewayIdentity, gatewayIdentityHeaders, GatewayIdentityError, readGatewayIdentity, signAnonymousGatewayIdentity, signGatewayIdentity, verifyGatewayHeaders, type RequestWithIdentity } from '../../src/auth/index.js';
 
 const secret = 'identity-secret-0123456789abcdef';
 const identity = { sub: 'u1', scopes: ['a'], exp: Math.floor(Date.now() / 1000) + 60, claims: { sub: 'u1', role: 'admin' } };
@@ -18,6 +18,26 @@ function codeOf(fn: () => unknown): string | undefined {
 }
 
 describe('gateway identity headers', () => {
+  it('an anonymous identity proves the gateway sent the request and names no user', () => {
+    const now = Math.floor(Date.now() / 1000);
+    const signed = signAnonymousGatewayIdentity(secret, now + 30);
+    const headers = { 'x-msx-identity': signed.identity, 'x-msx-identity-signature': signed.signature };
+    assert.deepEqual(verifyGatewayHeaders(headers, secret), { kind: 'anonymous', exp: now + 30 });
+    assert.equal(readGatewayIdentity(headers, secret), undefined, 'no user');
+    assert.equal(codeOf(() => verifyGatewayHeaders(headers, 'another-secret-0123456789abcdef')), 'bad-signature');
+    const stale = signAnonymousGatewayIdentity(secret, now - 31);
+    assert.equal(codeOf(() => verifyGatewayHeaders({ 'x-msx-identity': stale.identity, 'x-msx-identity-signature': stale.signature }, secret)), 'expired');
+    // Turning an anonymous identity into a user's breaks the signature.
+    const upgraded = Buffer.from(JSON.stringify({ sub: 'admin', scopes: ['admin'], exp: now + 30 })).toString('base64url');
+    assert.equal(codeOf(() => verifyGatewayHeaders({ 'x-msx-identity': upgraded, 'x-msx-identity-signature': signed.signature }, secret)), 'bad-signature');
+  });
+
+  it('gatewayIdentityHeaders signs what the gateway would send for a user', () => {
+    const read = readGatewayIdentity(gatewayIdentityHeaders({ sub: 'ann', scopes: ['admin'], secret }), secret);
+    assert.equal(read?.sub, 'ann');
+    assert.deepEqual(read?.scopes, ['admin']);
+  });
+
   it('round-trips an identity', () => {
     const signed = signGatewayIdentity(identity, secret);
     const read = readGatewayIdentity({ 'x-msx-identity': signed.identity, 'x-msx-identity-signature': signed.signature }, secret);

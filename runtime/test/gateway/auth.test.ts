@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { SignJWT, UnsecuredJWT } from 'jose';
-import { readGatewayIdentity } from '../../src/auth/index.js';
+import { readGatewayIdentity, verifyGatewayHeaders } from '../../src/auth/index.js';
 import { authOptions, AUDIENCE, echo, fixedDiscovery, IDENTITY_SECRET, ISSUER, SECRET, startGateway, startUpstream, token, type Upstream } from './fixtures/harness.js';
 import type { Gateway } from '../../src/gateway/index.js';
 
@@ -105,19 +105,23 @@ describe('gateway authentication over HTTP', () => {
     }
   });
 
-  it('public routes answer without a token and forward no identity', async () => {
+  it('public routes answer without a token and forward the signed anonymous identity, never the client\'s', async () => {
     const res = await fetch(`${base}/api/catalog/items`, { headers: { 'x-msx-identity': 'forged', 'x-msx-identity-signature': 'v1=forged' } });
     assert.equal(res.status, 200);
     const seen = (await res.json()) as Echo;
     assert.equal(seen.url, '/catalog/items');
-    assert.equal(seen.headers['x-msx-identity'], undefined);
-    assert.equal(seen.headers['x-msx-identity-signature'], undefined);
+    assert.notEqual(seen.headers['x-msx-identity'], 'forged');
+    // The service can tell the gateway sent it, and that no user is behind it.
+    const assertion = verifyGatewayHeaders(seen.headers, IDENTITY_SECRET);
+    assert.equal(assertion.kind, 'anonymous');
+    assert.ok(assertion.kind === 'anonymous' && assertion.exp > Date.now() / 1000 && assertion.exp <= Date.now() / 1000 + 31, 'short-lived');
+    assert.equal(readGatewayIdentity(seen.headers, IDENTITY_SECRET), undefined);
   });
 
   it('public routes ignore a bad token but pass on the identity of a good one', async () => {
     const bad = await fetch(`${base}/api/catalog/items`, { headers: { authorization: 'Bearer nonsense' } });
     assert.equal(bad.status, 200);
-    assert.equal(((await bad.json()) as Echo).headers['x-msx-identity'], undefined);
+    assert.equal(verifyGatewayHeaders(((await bad.json()) as Echo).headers, IDENTITY_SECRET).kind, 'anonymous');
     const good = await fetch(`${base}/api/catalog/items`, { headers: { authorization: `Bearer ${await token({ sub: 'bob' })}` } });
     assert.equal(readGatewayIdentity(((await good.json()) as Echo).headers, IDENTITY_SECRET)?.sub, 'bob');
   });

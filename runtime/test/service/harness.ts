@@ -37,7 +37,9 @@ export async function startService<S extends ConfigShape = {}>(
   setup: (service: Service<ServiceConfig<S>>) => void = () => {},
 ): Promise<Started<S>> {
   const logs = logCollector();
-  const service = createService<S>({ name: 'test-svc', env: {}, logDestination: logs, ...options } as ServiceOptions<S>);
+  // Open routes unless a test says otherwise: these tests are about the kit's other parts; caller checks have their own tests.
+  const env = { MSX_OPEN_ROUTES: '*', ...options.env };
+  const service = createService<S>({ name: 'test-svc', logDestination: logs, ...options, env } as ServiceOptions<S>);
   setup(service);
   const { url } = await service.listen({ port: 0, host: '127.0.0.1', handleSignals: false });
   t.after(async () => {

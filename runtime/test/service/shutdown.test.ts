@@ -19,7 +19,7 @@ interface Child {
 /** Starts the fixture service as a real process and waits for its address. */
 async function startChild(t: { after(fn: () => unknown): void }, env: Record<string, string>, options: { ipc?: boolean } = {}): Promise<Child> {
   const proc = spawn(process.execPath, ['--import', 'tsx', FIXTURE], {
-    env: { ...process.env, PORT: '0', LOG_LEVEL: 'debug', ...env },
+    env: { ...process.env, PORT: '0', LOG_LEVEL: 'debug', MSX_OPEN_ROUTES: '*', ...env },
     stdio: options.ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
   });
   t.after(() => {

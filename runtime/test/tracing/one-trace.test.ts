@@ -54,7 +54,8 @@ test('gateway → orders → users and a publish → consume form one trace, exp
       else process.env[key] = value;
     }
   });
-  const env = (instance: string) => ({ OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, MSX_INSTANCE: instance, LOG_LEVEL: 'info' });
+  // Open: this test is about traces; callers are verified in the service kit's own tests.
+  const env = (instance: string) => ({ OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, MSX_INSTANCE: instance, LOG_LEVEL: 'info', MSX_OPEN_ROUTES: '*' });
   const discovery = tableDiscovery();
 
   const users = createService({ name: 'users', env: env('users-1'), logDestination: new PassThrough() });
