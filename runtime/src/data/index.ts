@@ -18,5 +18,5 @@ export { startEmbeddedPostgres, type EmbeddedPostgres, type EmbeddedPostgresOpti
 export { migrate, type MigrationResult } from './migrator.js';
 export { DatabaseError, isDatabaseError, type DatabaseErrorCode } from './errors/database-error.js';
 export { MigrationError, isMigrationError, type MigrationErrorCode } from './errors/migration-error.js';
-export { isUniqueViolation } from './sql-state.js';
+export { isUniqueViolation, dataExceptionOf, sqlStateOf } from './sql-state.js';
 export { DiskFullWatch, isDiskFull, type DiskFullWatchOptions } from './disk-full.js';

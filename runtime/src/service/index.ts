@@ -5,7 +5,8 @@ export { LOG_LEVELS, type BaseConfig, type ConfigShape, type LogLevel, type Serv
 export { HttpProblem, isHttpProblem, PROBLEM_CONTENT_TYPE, type FieldError, type ProblemDocument, type ProblemInit } from './HttpProblem.js';
 export { problems } from './problems.js';
 export { validate, validationProblem, VALIDATION_PROBLEM_TYPE } from './validate.js';
-export { MALFORMED_JSON_PROBLEM_TYPE, BODY_TOO_LARGE_PROBLEM_TYPE } from './problemResponses.js';
+export { MALFORMED_JSON_PROBLEM_TYPE, BODY_TOO_LARGE_PROBLEM_TYPE, UNSTORABLE_VALUE_PROBLEM_TYPE } from './problemResponses.js';
+export { text, int32, money, INT32_MAX, INT32_MIN } from './schemas.js';
 export { UNAUTHENTICATED_PROBLEM_TYPE } from './callerCheck.js';
 export { OPEN_ROUTES_ENV } from './openRoutes.js';
 export { Readiness, DEFAULT_READINESS_TIMEOUT_MS, type ReadinessCheck, type ReadinessCheckOptions, type ReadinessReport, type DependencyState } from './readiness.js';

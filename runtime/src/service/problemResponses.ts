@@ -3,11 +3,13 @@ import { z } from 'zod';
 import { isDiskFull } from '../data/disk-full.js';
 import { allowedMethods } from './allowedMethods.js';
 import { HttpProblem, isHttpProblem, PROBLEM_CONTENT_TYPE } from './HttpProblem.js';
+import { dataExceptionOf } from '../data/sql-state.js';
 import { validationProblem } from './validate.js';
 
 export const MALFORMED_JSON_PROBLEM_TYPE = 'urn:msx:problem:malformed-json';
 export const BODY_TOO_LARGE_PROBLEM_TYPE = 'urn:msx:problem:body-too-large';
 export const INSUFFICIENT_STORAGE_PROBLEM_TYPE = 'urn:msx:problem:insufficient-storage';
+export const UNSTORABLE_VALUE_PROBLEM_TYPE = 'urn:msx:problem:unstorable-value';
 
 /** Sends `problem` as `application/problem+json`, with the request path as `instance` and the request id. */
 export function sendProblem(req: Request, res: Response, problem: HttpProblem): void {
@@ -52,11 +54,21 @@ export function problemHandler(): ErrorRequestHandler {
     }
     const problem = toProblem(err, req);
     if (problem.status >= 500) log.error({ err }, problem.title);
+    // A value that slipped past validation: the caller's mistake, but a schema should have caught it.
+    else if (problem.type === UNSTORABLE_VALUE_PROBLEM_TYPE) log.warn({ sqlState: problem.extensions.sqlState, reason: err instanceof Error ? err.message : String(err) }, problem.title);
     // Only the reason: a body-parser error also carries the raw body, which must not reach the logs.
     else if (!isHttpProblem(err)) log.debug({ reason: err instanceof Error ? err.message : String(err) }, problem.title);
     sendProblem(req, res, problem);
   };
 }
+
+const DATA_EXCEPTION_DETAIL: Readonly<Record<string, string>> = {
+  '22P05': 'the request holds text with a character the database cannot store (NUL, U+0000)',
+  '22021': 'the request holds text with a character the database cannot store (NUL, U+0000, or bad encoding)',
+  '22003': 'the request holds a number beyond what the database column holds',
+  '22001': 'the request holds text longer than the database column holds',
+  '22P02': 'the request holds a value of the wrong form for the database column',
+};
 
 interface HttpLikeError {
   status?: unknown;
@@ -106,6 +118,19 @@ function toProblem(err: unknown, req: Request): HttpProblem {
     // http-errors marks messages that are safe to show with `expose`.
     const detail = e.expose === true && typeof e.message === 'string' ? e.message : undefined;
     return new HttpProblem({ status, ...(detail === undefined ? {} : { detail }), cause: err });
+  }
+  // Last resort for values validation did not refuse (a NUL in text, an
+  // integer beyond the column): the database's data exception is a 400.
+  const sqlState = dataExceptionOf(err);
+  if (sqlState !== undefined) {
+    return new HttpProblem({
+      status: 400,
+      type: UNSTORABLE_VALUE_PROBLEM_TYPE,
+      title: 'Value cannot be stored',
+      detail: DATA_EXCEPTION_DETAIL[sqlState] ?? 'the request holds a value the database cannot store',
+      extensions: { sqlState },
+      cause: err,
+    });
   }
   return new HttpProblem({
     status: 500,
