@@ -27,6 +27,8 @@ export const routeSchema = z.strictObject({
     .optional().describe('Upstream path the prefix is rewritten to (default: the same path)'),
   methods: z.array(httpMethod).min(1).optional().describe('Methods this route applies to (default: all)'),
   public: z.boolean().default(false).describe('Whether the route is served without a user token'),
+  open: z.boolean().optional()
+    .describe('Whether the service serves this route to callers that reach its port directly, without the gateway or a service token (default: false)'),
   timeout: duration.default('10s').describe('Upstream timeout'),
   bodyLimit: size.default('1mb').describe('Largest request body accepted'),
   rateLimit: name.optional().describe('Rate-limit group of the gateway that applies (default: the gateway\'s default group)'),
@@ -47,6 +49,8 @@ export const httpServiceSchema = z.strictObject({
   kind: z.literal('http'),
   ...commonServiceFields,
   database: z.boolean().default(false).describe('Whether the service owns a database'),
+  open: z.boolean().optional()
+    .describe('Whether every route of the service is served to callers that reach its port directly, without the gateway or a service token (default: false)'),
   calls: z.array(name).default([]).describe('Services this one calls over HTTP (start order and discovery)'),
   events: eventsSchema.default({ publishes: [], subscribes: [] }),
   routes: z.array(routeSchema).default([]).describe('Routes the gateway exposes to this service'),
@@ -56,6 +60,8 @@ export const workerServiceSchema = z.strictObject({
   kind: z.literal('worker'),
   ...commonServiceFields,
   database: z.boolean().default(false).describe('Whether the service owns a database'),
+  open: z.boolean().optional()
+    .describe('Whether every route of the worker is served to callers that reach its port directly, without the gateway or a service token (default: false)'),
   calls: z.array(name).default([]),
   events: eventsSchema.default({ publishes: [], subscribes: [] }),
   routes: z.array(routeSchema).default([]).describe('Routes the gateway exposes to this worker\'s HTTP port (e.g. a read API)'),

@@ -82,6 +82,29 @@ services:
   assert.equal(env.HOST, '127.0.0.1');
 });
 
+test('routes msx.yaml marks open reach the instance as MSX_OPEN_ROUTES, and nothing else can open one', () => {
+  const { manifest: m } = parseManifest(`
+version: 1
+name: s
+services:
+  gateway: { kind: gateway, port: 8080 }
+  users:
+    kind: http
+    port: 3001
+    routes:
+      - { path: /api/users, to: /users, public: true }
+      - { path: /hooks, methods: [POST, PUT], open: true }
+      - { path: /api/status, to: /status, open: true }
+  billing: { kind: http, port: 3002, open: true }
+  orders: { kind: http, port: 3003, routes: [{ path: /api/orders, to: /orders, public: true }] }
+`);
+  const env = (service: string, processEnv: Record<string, string> = {}) =>
+    instanceEnv({ manifest: m, service, instanceId: `${service}-1`, port: 4000, paths: localPaths('/s'), processEnv, dotEnv: { MSX_OPEN_ROUTES: '*' } });
+  assert.equal(env('users').MSX_OPEN_ROUTES, 'POST:/hooks,PUT:/hooks,/status');
+  assert.equal(env('billing').MSX_OPEN_ROUTES, '*');
+  assert.equal(env('orders', { MSX_OPEN_ROUTES: '*' }).MSX_OPEN_ROUTES, '', 'public is about the user token, not about bypassing the gateway; the shell cannot open routes');
+});
+
 test('a RabbitMQ bus needs a URL; RABBITMQ_URL becomes MSX_BUS_URL', () => {
   const { manifest: m } = parseManifest(`
 version: 1

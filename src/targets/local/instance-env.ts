@@ -58,6 +58,8 @@ export function instanceEnv(input: InstanceEnvInput): Record<string, string> {
   env.LOG_LEVEL ||= 'info';
 
   env.PORT = String(input.port);
+  // Only msx.yaml opens a route to callers that bypass the gateway; nothing else may.
+  env.MSX_OPEN_ROUTES = openRoutes(spec);
   env.MSX_INSTANCE = input.instanceId;
   env.MSX_SERVICE = input.service;
   env.MSX_SYSTEM = input.manifest.name;
@@ -69,4 +71,22 @@ export function instanceEnv(input: InstanceEnvInput): Record<string, string> {
   // Colour codes and a terminal-width guess make no sense in log files.
   delete env.FORCE_COLOR;
   return env;
+}
+
+/**
+ * What msx.yaml marks `open` (reachable without the gateway), in the form
+ * the service kit reads from `MSX_OPEN_ROUTES`: `*` for an open service,
+ * else the upstream path of each open route, per method when it names any.
+ */
+export function openRoutes(spec: Manifest['services'][string]): string {
+  if (spec.kind === 'gateway') return '';
+  if (spec.open === true) return '*';
+  const entries: string[] = [];
+  for (const route of spec.routes) {
+    if (route.open !== true) continue;
+    const path = route.to ?? route.path;
+    if (route.methods === undefined) entries.push(path);
+    else for (const method of route.methods) entries.push(`${method}:${path}`);
+  }
+  return entries.join(',');
 }
