@@ -1,14 +1,19 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Service } from '@msx/runtime';
+import { gatewayIdentityHeaders } from '@msx/runtime/auth';
 import { createBus, type EventBus } from '@msx/runtime/bus';
 import { buildService } from '../src/service.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'notifications-test-'));
 process.env.MSX_DATA_DIR = dataDir;
+// The gateway's key: the tests call as the gateway does, with a signed identity.
+process.env.GATEWAY_IDENTITY_SECRET = randomBytes(48).toString('base64url');
+const as = (sub: string, scopes: string[] = []) => ({ headers: gatewayIdentityHeaders({ sub, scopes }) });
 let service: Service;
 let url: string;
 let bus: EventBus;
@@ -28,7 +33,7 @@ after(async () => {
 async function notificationsOf(userId: string, count: number): Promise<{ kind: string }[]> {
   const deadline = Date.now() + 10_000;
   for (;;) {
-    const list = (await (await fetch(`${url}/notifications?userId=${userId}`)).json()) as { kind: string }[];
+    const list = (await (await fetch(`${url}/notifications?userId=${userId}`, as(userId))).json()) as { kind: string }[];
     if (list.length >= count || Date.now() > deadline) return list;
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -52,6 +57,21 @@ test('each user gets exactly one welcome', async () => {
   assert.equal((await notificationsOf('u-2', 1)).filter((n) => n.kind === 'welcome').length, 1);
 });
 
-test('the list needs a userId', async () => {
-  assert.equal((await fetch(`${url}/notifications`)).status, 400);
+test('a user reads only their own notifications; an admin reads anyone\'s', async () => {
+  await bus.publish({ type: 'user.created', data: { id: 'u-3', email: 'c@x.io', name: 'Cy' } });
+  await notificationsOf('u-3', 1);
+  const mine = (await (await fetch(`${url}/notifications`, as('u-3'))).json()) as { kind: string }[];
+  assert.deepEqual(mine.map((n) => n.kind), ['welcome'], 'userId defaults to the caller');
+  const other = await fetch(`${url}/notifications?userId=u-3`, as('u-4'));
+  assert.equal(other.status, 403);
+  assert.match(other.headers.get('content-type') ?? '', /application\/problem\+json/);
+  assert.equal((await fetch(`${url}/notifications?userId=u-3`, as('u-4', ['admin']))).status, 200);
+});
+
+test('bad queries are 400, and nobody unverified reads anything', async () => {
+  assert.equal((await fetch(`${url}/notifications?userId=a%00b`, as('a\u0000b'))).status, 400);
+  assert.equal((await fetch(`${url}/notifications?userId=`, as('u-1'))).status, 400);
+  const direct = await fetch(`${url}/notifications?userId=u-1`);
+  assert.equal(direct.status, 401);
+  assert.match(direct.headers.get('www-authenticate') ?? '', /^Bearer/);
 });

@@ -31,6 +31,10 @@ export function orderSaga(deps: { client: ServiceClient; db: Database; orders: A
     throw new StepRejectedError(reason, { code, status });
   }
 
+  const problemDetail = (error: unknown) => {
+    const detail = ((error as { problem?: unknown }).problem as { detail?: unknown } | undefined)?.detail;
+    return typeof detail === 'string' ? detail : undefined;
+  };
   const statusOf = (error: unknown) => (error as { code?: string; status?: number }).code === 'HTTP_STATUS' ? (error as { status: number }).status : undefined;
 
   return defineSaga<OrderSagaInput>({
@@ -70,6 +74,8 @@ export function orderSaga(deps: { client: ServiceClient; db: Database; orders: A
           } catch (error) {
             if (statusOf(error) === 409) return reject(ctx, 409, 'OUT_OF_STOCK', 'not enough stock for this order');
             if (statusOf(error) === 404) return reject(ctx, 404, 'PRODUCT_UNKNOWN', 'the order names an unknown product');
+            // Products refuses what no payment could hold (a total above 2³¹ − 1 cents): the order is invalid, not failed.
+            if (statusOf(error) === 400) return reject(ctx, 400, 'ORDER_INVALID', problemDetail(error) ?? 'the order cannot be reserved as it is');
             throw error;
           }
         },

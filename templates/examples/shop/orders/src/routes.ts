@@ -1,15 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import { HttpProblem, problems, validate, z, type Service } from '@msx/runtime';
-import { gatewayIdentity, type RequestWithIdentity } from '@msx/runtime/auth';
+import { gatewayIdentity, requireOwnerOrScope, type RequestWithIdentity } from '@msx/runtime/auth';
 import type { Database } from '@msx/runtime/data';
 import type { AggregateRepository, EventStore } from '@msx/runtime/eventstore';
 import { isSagaError, type SagaDefinition, type SagaOrchestrator } from '@msx/runtime/saga';
 import { Order } from './order.js';
 import type { OrderSagaInput } from './order-saga.js';
 
+// Repeated lines of one product are merged into one line: a product is reserved once per order.
 const NewOrder = z.object({
-  items: z.array(z.object({ productId: z.uuid(), quantity: z.number().int().min(1).max(1000) })).min(1).max(100),
+  items: z.array(z.object({ productId: z.uuid(), quantity: z.number().int().min(1).max(1000) })).min(1).max(100).transform(mergeLines),
 });
+
+function mergeLines(items: readonly { productId: string; quantity: number }[]): { productId: string; quantity: number }[] {
+  const merged = new Map<string, number>();
+  for (const { productId, quantity } of items) merged.set(productId.toLowerCase(), (merged.get(productId.toLowerCase()) ?? 0) + quantity);
+  return [...merged].map(([productId, quantity]) => ({ productId, quantity }));
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface OrderRoutesDeps {
   db: Database;
@@ -57,10 +66,13 @@ export function registerRoutes(service: Service, deps: OrderRoutesDeps): void {
     }
   });
 
-  service.app.get('/orders/:id', identity, async (req, res) => {
+  // A user reads their own orders; another user's order is answered as if it did not exist. Admins and services read any.
+  service.app.get('/orders/:id', async (req, res) => {
     const id = String(req.params.id);
+    if (!UUID.test(id)) throw problems.notFound(`no order ${id}`);
     const order = await orders.load(id);
     if (!order) throw problems.notFound(`no order ${id}`);
+    requireOwnerOrScope(req, order.state.userId, { otherwise: 404, detail: `no order ${id}` });
     const history = (await store.load(id)).map((event) => ({ type: event.type, version: event.version }));
     res.json({ id, userId: order.state.userId, status: order.state.status, total: order.state.total, items: order.state.items, ...(order.state.reason ? { reason: order.state.reason } : {}), history });
   });

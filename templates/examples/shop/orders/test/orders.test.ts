@@ -98,6 +98,26 @@ test('out of stock is 409 and an unknown user 404, both cancelled', async () => 
   assert.equal(ghost.status, 404);
 });
 
+test('a user reads only their own orders: another user\'s is 404, an admin reads any', async () => {
+  const res = await order('u-1', 1);
+  const { id } = (await res.json()) as { id: string };
+  assert.equal((await fetch(`${url}/orders/${id}`, { headers: asUser('u-2') })).status, 404);
+  const admin = signGatewayIdentity({ sub: 'root', scopes: ['admin'], exp: Math.floor(Date.now() / 1000) + 300, claims: { sub: 'root' } }, identitySecret);
+  assert.equal((await fetch(`${url}/orders/${id}`, { headers: { 'x-msx-identity': admin.identity, 'x-msx-identity-signature': admin.signature } })).status, 200);
+  assert.equal((await fetch(`${url}/orders/${id}`)).status, 401);
+  assert.equal((await fetch(`${url}/orders/a%00b`, { headers: asUser('u-1') })).status, 404);
+});
+
+test('repeated lines of one product are merged into one', async () => {
+  const productId = '00000000-0000-4000-8000-000000000001';
+  calls.length = 0;
+  const res = await fetch(`${url}/orders`, { method: 'POST', headers: asUser('u-1'), body: JSON.stringify({ items: Array.from({ length: 100 }, () => ({ productId, quantity: 1 })) }) });
+  assert.equal(res.status, 409, 'one line of 100 units: more than the fake has');
+  const { id } = (await res.json()) as { id: string };
+  const got = (await (await fetch(`${url}/orders/${id}`, { headers: asUser('u-1') })).json()) as { items: { productId: string; quantity: number }[] };
+  assert.deepEqual(got.items, [{ productId, quantity: 100 }]);
+});
+
 test('orders need the gateway\'s identity', async () => {
   const res = await fetch(`${url}/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"items":[]}' });
   assert.equal(res.status, 401);

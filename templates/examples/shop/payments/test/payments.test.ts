@@ -67,3 +67,17 @@ test('a charge without an idempotency key or a service token is refused', async 
   const anonymous = await fetch(`${url}/charges`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
   assert.equal(anonymous.status, 401);
 });
+
+test('values the columns cannot hold are 400, never 500', async () => {
+  const huge = await call('/charges', { orderId: 'o-9', userId: 'u', amount: 2_147_483_648 }, 'o-9:charge');
+  assert.equal(huge.status, 400);
+  assert.match(huge.headers.get('content-type') ?? '', /application\/problem\+json/);
+  assert.equal((await call('/charges', { orderId: 'o-\u0000', userId: 'u', amount: 1 }, 'o-10:charge')).status, 400);
+  assert.equal((await fetch(`${url}/charges?orderId=a%00`, { headers: { authorization: `Bearer ${token}` } })).status, 400);
+});
+
+test('payments answers only other services', async () => {
+  const res = await fetch(`${url}/charges?orderId=o-1`);
+  assert.equal(res.status, 401);
+  assert.match(res.headers.get('www-authenticate') ?? '', /^Bearer/);
+});

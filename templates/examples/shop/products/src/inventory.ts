@@ -18,10 +18,19 @@ export interface Reserved {
 
 /** Why an order's stock could not be held. Thrown, so the transaction rolls back what was held before it. */
 export class ReservationRefused extends Error {
-  constructor(readonly reason: 'unknown-product' | 'out-of-stock', readonly productId: string) {
-    super(reason === 'unknown-product' ? `no product ${productId}` : `not enough stock of product ${productId}`);
+  constructor(readonly reason: 'unknown-product' | 'out-of-stock' | 'total-too-large', readonly productId: string) {
+    super(
+      reason === 'unknown-product'
+        ? `no product ${productId}`
+        : reason === 'out-of-stock'
+          ? `not enough stock of product ${productId}`
+          : `the order's total exceeds ${MAX_TOTAL_CENTS} cents, the largest amount a payment holds`,
+    );
   }
 }
+
+/** The largest total a charge holds (an integer column): 2³¹ − 1 cents. */
+export const MAX_TOTAL_CENTS = 2_147_483_647;
 
 /**
  * Holds stock for an order. Call inside a transaction: a refusal throws
@@ -50,7 +59,10 @@ export async function reserve(tx: Queryable, orderId: string, items: readonly { 
     await tx.query("INSERT INTO reservations (order_id, product_id, quantity, price, status) VALUES ($1, $2, $3, $4, 'held')", [orderId, item.productId, item.quantity, price]);
     lines.push({ productId: item.productId, quantity: item.quantity, price });
   }
-  return reserved(lines);
+  const held = reserved(lines);
+  // Refused inside the transaction, so the lines held above roll back with it.
+  if (held.total > MAX_TOTAL_CENTS) throw new ReservationRefused('total-too-large', sorted[0]!.productId);
+  return held;
 }
 
 function reserved(lines: readonly ReservationLine[]): Reserved {

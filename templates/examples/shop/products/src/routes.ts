@@ -1,18 +1,25 @@
 import { randomUUID } from 'node:crypto';
-import { HttpProblem, problems, validate, z, type Service } from '@msx/runtime';
+import { HttpProblem, int32, money, problems, text, validate, z, type Service } from '@msx/runtime';
 import { requireServiceToken } from '@msx/runtime/auth';
 import type { Database } from '@msx/runtime/data';
 import { release, ReservationRefused, reserve } from './inventory.js';
 
+// Bounds match the columns (integer): a value the database cannot hold is a 400 here, not a 500 there.
 const NewProduct = z.object({
-  name: z.string().trim().min(1).max(200),
-  price: z.number().int().min(0).describe('integer cents'),
-  stock: z.number().int().min(0),
+  name: text().trim().min(1).max(200),
+  price: money(),
+  stock: int32().min(0),
 });
 
+const OrderId = text().min(1).max(200);
+
 const Reservation = z.object({
-  orderId: z.string().min(1).max(200),
-  items: z.array(z.object({ productId: z.uuid(), quantity: z.number().int().min(1) })).min(1),
+  orderId: OrderId,
+  items: z
+    .array(z.object({ productId: z.uuid(), quantity: int32().min(1) }))
+    .min(1)
+    .max(1000)
+    .refine((items) => new Set(items.map((i) => i.productId)).size === items.length, { error: 'must name each product once' }),
 });
 
 interface ProductRow {
@@ -53,12 +60,13 @@ export function registerRoutes(service: Service, db: Database): void {
     } catch (error) {
       if (!(error instanceof ReservationRefused)) throw error;
       if (error.reason === 'unknown-product') throw problems.notFound(error.message);
+      if (error.reason === 'total-too-large') throw new HttpProblem({ status: 400, title: 'Order total too large', detail: error.message, type: 'urn:msx:shop:total-too-large' });
       throw new HttpProblem({ status: 409, title: 'Out of stock', detail: error.message, type: 'urn:msx:shop:out-of-stock' });
     }
   });
 
   service.app.delete('/reservations/:orderId', internal, async (req, res) => {
-    const orderId = String(req.params.orderId);
+    const orderId = validate(OrderId, req.params.orderId);
     const released = await db.transaction((tx) => release(tx, orderId));
     res.json({ orderId, released });
   });

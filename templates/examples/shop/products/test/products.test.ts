@@ -5,12 +5,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Service } from '@msx/runtime';
-import { signServiceToken } from '@msx/runtime/auth';
+import { gatewayIdentityHeaders, signServiceToken } from '@msx/runtime/auth';
 import { createBus, type EventBus } from '@msx/runtime/bus';
 import { buildService } from '../src/service.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'products-test-'));
 process.env.MSX_DATA_DIR = dataDir;
+// The gateway's key: public calls come as the gateway sends them, with a signed identity.
+process.env.GATEWAY_IDENTITY_SECRET = randomBytes(48).toString('base64url');
+const asUser = () => gatewayIdentityHeaders({ sub: 'u-1' });
 const secret = randomBytes(48).toString('base64url');
 let service: Service;
 let url: string;
@@ -34,7 +37,7 @@ after(async () => {
 const json = (method: string, path: string, body?: unknown, auth = true) =>
   fetch(`${url}${path}`, {
     method,
-    headers: { 'content-type': 'application/json', ...(auth ? { authorization: `Bearer ${token}` } : {}) },
+    headers: { 'content-type': 'application/json', ...(auth ? { authorization: `Bearer ${token}` } : asUser()) },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
 
@@ -45,7 +48,7 @@ async function product(stock: number, price = 250): Promise<string> {
 }
 
 async function levels(id: string): Promise<{ stock: number; reserved: number }> {
-  const body = (await (await fetch(`${url}/products/${id}`)).json()) as { stock: number; reserved: number };
+  const body = (await (await fetch(`${url}/products/${id}`, { headers: asUser() })).json()) as { stock: number; reserved: number };
   return { stock: body.stock, reserved: body.reserved };
 }
 
@@ -88,4 +91,27 @@ test('releasing gives stock back, and payment turns held units into sold ones', 
 test('the reservation API needs a service token', async () => {
   const res = await json('POST', '/reservations', { orderId: 'o-6', items: [] }, false);
   assert.equal(res.status, 401);
+});
+
+test('nothing is served to a caller nobody vouched for', async () => {
+  for (const [method, path] of [['POST', '/products'], ['GET', '/products/00000000-0000-4000-8000-000000000000']]) {
+    const res = await fetch(`${url}${path}`, { method, headers: { 'content-type': 'application/json' }, body: method === 'POST' ? '{"name":"x","price":1,"stock":1}' : undefined });
+    assert.equal(res.status, 401, `${method} ${path}`);
+    assert.match(res.headers.get('www-authenticate') ?? '', /^Bearer/);
+  }
+});
+
+test('values the columns cannot hold are 400, and an order total no payment holds is refused', async () => {
+  for (const body of [{ name: 'x', price: 2_147_483_648, stock: 1 }, { name: 'x', price: 1, stock: 2_147_483_648 }, { name: 'a\u0000b', price: 1, stock: 1 }]) {
+    const res = await json('POST', '/products', body, false);
+    assert.equal(res.status, 400, JSON.stringify(body));
+    assert.match(res.headers.get('content-type') ?? '', /application\/problem\+json/);
+  }
+  const dear = await product(10, 2_147_483_647);
+  const tooLarge = await json('POST', '/reservations', { orderId: 'o-7', items: [{ productId: dear, quantity: 2 }] });
+  assert.equal(tooLarge.status, 400);
+  assert.deepEqual(await levels(dear), { stock: 10, reserved: 0 }, 'nothing held');
+  const twice = await json('POST', '/reservations', { orderId: 'o-8', items: [{ productId: dear, quantity: 1 }, { productId: dear, quantity: 1 }] });
+  assert.equal(twice.status, 400);
+  assert.equal((await json('DELETE', '/reservations/o%00')).status, 400);
 });

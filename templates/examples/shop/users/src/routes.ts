@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { problems, validate, z, type Service } from '@msx/runtime';
+import { problems, text, validate, z, type Service } from '@msx/runtime';
+import { requireOwnerOrScope } from '@msx/runtime/auth';
 import { isUniqueViolation, type Database } from '@msx/runtime/data';
 import type { Outbox } from '@msx/runtime/outbox';
 
 const SignUp = z.object({
-  email: z.email().max(320),
-  name: z.string().trim().min(1).max(200),
+  email: text().max(320).pipe(z.email()),
+  name: text().trim().min(1).max(200),
 });
 
 interface UserRow {
@@ -35,8 +36,10 @@ export function registerRoutes(service: Service, db: Database, outbox: Outbox): 
     res.status(201).location(`/users/${user.id}`).json(user);
   });
 
+  // A user reads their own record (it holds the e-mail address); admins and other services read any.
   service.app.get('/users/:id', async (req, res) => {
     const id = req.params.id;
+    requireOwnerOrScope(req, id);
     if (!UUID.test(id)) throw problems.notFound(`no user ${id}`);
     const { rows } = await db.query<UserRow>('SELECT id, email, name, active FROM users WHERE id = $1', [id]);
     if (!rows[0]) throw problems.notFound(`no user ${id}`);
