@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { execa, type ResultPromise } from 'execa';
 import { Agent, request } from 'undici';
+import { gatewayIdentityHeaders } from '../../runtime/src/auth/index.js';
+import { parseEnvFile } from '../../src/scaffold/secrets.js';
 import { freePort } from '../support/free-port.js';
 import { msx, tempDir, userEnv } from '../support/msx.js';
 
@@ -73,7 +75,32 @@ async function startService(name: string, port: number): Promise<{ child: Result
   }
 }
 
+/** The identity headers the system's gateway would send, signed with its generated secret. */
+function asGateway(): Record<string, string> {
+  const secret = parseEnvFile(readFileSync(join(root, '.env'), 'utf8')).GATEWAY_IDENTITY_SECRET;
+  assert.ok(secret, '.env holds GATEWAY_IDENTITY_SECRET');
+  return gatewayIdentityHeaders({ sub: 'e2e-user', secret });
+}
+
 for (const name of ['users', 'orders']) {
+  test(`${name} answers a caller that neither the gateway nor a service token vouches for with 401, on every route`, async () => {
+    const port = await freePort();
+    const { child } = await startService(name, port);
+    const base = `http://127.0.0.1:${port}`;
+    try {
+      for (const [method, path] of [['GET', `/${name}`], ['POST', `/${name}`], ['GET', `/${name}/x`]] as const) {
+        const res = await fetch(`${base}${path}`, { method, headers: { 'content-type': 'application/json' }, body: method === 'POST' ? '{"name":"x"}' : undefined });
+        assert.equal(res.status, 401, `${method} ${path}`);
+        assert.match(res.headers.get('content-type') ?? '', /application\/problem\+json/);
+        assert.match(res.headers.get('www-authenticate') ?? '', /^Bearer/);
+      }
+      const signed = await fetch(`${base}/${name}`, { method: 'POST', headers: { 'content-type': 'application/json', ...asGateway() }, body: '{"name":"x"}' });
+      assert.equal(signed.status, 201, 'the gateway\'s signed identity is accepted');
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
   test(`${name} starts, answers /health, /ready and /metrics, and stops cleanly on SIGTERM under load`, async () => {
     const port = await freePort();
     const { child } = await startService(name, port);
@@ -83,7 +110,8 @@ for (const name of ['users', 'orders']) {
       assert.equal(health.status, 200);
       const ready = await fetch(`${base}/ready`);
       assert.equal(ready.status, 200);
-      await fetch(`${base}/${name}`);
+      const identity = asGateway();
+      await fetch(`${base}/${name}`, { headers: identity });
       const metrics = await fetch(`${base}/metrics`);
       assert.equal(metrics.status, 200);
       assertPrometheusText(await metrics.text(), name);
@@ -103,7 +131,7 @@ for (const name of ['users', 'orders']) {
             const res = await request(`${base}/${name}`, {
               method: 'POST',
               dispatcher: agent,
-              headers: { 'content-type': 'application/json' },
+              headers: { 'content-type': 'application/json', ...identity },
               body: JSON.stringify({ name: 'load' }),
             });
             await res.body.text();
