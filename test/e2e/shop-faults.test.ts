@@ -295,9 +295,8 @@ test('three orders instances, one SIGKILLed twice during 300 orders: every order
 // The gateway side of the same run: a refused connection to the dead
 // instance is retried on a live one and its failures do not open the
 // service's breaker (issue 9, §3, "one dead instance takes a whole service
-// out"). Marked todo until the gateway's per-instance breaker and retry of
-// refused connections land; the invariants above hold without them.
-test('three orders instances, one SIGKILLed twice: no client request fails unless it was in flight on the killed instance', { todo: 'needs the gateway retrying refused connections on another instance (issue 9 §3)' }, () => {
+// out").
+test('three orders instances, one SIGKILLed twice: no client request fails unless it was in flight on the killed instance', () => {
   assert.ok(threeInstances, 'the three-instance run happened');
   const { placed, faults } = threeInstances;
   const failed = placed.filter((p) => p.status === undefined || !BUSINESS_ANSWERS.has(p.status));
