@@ -15,7 +15,10 @@
 import type { UserTokenAlgorithm } from '../auth/user-token.js';
 import { discoveryFromEnvironment } from '../discovery/from-environment.js';
 import type { Discovery } from '../discovery/discovery.js';
+import { ListenError } from '../service/errors/ListenError.js';
+import { startupFailureReport } from '../service/errors/startupFailure.js';
 import { StartupError } from '../service/errors/StartupError.js';
+import { watchSupervisor } from '../service/supervisorWatch.js';
 import type { CorsOptions } from './cors.js';
 import { createGateway, type Gateway } from './gateway.js';
 import type { RateLimitGroup } from './rate-limit.js';
@@ -133,6 +136,7 @@ export function effectiveGatewayConfig(compiled: GeneratedGatewayConfig, env: No
  * shuts down gracefully on SIGTERM/SIGINT.
  */
 export async function runGateway(compiled: GeneratedGatewayConfig, env: NodeJS.ProcessEnv = process.env): Promise<Gateway> {
+  watchSupervisor(env);
   let config = compiled;
   try {
     config = effectiveGatewayConfig(compiled, env);
@@ -141,14 +145,21 @@ export async function runGateway(compiled: GeneratedGatewayConfig, env: NodeJS.P
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
       throw new StartupError(config.name, `${config.name}: invalid configuration: PORT must be an integer 0-65535, got ${JSON.stringify(env.PORT)}`, EX_CONFIG);
     }
-    await gateway.listen({ port, host: env.HOST || '127.0.0.1' });
+    const host = env.HOST || '127.0.0.1';
+    try {
+      await gateway.listen({ port, host });
+    } catch (error) {
+      if (isErrno(error) && error.syscall === 'listen') throw new ListenError(config.name, host, port, error);
+      throw error;
+    }
     return gateway;
   } catch (error) {
-    if (error instanceof StartupError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(error.exitCode);
-    }
-    process.stderr.write(`${config.name}: failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exit(1);
+    const report = startupFailureReport(error, `${config.name}: `);
+    process.stderr.write(`${report.text}\n`);
+    process.exit(report.exitCode);
   }
+}
+
+function isErrno(error: unknown): error is NodeJS.ErrnoException {
+  return error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string';
 }

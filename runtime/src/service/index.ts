@@ -18,4 +18,6 @@ export { HEALTH_PATH, READY_PATH, METRICS_PATH } from './probes.js';
 export { StartupError } from './errors/StartupError.js';
 export { ConfigError, CONFIG_ERROR_EXIT_CODE, type ConfigIssue } from './errors/ConfigError.js';
 export { ListenError } from './errors/ListenError.js';
+export { STARTUP_EXIT_CODES } from './errors/exitCodes.js';
+export { watchSupervisor, SUPERVISOR_FD_VARIABLE } from './supervisorWatch.js';
 export { ShutdownError, type CloseFailure } from './errors/ShutdownError.js';

@@ -1,11 +1,15 @@
-import { StartupError } from './errors/StartupError.js';
+import { startupFailureReport } from './errors/startupFailure.js';
+import { watchSupervisor } from './supervisorWatch.js';
 
 /**
  * Runs a service's start-up function as the process's entry point. A
- * `StartupError` (bad configuration, port in use) prints its one-line
- * message to stderr and exits with its code (78 for configuration), with no
- * stack trace; any other start-up failure prints its stack and exits 1.
- * Once started, the service's own signal handlers decide when to exit.
+ * failure an operator can fix (bad configuration, port in use, a failed
+ * migration, the database unreachable) prints one line to stderr and exits
+ * with its own code from `STARTUP_EXIT_CODES` (78 for configuration, 75 for
+ * a port in use, …), with no stack trace; any other start-up failure prints
+ * its stack and exits 1. Once started, the service's own signal handlers
+ * decide when to exit; under a supervisor (msx up) it also stops when the
+ * supervisor dies.
  *
  * @example
  * runService(async () => {
@@ -15,14 +19,12 @@ import { StartupError } from './errors/StartupError.js';
  * });
  */
 export async function runService(main: () => unknown): Promise<void> {
+  watchSupervisor();
   try {
     await main();
   } catch (error) {
-    if (error instanceof StartupError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(error.exitCode);
-    }
-    process.stderr.write(`failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exit(1);
+    const report = startupFailureReport(error);
+    process.stderr.write(`${report.text}\n`);
+    process.exit(report.exitCode);
   }
 }

@@ -1,3 +1,4 @@
+import { STARTUP_EXIT_CODES } from './exitCodes.js';
 import { StartupError } from './StartupError.js';
 
 /** One environment variable that failed validation. */
@@ -14,7 +15,7 @@ export interface ConfigIssue {
  * Exit code for a configuration error: EX_CONFIG from sysexits(3), so a
  * supervisor can tell "fix the environment" apart from a crash.
  */
-export const CONFIG_ERROR_EXIT_CODE = 78;
+export const CONFIG_ERROR_EXIT_CODE = STARTUP_EXIT_CODES.config;
 
 /**
  * The environment does not satisfy the service's configuration schema.
