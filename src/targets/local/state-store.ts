@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import type { InstanceStatus } from '../target.js';
 import type { LocalPaths } from './local-paths.js';
+import type { StartupCause } from './startup-exit.js';
 import { writeFileAtomically } from './registry-file.js';
 
 export type SupervisorPhase = 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';
@@ -9,7 +10,8 @@ export type SupervisorPhase = 'starting' | 'running' | 'stopping' | 'stopped' | 
 export interface StartFailureInfo {
   readonly service: string;
   readonly instance: string;
-  readonly reason: 'timeout' | 'exited' | 'port-in-use' | 'spawn';
+  /** A cause the instance's exit code names (startup-exit.ts), else how it failed. */
+  readonly reason: 'timeout' | 'exited' | 'spawn' | StartupCause;
   readonly message: string;
   readonly logTail: readonly string[];
 }

@@ -11,6 +11,7 @@ import { NotReadyError, probeReady, waitForReady } from './readiness-wait.js';
 import { registryContent, writeRegistry } from './registry-file.js';
 import { DEFAULT_RESTART_POLICY, nextRestart, type RestartPolicyOptions } from './restart-policy.js';
 import { initialInstances, instanceId, nextIndexes, scaledPortCandidates, selectServices, startWaves, stopWaves } from './start-plan.js';
+import { describeExit, listenFailureMessage, startupCause } from './startup-exit.js';
 import { ensureStateDir, writeState, type StartFailureInfo, type SupervisorPhase, type SupervisorState } from './state-store.js';
 
 export interface SupervisorOptions {
@@ -410,13 +411,14 @@ export class Supervisor {
       managed.state = 'failed';
       this.#changed();
       await proc.exited;
+      const cause = exit ? startupCause(exit) : undefined;
       throw new StartFailure({
         service: managed.service,
         instance: managed.id,
-        reason: reason === 'timeout' ? 'timeout' : portHeldFailure(proc.tail()) ? 'port-in-use' : 'exited',
+        reason: reason === 'timeout' ? 'timeout' : cause ?? 'exited',
         message: reason === 'timeout'
           ? (error as Error).message
-          : `${managed.id} exited before it was ready (${describeExit(exit!)})`,
+          : this.#listenFailure(managed, cause) ?? `${managed.id} exited before it was ready (${describeExit(exit!)})`,
         logTail: proc.tail(),
       });
     }
@@ -463,16 +465,24 @@ export class Supervisor {
     managed.crashes = decision.crashes;
     managed.streak = decision.streak;
     managed.state = decision.crashLoop ? 'crash-loop' : 'backoff';
-    const message = decision.crashLoop
+    // Counted at the crash, so `msx ps` during the backoff agrees with the log line that announces the restart.
+    managed.restarts += 1;
+    const why = this.#listenFailure(managed, startupCause(exit));
+    const message = (decision.crashLoop
       ? `crash loop: ${decision.crashes.length} crashes in the last minute; restarting in ${Math.round(decision.delayMs / 1000)}s`
-      : `exited unexpectedly (${describeExit(exit)}); restarting in ${decision.delayMs}ms`;
-    this.#note(managed, supervisorLine(managed.service, managed.id, decision.crashLoop ? 'error' : 'warn', message, { exitCode: exit.code, signal: exit.signal, restarts: managed.restarts + 1 }));
+      : `exited unexpectedly (${describeExit(exit)}); restarting in ${decision.delayMs}ms`) + (why ? ` (${why})` : '');
+    this.#note(managed, supervisorLine(managed.service, managed.id, decision.crashLoop ? 'error' : 'warn', message, { exitCode: exit.code, signal: exit.signal, restarts: managed.restarts }));
     this.#changed();
     managed.restartTimer = setTimeout(() => {
       if (managed.stopping || this.#stopping) return;
-      managed.restarts += 1;
       void this.#launch(managed).catch(() => undefined);
     }, decision.delayMs);
+  }
+
+  /** The clear sentence for an instance that could not listen (its exit code says so), naming who holds the port. */
+  #listenFailure(managed: Managed, cause: ReturnType<typeof startupCause>): string | undefined {
+    const spec = this.#options.manifest.services[managed.service];
+    return listenFailureMessage(cause, managed.service, managed.port, spec?.port === managed.port);
   }
 
   /**
@@ -549,16 +559,6 @@ function status(m: Managed): InstanceStatus {
  * reader busy at that moment and requests already on their way.
  */
 const REGISTRY_SETTLE_MS = 1000;
-
-function describeExit(exit: InstanceExit): string {
-  if (exit.signal) return `signal ${exit.signal}`;
-  if (exit.code === 78) return 'exit code 78: configuration error';
-  return `exit code ${exit.code ?? 'unknown'}`;
-}
-
-function portHeldFailure(tail: readonly string[]): boolean {
-  return tail.some((line) => line.includes('EADDRINUSE'));
-}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
