@@ -1,11 +1,11 @@
 #!/usr/bin/env node
-import { main } from '../dist/cli.js';
+import { handleOutputError, main } from '../dist/cli.js';
 
 // `msx ... | head` closes our stdout early: that is the reader's choice, not an error.
-for (const stream of [process.stdout, process.stderr]) {
+// msx exits, unless a command that owns processes (foreground up) must stop them first.
+for (const [name, stream] of [['stdout', process.stdout], ['stderr', process.stderr]]) {
   stream.on('error', (error) => {
-    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw error;
+    if (!handleOutputError(name, error)) throw error;
   });
 }
 

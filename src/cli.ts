@@ -18,6 +18,8 @@ import { noSpaceCliError } from './errors/no-space.js';
 import { MSX_VERSION } from './package-root.js';
 import { errColour } from './ui/colour.js';
 
+export { handleOutputError } from './ui/output-closed.js';
+
 export function buildProgram(): Command {
   const program = new Command('msx')
     .description('Scaffold and operate Node.js microservice systems from one manifest, msx.yaml.')

@@ -17,7 +17,9 @@ Examples:
   $ msx ps --json | jq '.[] | select(.ready | not)'
 
 States: starting, ready, unready, backoff (restarting after a crash),
-crash-loop (crashed 5 times within a minute), draining, stopping.`)
+crash-loop (crashed 5 times within a minute), draining, stopping,
+orphaned (still running after its supervisor was killed; msx down stops it).
+restarts counts the crashes that were (or are about to be) restarted.`)
     .action(async (options: { json?: boolean }, command: Command) => {
       const root = workingDir(command);
       const { manifest } = loadManifest(root);
@@ -40,6 +42,7 @@ crash-loop (crashed 5 times within a minute), draining, stopping.`)
           i.memoryBytes === undefined ? '-' : formatBytes(i.memoryBytes),
         ]),
       );
+      if (instances.some((i) => i.state === 'orphaned')) info(colour.yellow('\nthese instances outlived their supervisor (it was killed): msx down stops them'));
     });
 }
 
@@ -49,6 +52,7 @@ function stateText(instance: InstanceStatus): string {
       return colour.green(instance.state);
     case 'crash-loop':
     case 'failed':
+    case 'orphaned':
       return colour.red(instance.state);
     case 'backoff':
     case 'unready':

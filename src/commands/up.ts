@@ -6,8 +6,10 @@ import { parseLogLine } from '../targets/local/log-line.js';
 import { upRows } from '../targets/instance-format.js';
 import { describeChange, regenerateOwnedFiles } from '../scaffold/owned-files.js';
 import { resolveTarget } from '../targets/resolve-target.js';
+import type { AttachedRun } from '../targets/target.js';
 import { SILENT_PROGRESS, UpProgressView } from '../targets/up-progress.js';
 import { colour } from '../ui/colour.js';
+import { isOutputClosed, onOutputClosed } from '../ui/output-closed.js';
 import { info, printJson, printTable } from '../ui/output.js';
 import { workingDir } from './command-context.js';
 
@@ -53,7 +55,27 @@ Run npm install and npm run build first: msx up runs services/*/dist.`)
 
       const view = options.json ? undefined : new UpProgressView();
       const cancel = new AbortController();
-      const onSignal = () => cancel.abort();
+      // Foreground: this process supervises the instances, so nothing (a signal, a closed pipe) may end it before they are stopped.
+      let run: AttachedRun | undefined;
+      let stopRequested = false;
+      const stopRun = (why: 'signal' | 'output-closed') => {
+        if (!run) {
+          if (!cancel.signal.aborted) notice(why === 'signal' ? 'stopping…' : 'output closed; stopping…');
+          cancel.abort();
+          return;
+        }
+        if (stopRequested) {
+          if (why === 'signal') notice('killing what is left…');
+          if (why === 'signal') void run.stop(); // a second Ctrl-C escalates to SIGKILL
+          return;
+        }
+        stopRequested = true;
+        const count = run.instances().filter((i) => i.pid !== undefined).length;
+        notice(`${why === 'output-closed' ? 'output closed; ' : ''}stopping ${count} instance${count === 1 ? '' : 's'}…${why === 'signal' ? ' (Ctrl-C again to kill)' : ''}`);
+        void run.stop();
+      };
+      const onSignal = () => stopRun('signal');
+      const releaseOutput = options.detach ? () => undefined : onOutputClosed(() => stopRun('output-closed'));
       if (!options.detach) {
         process.on('SIGINT', onSignal);
         process.on('SIGTERM', onSignal);
@@ -62,9 +84,13 @@ Run npm install and npm run build first: msx up runs services/*/dist.`)
       try {
         result = await target.up({ services, detach: Boolean(options.detach), watch: Boolean(options.watch), readyTimeoutMs, signal: cancel.signal }, view ?? SILENT_PROGRESS);
       } catch (error) {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+        releaseOutput();
         await view?.finish(false);
         throw error;
-      } finally {
+      }
+      if (!result.attached) {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
       }
@@ -78,7 +104,7 @@ Run npm install and npm run build first: msx up runs services/*/dist.`)
         printTable(['service', 'instance', 'port', 'url', 'state'], upRows(result.instances));
         if (result.gatewayUrl) info(`\n${colour.bold('gateway')} ${colour.cyan(result.gatewayUrl)}   try: curl -H "Authorization: Bearer $(msx token)" ${result.gatewayUrl}/…`);
       }
-      const run = result.attached;
+      run = result.attached;
       if (options.watch && !options.json) info(colour.dim('watching services/*/src: a change rebuilds and restarts its service'));
       if (!run) {
         info(colour.dim('running in the background: msx ps, msx logs -f, msx down'));
@@ -87,20 +113,24 @@ Run npm install and npm run build first: msx up runs services/*/dist.`)
       if (!options.json) info(colour.dim('logs follow; Ctrl-C stops everything (twice to kill)\n'));
       const width = Math.max(...result.instances.map((i) => i.id.length));
       run.onLog((line, instance) => {
+        if (isOutputClosed('stdout')) return;
         if (options.json) return void process.stdout.write(`${line}\n`);
         const entry = parseLogLine(line, { service: '', instance });
         // The supervisor's id names the instance, whatever the process calls itself.
         process.stdout.write(`${entry ? formatEntry({ ...entry, instance }, colour, width) : line}\n`);
       });
-      const stop = () => {
-        if (!options.json) process.stderr.write('\nstopping…\n');
-        void run.stop();
-      };
-      process.on('SIGINT', stop);
-      process.on('SIGTERM', stop);
       await run.ended;
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      if (!options.json) info(colour.dim('stopped'));
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      if (!options.json) {
+        if (isOutputClosed('stdout')) notice('stopped');
+        else info(colour.dim('stopped'));
+      }
+      releaseOutput();
     });
+}
+
+/** A line about what msx itself is doing, on stderr (the logs own stdout), unless stderr is gone too. */
+function notice(text: string): void {
+  if (!isOutputClosed('stderr')) process.stderr.write(`\n${text}\n`);
 }

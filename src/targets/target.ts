@@ -14,7 +14,8 @@ export type InstanceState =
   | 'draining'   // removed from discovery, finishing in-flight requests
   | 'stopping'
   | 'stopped'
-  | 'failed';    // never became ready during `up`
+  | 'failed'     // never became ready during `up`
+  | 'orphaned';  // still running although its supervisor died; `msx down` stops it
 
 export interface InstanceStatus {
   readonly id: string;
@@ -69,6 +70,8 @@ export interface AttachedRun {
   onLog(listener: (line: string, instanceId: string) => void): void;
   /** Stops every instance gracefully; a second call escalates to SIGKILL. */
   stop(): Promise<void>;
+  /** The instances as they are now (scaling may have changed them since `up`). */
+  instances(): readonly InstanceStatus[];
   /** Resolves when the run has ended (stopped here or by `msx down`). */
   readonly ended: Promise<void>;
 }

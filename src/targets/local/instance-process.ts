@@ -23,6 +23,9 @@ export interface InstanceExit {
   readonly signal: NodeJS.Signals | null;
 }
 
+/** The descriptor of the supervisor pipe in the instance; named to it by `MSX_SUPERVISOR_FD`. */
+export const SUPERVISOR_FD = 4; // 3 is the IPC channel
+
 /** How many of the last lines are kept for a failure report. */
 const TAIL_LINES = 30;
 
@@ -35,11 +38,15 @@ const TAIL_LINES = 30;
  * stdout and stderr into JSON lines in its log file.
  *
  * Output goes through pipes rather than straight into the file so the
- * supervisor sees each line (foreground display, failure reports), and so an
- * instance whose supervisor died gets EPIPE instead of running unsupervised.
+ * supervisor sees each line (foreground display, failure reports).
  * An IPC channel carries the few messages that are not log lines: an
  * instance that got SIGTERM from outside says it is draining, so the
  * supervisor takes it out of the registry before its listener closes.
+ * A last pipe, fd `SUPERVISOR_FD` in the instance, carries nothing: the
+ * kernel closes its end here however the supervisor dies (SIGKILL
+ * included), and the runtime's supervisor watch
+ * (runtime/src/service/supervisorWatch.ts) then drains and exits the
+ * instance, so none outlives its supervisor.
  */
 export class InstanceProcess {
   readonly child: ChildProcess;
@@ -54,13 +61,17 @@ export class InstanceProcess {
     this.#log.on('error', () => {}); // a full disk must not crash the supervisor
     this.child = spawn(process.execPath, [...options.args], {
       cwd: options.cwd,
-      env: options.env,
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      env: { ...options.env, MSX_SUPERVISOR_FD: String(SUPERVISOR_FD) },
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc', 'pipe'],
       detached: true,
     });
     this.child.on('message', (message) => options.onMessage?.(message));
     // A child that died leaves a closed channel; a send racing its exit must not crash the supervisor.
     this.child.on('error', () => {});
+    // Our end of the supervisor pipe: held open, never written; closed once the instance is gone so restarts leak no descriptors.
+    const supervisorPipe = this.child.stdio[SUPERVISOR_FD] as (NodeJS.ReadableStream & { destroy(): void }) | null;
+    supervisorPipe?.on('error', () => {});
+    this.child.once('exit', () => supervisorPipe?.destroy());
     const streams = [this.#lines(this.child.stdout!, 'stdout'), this.#lines(this.child.stderr!, 'stderr')];
     const exit = new Promise<InstanceExit>((resolve) => {
       this.child.once('exit', (code, signal) => resolve({ code, signal }));

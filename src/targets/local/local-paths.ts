@@ -6,6 +6,7 @@ import { join } from 'node:path';
  *
  *   state.json        what runs: supervisor pid, instances, ports, restarts
  *   control.json      how to reach the supervisor (port, token); mode 0600
+ *   supervisor.lock   who supervises the system (pid, start time): one supervisor at a time
  *   registry.json     ready instances per service, read by local discovery
  *   supervisor.log    the background supervisor's own output
  *   logs/<id>.log     one JSON line per log line of each instance
@@ -18,6 +19,7 @@ export interface LocalPaths {
   readonly stateDir: string;
   readonly stateFile: string;
   readonly controlFile: string;
+  readonly lockFile: string;
   readonly registryFile: string;
   readonly supervisorLog: string;
   readonly logsDir: string;
@@ -33,6 +35,7 @@ export function localPaths(root: string): LocalPaths {
     stateDir,
     stateFile: join(stateDir, 'state.json'),
     controlFile: join(stateDir, 'control.json'),
+    lockFile: join(stateDir, 'supervisor.lock'),
     registryFile: join(stateDir, 'registry.json'),
     supervisorLog: join(stateDir, 'supervisor.log'),
     logsDir,

@@ -12,12 +12,14 @@ import { localPaths, type LocalPaths } from './local-paths.js';
 import { formatEntry } from './log-format.js';
 import { parseLogLine } from './log-line.js';
 import { readLogs } from './log-reader.js';
-import { PortInUseError, processCommand } from './port-holder.js';
-import { NotBuiltError, preflight, serviceEntry } from './preflight.js';
+import { PortInUseError } from './port-holder.js';
+import { NotBuiltError, preflight } from './preflight.js';
 import { measureProcesses } from './process-stats.js';
 import { selectServices, startWaves, UnknownServiceError } from './start-plan.js';
-import { ensureStateDir, isAlive, readState, type StartFailureInfo, type SupervisorState } from './state-store.js';
+import { ensureStateDir, isAlive, readState, type StartFailureInfo } from './state-store.js';
 import { launchSupervisor } from './supervisor-launcher.js';
+import { processOwner, SupervisorLock } from './supervisor-lock.js';
+import { findSystemProcesses, type SystemProcess } from './system-processes.js';
 import { openSession } from './supervisor-session.js';
 import { StartFailure } from './supervisor.js';
 
@@ -40,13 +42,31 @@ export function localTarget(root: string, manifest: Manifest): Target {
 }
 
 async function up(root: string, manifest: Manifest, paths: LocalPaths, options: UpOptions, progress: UpProgress): Promise<UpResult> {
-  const running = await ControlClient.reach(paths);
-  if (running) {
-    throw new CliError(`${manifest.name} is already running (supervisor pid ${running.pid})`, {
-      exitCode: 1,
-      hint: 'msx ps shows its instances; msx down stops it',
-    });
+  // Held from here for the supervisor's whole life: of two `up` at once, the second is refused here.
+  ensureStateDir(paths);
+  const lock = new SupervisorLock(paths.lockFile);
+  const attempt = lock.acquire();
+  if (!attempt.acquired) throw alreadyRunning(manifest, attempt.holder.pid);
+  let handedOver = false;
+  try {
+    const result = await upLocked(root, manifest, paths, options, progress, lock, () => (handedOver = true));
+    return result;
+  } finally {
+    if (!handedOver) lock.release();
   }
+}
+
+function alreadyRunning(manifest: Manifest, pid: number): CliError {
+  return new CliError(`${manifest.name} is already running (supervisor pid ${pid})`, {
+    exitCode: 1,
+    hint: 'msx ps shows its instances; msx down stops it',
+  });
+}
+
+/** `up` once this process holds the supervisor lock; `handOver` is called once a supervisor owns it. */
+async function upLocked(root: string, manifest: Manifest, paths: LocalPaths, options: UpOptions, progress: UpProgress, lock: SupervisorLock, handOver: () => void): Promise<UpResult> {
+  const running = await ControlClient.reach(paths);
+  if (running) throw alreadyRunning(manifest, running.pid);
   await stopLeftovers(paths);
 
   let services: string[];
@@ -65,9 +85,13 @@ async function up(root: string, manifest: Manifest, paths: LocalPaths, options: 
   }
   progress.onPlan(startWaves(manifest, services).flat());
 
-  if (options.detach) return upDetached(root, paths, services, options, progress);
+  if (options.detach) return upDetached(root, paths, services, options, progress, (pid) => {
+    lock.transfer(processOwner(pid));
+    handOver();
+  });
 
   const session = await openSession({ root, manifest, paths, mode: 'foreground', services, readyTimeoutMs: options.readyTimeoutMs, watch: options.watch });
+  handOver(); // the session releases the lock when it ends
   session.supervisor.onChange((state) => progress.onChange(state.instances));
   options.signal?.addEventListener('abort', () => void session.stop(), { once: true });
   try {
@@ -83,15 +107,16 @@ async function up(root: string, manifest: Manifest, paths: LocalPaths, options: 
   return {
     instances: state.instances,
     gatewayUrl: state.gatewayUrl,
-    attached: { onLog: (listener) => session.supervisor.onLine(listener), stop: () => session.stop(), ended: session.ended },
+    attached: { onLog: (listener) => session.supervisor.onLine(listener), stop: () => session.stop(), ended: session.ended, instances: () => session.supervisor.snapshot().instances },
   };
 }
 
 /** Starts the background supervisor and follows `.msx/state.json` until every instance is ready or one failed. */
-async function upDetached(root: string, paths: LocalPaths, services: readonly string[], options: UpOptions, progress: UpProgress): Promise<UpResult> {
+async function upDetached(root: string, paths: LocalPaths, services: readonly string[], options: UpOptions, progress: UpProgress, launched: (pid: number) => void): Promise<UpResult> {
   ensureStateDir(paths);
   rmSync(paths.stateFile, { force: true });
   const { pid, startFailure } = launchSupervisor(root, paths, { services, readyTimeoutMs: options.readyTimeoutMs, watch: options.watch });
+  launched(pid);
   // Bounded even if the supervisor hangs: every wave may take the full ready timeout, plus spawn time.
   const deadline = Date.now() + options.readyTimeoutMs * (services.length + 1) + 30_000;
   let lastUpdate = 0;
@@ -153,13 +178,47 @@ async function down(paths: LocalPaths, options: DownOptions): Promise<DownResult
 
 async function ps(paths: LocalPaths): Promise<InstanceStatus[]> {
   const state = readState(paths);
-  if (!state || !isAlive(state.supervisor.pid) || state.phase === 'stopped' || state.phase === 'failed') return [];
-  const pids = state.instances.map((i) => i.pid).filter((p): p is number => p !== undefined);
+  const supervised = state && isAlive(state.supervisor.pid) && state.phase !== 'stopped' && state.phase !== 'failed';
+  const instances: InstanceStatus[] = supervised ? [...state.instances] : supervisorAlive(paths) ? [] : orphanRows(paths);
+  const pids = instances.map((i) => i.pid).filter((p): p is number => p !== undefined);
   const usage = await measureProcesses(pids);
-  return state.instances.map((i) => {
+  return instances.map((i) => {
     const u = i.pid === undefined ? undefined : usage.get(i.pid);
     return { ...i, cpuPercent: u?.cpuPercent, memoryBytes: u?.memoryBytes };
   });
+}
+
+/** Instances still running after their supervisor died, as `ps` rows: state `orphaned`, so `msx down` is the obvious next step. */
+function orphanRows(paths: LocalPaths): InstanceStatus[] {
+  const known = new Map((readState(paths)?.instances ?? []).map((i) => [i.id, i]));
+  return findSystemProcesses(paths).map((p) => {
+    const recorded = known.get(p.instance);
+    const port = p.port ?? recorded?.port ?? 0;
+    return {
+      id: p.instance,
+      service: p.service,
+      pid: p.pid,
+      port,
+      url: `http://127.0.0.1:${port}`,
+      state: 'orphaned',
+      ready: false,
+      restarts: recorded?.restarts ?? 0,
+      startedAt: recorded?.pid === p.pid ? recorded.startedAt : undefined,
+    };
+  });
+}
+
+/**
+ * Whether a supervisor of this system is alive (possibly still starting, its
+ * control channel not yet open): the lock's holder, or the pid in
+ * state.json for a supervisor from before the lock. Its instances are its
+ * own, never leftovers.
+ */
+function supervisorAlive(paths: LocalPaths): boolean {
+  const holder = new SupervisorLock(paths.lockFile).holder();
+  if (holder && isAlive(holder.pid) && holder.pid !== process.pid) return true;
+  const state = readState(paths);
+  return state !== undefined && state.supervisor.pid !== process.pid && isAlive(state.supervisor.pid) && state.phase !== 'stopped' && state.phase !== 'failed';
 }
 
 async function logs(paths: LocalPaths, query: LogQuery, write: (entry: LogEntry) => void, signal?: AbortSignal): Promise<void> {
@@ -179,31 +238,29 @@ async function scale(paths: LocalPaths, counts: Readonly<Record<string, number>>
 }
 
 /**
- * Instances a supervisor left behind when it was killed (state.json still
- * lists them, their supervisor is gone). Only processes that still run the
- * service's entry file are stopped, so a recycled pid is never signalled.
+ * Instances a supervisor left behind when it was killed: every process whose
+ * environment marks it as an instance of this system (system-processes.ts),
+ * found while no supervisor of it is alive. The marker, not state.json's
+ * pids or a command line, decides, so a recycled pid is never signalled and
+ * an instance restarted after state.json was last written is not missed.
+ * SIGTERM (they drain), then SIGKILL after 15 s.
  */
 async function stopLeftovers(paths: LocalPaths): Promise<string[]> {
-  const state: SupervisorState | undefined = readState(paths);
-  if (!state || isAlive(state.supervisor.pid)) return [];
-  const orphans = state.instances.filter((i) => i.pid !== undefined && isAlive(i.pid) && processCommand(i.pid).includes(serviceEntry(i.service)));
-  for (const orphan of orphans) {
-    try {
-      process.kill(orphan.pid!, 'SIGTERM');
-    } catch {
-      // gone meanwhile
-    }
-  }
+  if (supervisorAlive(paths)) return [];
+  const orphans: SystemProcess[] = findSystemProcesses(paths);
+  for (const orphan of orphans) signal(orphan.pid, 'SIGTERM');
   await Promise.all(orphans.map(async (orphan) => {
-    if (!(await waitForExit(orphan.pid!, 15_000))) {
-      try {
-        process.kill(orphan.pid!, 'SIGKILL');
-      } catch {
-        // gone meanwhile
-      }
-    }
+    if (!(await waitForExit(orphan.pid, 15_000))) signal(orphan.pid, 'SIGKILL');
   }));
-  return orphans.map((o) => o.id);
+  return orphans.map((o) => o.instance);
+}
+
+function signal(pid: number, name: NodeJS.Signals): void {
+  try {
+    process.kill(pid, name);
+  } catch {
+    // gone meanwhile
+  }
 }
 
 /** Maps the local target's typed errors to what the user reads. */
@@ -234,7 +291,9 @@ function startFailureError(info: StartFailureInfo): CliError {
   return new CliError(info.message, {
     exitCode: 1,
     details: lines.length > 0 ? ['last log lines:', ...lines] : [],
-    hint: info.reason === 'port-in-use' ? `another process holds the port of ${info.service}; free it or change its port in msx.yaml` : `msx logs ${info.service} shows its whole log; the other services were stopped`,
+    hint: info.reason === 'port-in-use' || info.reason === 'listen-not-permitted'
+      ? 'the other services were stopped; run msx up again once the port is fixed'
+      : `msx logs ${info.service} shows its whole log; the other services were stopped`,
   });
 }
 

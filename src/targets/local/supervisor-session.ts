@@ -7,6 +7,7 @@ import { startEmbeddedInfrastructure } from './embedded-infrastructure.js';
 import type { LocalPaths } from './local-paths.js';
 import { SourceReloader } from './source-reloader.js';
 import { ensureStateDir, writeControl } from './state-store.js';
+import { SupervisorLock } from './supervisor-lock.js';
 import { Supervisor } from './supervisor.js';
 
 export interface SessionOptions {
@@ -74,6 +75,7 @@ export async function openSession(options: SessionOptions): Promise<SupervisorSe
       await infrastructure.close();
       rmSync(paths.controlFile, { force: true });
       await control.close();
+      new SupervisorLock(paths.lockFile).release(); // taken by `msx up` for this session
       endSession();
     })();
     return stopping;
