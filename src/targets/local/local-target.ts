@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { CliError, failure, usageError } from '../../errors/cli-error.js';
 import type { Manifest } from '../../manifest/schema.js';
@@ -43,9 +43,16 @@ export function localTarget(root: string, manifest: Manifest): Target {
 
 async function up(root: string, manifest: Manifest, paths: LocalPaths, options: UpOptions, progress: UpProgress): Promise<UpResult> {
   // Held from here for the supervisor's whole life: of two `up` at once, the second is refused here.
-  ensureStateDir(paths);
   const lock = new SupervisorLock(paths.lockFile);
-  const attempt = lock.acquire();
+  let attempt;
+  try {
+    mkdirSync(paths.stateDir, { recursive: true, mode: 0o700 });
+    attempt = lock.acquire();
+  } catch (error) {
+    // A full or read-only disk, a .msx that is not ours: say which file, not "a bug in msx".
+    const cause = error as NodeJS.ErrnoException;
+    throw failure(`cannot write ${paths.lockFile}: ${cause.code === 'ENOSPC' ? 'no space left on the disk' : cause.message}`, cause.code === 'ENOSPC' ? 'free some disk space, then run msx up again' : `check that ${paths.stateDir} is a folder you can write`);
+  }
   if (!attempt.acquired) throw alreadyRunning(manifest, attempt.holder.pid);
   let handedOver = false;
   try {
