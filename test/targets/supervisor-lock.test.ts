@@ -34,7 +34,9 @@ test('a lock left by a dead process, or by an earlier process under a recycled p
 
   // Our own pid, but a start time that is not ours: a process that had this pid before.
   writeFileSync(lock.file, JSON.stringify({ pid: process.pid, startTime: (currentProcess().startTime ?? 0) - 1 }));
+  assert.equal(lock.liveHolder(), undefined);
   assert.deepEqual(lock.acquire(), { acquired: true });
+  assert.deepEqual(lock.liveHolder(), currentProcess());
 
   writeFileSync(lock.file, 'not json');
   assert.deepEqual(lock.acquire(), { acquired: true });

@@ -222,8 +222,8 @@ function orphanRows(paths: LocalPaths): InstanceStatus[] {
  * own, never leftovers.
  */
 function supervisorAlive(paths: LocalPaths): boolean {
-  const holder = new SupervisorLock(paths.lockFile).holder();
-  if (holder && isAlive(holder.pid) && holder.pid !== process.pid) return true;
+  const holder = new SupervisorLock(paths.lockFile).liveHolder();
+  if (holder && holder.pid !== process.pid) return true;
   const state = readState(paths);
   return state !== undefined && state.supervisor.pid !== process.pid && isAlive(state.supervisor.pid) && state.phase !== 'stopped' && state.phase !== 'failed';
 }

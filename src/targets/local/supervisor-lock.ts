@@ -67,6 +67,12 @@ export class SupervisorLock {
     if (holder?.pid === owner.pid) rmSync(this.file, { force: true });
   }
 
+  /** The holder, if it is still the process that took the lock (not a later one under its pid). */
+  liveHolder(): LockOwner | undefined {
+    const holder = this.holder();
+    return holder && isLive(holder) ? holder : undefined;
+  }
+
   holder(): LockOwner | undefined {
     try {
       const parsed = JSON.parse(readFileSync(this.file, 'utf8')) as Partial<LockOwner>;
