@@ -97,10 +97,13 @@ async function upLocked(root: string, manifest: Manifest, paths: LocalPaths, opt
     handOver();
   });
 
+  if (options.signal?.aborted) throw failure('stopped before anything started');
   const session = await openSession({ root, manifest, paths, mode: 'foreground', services, readyTimeoutMs: options.readyTimeoutMs, watch: options.watch });
   handOver(); // the session releases the lock when it ends
   session.supervisor.onChange((state) => progress.onChange(state.instances));
-  options.signal?.addEventListener('abort', () => void session.stop(), { once: true });
+  // Aborted while the session was opening (a Ctrl-C, a closed output during the embedded infrastructure's start): a listener added now would never fire.
+  if (options.signal?.aborted) void session.stop();
+  else options.signal?.addEventListener('abort', () => void session.stop(), { once: true });
   try {
     await session.started;
   } catch (error) {
