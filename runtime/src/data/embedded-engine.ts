@@ -21,6 +21,9 @@
  * - left: about 25 MB per engine (PGlite's file-system bundle in JS memory,
  *   catalog caches in linear memory). The 128 MB of initial linear memory
  *   is reserved, not resident, and PGlite refuses a smaller `initialMemory`.
+ * Not an option: one engine for several services' databases. PGlite runs
+ * PostgreSQL in single-user mode, bound at start to one database, so the
+ * services would share one database (and one session), losing isolation.
  */
 import { mkdir } from 'node:fs/promises';
 import { setFlagsFromString } from 'node:v8';
