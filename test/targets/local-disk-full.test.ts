@@ -5,7 +5,8 @@
  * `up` both end with a plain message naming the disk and the space needed
  * (exit 1, never "bug in msx"), even when the background supervisor's own
  * log cannot be written; nothing half-copied is left; once there is space,
- * the next `msx up -d` works without `down --volumes`.
+ * the next `msx up -d` works without `down --volumes`, and removes a copy
+ * an earlier start left unfinished.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -85,11 +86,15 @@ test('a full disk at the first msx up: a clear message, exit 1, nothing half-cop
 
   rmSync(join(stateDir, 'filler'));
   mount(200, true);
+  // What a copy cut short by a kill leaves (its msx gone): removed by the next start, never taken for a database.
+  const leftover = join(stateDir, 'data', 'users', 'postgres.copy-999999999');
+  mkdirSync(join(leftover, 'base'), { recursive: true });
   const up = await msx(['up', '-d', '--timeout', '60s'], { cwd: root, env, timeout: 120_000 });
   assert.equal(up.exitCode, 0, up.stderr);
   const rows = await system.ps();
   assert.ok(rows.length === 2 && rows.every((row) => row.ready), JSON.stringify(rows));
   assert.ok(existsSync(join(stateDir, 'data', 'users', 'postgres', 'PG_VERSION')));
+  assert.deepEqual(dataEntries().filter((entry) => entry.startsWith('users')), ['users', 'users/postgres']);
   const down = await msx(['down'], { cwd: root, timeout: 120_000 });
   assert.equal(down.exitCode, 0, down.stderr);
   for (const row of rows) if (row.pid) assert.equal(alive(row.pid), false);
