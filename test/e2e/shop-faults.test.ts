@@ -19,19 +19,12 @@
  * from payments' port with a service token, as orders itself reads them.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { execa } from 'execa';
-import { parseDocument } from 'yaml';
 import { signServiceToken } from '../../runtime/src/auth/service-token.js';
-import { freePort } from '../support/free-port.js';
-import { LocalSystem, until as untilAny, type PsRow } from '../support/local-system.js';
-import { msx, tempDir, userEnv } from '../support/msx.js';
+import { until as untilAny, type PsRow } from '../support/local-system.js';
+import { createShop, type ShopSystem } from '../support/shop.js';
 
-const temp = tempDir('msx-shop-faults-');
-const root = join(temp.dir, 'shop');
-const system = new LocalSystem(root);
+let shop: ShopSystem;
 let gatewayUrl: string;
 let paymentsUrl: string;
 let token: string;
@@ -46,11 +39,7 @@ interface Product {
 }
 const products: Record<'pen' | 'gold' | 'rare', Product> = {} as never;
 
-async function run(args: string[]): Promise<string> {
-  const result = await msx(args, { cwd: root, env: userEnv(), timeout: 120_000 });
-  assert.equal(result.exitCode, 0, `msx ${args.join(' ')}: ${result.stderr}`);
-  return result.stdout;
-}
+const run = (args: string[]) => shop.run(args);
 
 async function api<T = unknown>(method: string, path: string, body?: unknown, base = gatewayUrl, bearer = token): Promise<{ status: number; body: T }> {
   const res = await fetch(`${base}${path}`, {
@@ -64,20 +53,11 @@ async function api<T = unknown>(method: string, path: string, body?: unknown, ba
 }
 
 before(async () => {
-  const created = await msx(['new', 'shop', '--example', 'shop', '--yes'], { cwd: temp.dir });
-  assert.equal(created.exitCode, 0, created.stderr);
-  const file = join(root, 'msx.yaml');
-  const doc = parseDocument(readFileSync(file, 'utf8'));
-  for (const name of ['gateway', 'users', 'products', 'payments', 'orders', 'notifications']) doc.setIn(['services', name, 'port'], await freePort());
-  writeFileSync(file, doc.toString());
-  gatewayUrl = `http://127.0.0.1:${String(doc.getIn(['services', 'gateway', 'port']))}`;
-  paymentsUrl = `http://127.0.0.1:${String(doc.getIn(['services', 'payments', 'port']))}`;
-  for (const step of [['install', '--no-audit', '--no-fund', '--prefer-offline'], ['run', 'build']]) {
-    const result = await execa('npm', step, { cwd: root, reject: false, env: userEnv(), extendEnv: false, timeout: 400_000 });
-    assert.equal(result.exitCode, 0, `npm ${step.join(' ')}:\n${result.stdout}\n${result.stderr}`);
-  }
+  shop = await createShop('msx-shop-faults-');
+  gatewayUrl = shop.gatewayUrl;
+  paymentsUrl = `http://127.0.0.1:${shop.ports.payments}`;
   await run(['up', '-d', '--timeout', '120s']);
-  await system.ps();
+  await shop.system.ps();
 
   const signUp = await fetch(`${gatewayUrl}/api/users`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'faults@example.com', name: 'Fay' }) });
   assert.equal(signUp.status, 201);
@@ -92,9 +72,7 @@ before(async () => {
 }, { timeout: 900_000 });
 
 after(async () => {
-  await msx(['down'], { cwd: root, env: userEnv(), timeout: 120_000 }).catch(() => undefined);
-  system.killLeftovers();
-  temp.cleanup();
+  await shop?.cleanup();
 });
 
 interface Placed {
@@ -144,7 +122,7 @@ async function placeOrders(count: number, concurrency: number, onAnswered: (answ
 }
 
 async function ordersInstances(): Promise<PsRow[]> {
-  return (await system.ps()).filter((r) => r.service === 'orders');
+  return (await shop.system.ps()).filter((r) => r.service === 'orders');
 }
 
 /** SIGKILLs the ready orders instance `id` and returns the moment of the kill. */
@@ -228,7 +206,7 @@ async function assertInvariants(t: { diagnostic(message: string): void }, knownI
   const { orders, stock } = await settledShop(knownIds, withinMs);
   const byStatus = { confirmed: 0, cancelled: 0 };
   const bought: Record<string, number> = {};
-  const serviceToken = await signServiceToken({ issuer: 'orders', audience: 'payments', secret: dotEnv().MSX_SERVICE_TOKEN_SECRET });
+  const serviceToken = await signServiceToken({ issuer: 'orders', audience: 'payments', secret: shop.secrets().MSX_SERVICE_TOKEN_SECRET });
   for (const order of orders) {
     byStatus[order.status as 'confirmed' | 'cancelled']++;
     const charges = await api<{ status: string }[]>('GET', `/charges?orderId=${order.id}`, undefined, paymentsUrl, serviceToken);
@@ -246,15 +224,6 @@ async function assertInvariants(t: { diagnostic(message: string): void }, knownI
   }
   t.diagnostic(`${orders.length} orders so far: ${byStatus.confirmed} confirmed, ${byStatus.cancelled} cancelled`);
   assert.ok(byStatus.confirmed > 0 && byStatus.cancelled > 0);
-}
-
-function dotEnv(): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const line of readFileSync(join(root, '.env'), 'utf8').split('\n')) {
-    const match = /^([A-Z0-9_]+)=(.*)$/.exec(line);
-    if (match) out[match[1]!] = match[2]!;
-  }
-  return out;
 }
 
 const answeredIds: string[] = [];
