@@ -40,6 +40,7 @@ export function callerCheck(service: string, env: Readonly<Record<string, string
   if ('issue' in open || issues.length > 0) throw new ConfigError(service, issues);
   const openRoutes = open.routes;
   const verify = createCallerVerifier({ service, identitySecret, serviceTokenSecret });
+  let warnedUnconfigured = false;
 
   return (req, res, next) => {
     verify(req.headers).then(
@@ -56,7 +57,11 @@ export function callerCheck(service: string, env: Readonly<Record<string, string
           req.caller = UNVERIFIED;
           return next();
         }
-        if (error.code === 'not-configured') req.log.warn({ code: error.code }, error.message);
+        // Once, not per request: the fix is in the environment, and a flood of lines would hide it.
+        if (error.code === 'not-configured' && !warnedUnconfigured) {
+          warnedUnconfigured = true;
+          req.log.warn({ code: error.code }, `${error.message}; every route but the probes and open ones answers 401`);
+        }
         res.setHeader(
           'WWW-Authenticate',
           error.code === 'missing' || error.code === 'not-configured'
