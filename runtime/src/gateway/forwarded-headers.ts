@@ -88,8 +88,6 @@ export interface RequestHeaders {
   readonly transferEncoding: string | undefined;
   readonly forwardedFor: string | undefined;
   readonly host: string | undefined;
-  /** The client's `Expect` (node answers any expectation but `100-continue` with 417 before the gateway sees the request). */
-  readonly expect: string | undefined;
   /** Headers that go upstream as they came (lower-cased names): all but hop-by-hop ones and those the gateway sets. */
   readonly forwarded: string[];
   /** Extra names listed in Connection, which are hop-by-hop too; undefined when it names none. */
@@ -107,7 +105,6 @@ export function readRequestHeaders(rawHeaders: readonly string[]): RequestHeader
   let forwardedFor: string | undefined;
   let host: string | undefined;
   let connection: string | undefined;
-  let expect: string | undefined;
   const forwarded: string[] = [];
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i]!.toLowerCase();
@@ -137,13 +134,10 @@ export function readRequestHeaders(rawHeaders: readonly string[]): RequestHeader
       case 'connection':
         connection = connection === undefined ? value : `${connection},${value}`;
         break;
-      case 'expect':
-        expect = merge(expect, value);
-        break;
       default:
     }
   }
-  return { authorization, requestId, traceparent, contentLength, transferEncoding, forwardedFor, host, expect, forwarded, connectionNamed: connectionTokens(connection) };
+  return { authorization, requestId, traceparent, contentLength, transferEncoding, forwardedFor, host, forwarded, connectionNamed: connectionTokens(connection) };
 }
 
 /**

@@ -145,6 +145,9 @@ interface Ctx {
 /** Where a response finds its request's state: one shared `close` listener instead of closures per request. */
 const CTX = Symbol('msx.gateway.ctx');
 type ResponseWithCtx = ServerResponse & { [CTX]?: Ctx };
+/** Marks a request node handed over through 'checkContinue' (HTTP/1.1 with `Expect: 100-continue`): it waits for our 100. */
+const EXPECTS_CONTINUE = Symbol('msx.gateway.expectsContinue');
+type RequestExpectingContinue = IncomingMessage & { [EXPECTS_CONTINUE]?: true };
 
 function nonNegativeInt(option: string, value: number | undefined, fallback: number, min = 0): number {
   const resolved = value ?? fallback;
@@ -465,7 +468,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       return;
     }
     // The gateway answers `Expect: 100-continue` itself, now that it forwards: a request refused above never had its body sent.
-    if (incoming.expect !== undefined) res.writeContinue();
+    if ((req as RequestExpectingContinue)[EXPECTS_CONTINUE] === true) res.writeContinue();
     try {
       const picked = upstreams.pick(route.service);
       let instance = picked instanceof Promise ? await picked : picked;
@@ -514,7 +517,10 @@ export function createGateway(options: GatewayOptions): Gateway {
   server.on('request', onRequest);
   // Node answers any other expectation with 417 itself; a 100-continue request is handled like any other, and
   // the gateway sends `100 Continue` only once it decided to forward (see handle), so a refused one uploads no body.
-  server.on('checkContinue', onRequest);
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    (req as RequestExpectingContinue)[EXPECTS_CONTINUE] = true;
+    onRequest(req, res);
+  });
   function onRequest(req: IncomingMessage, res: ServerResponse): void {
     handle(req, res).catch((err: unknown) => {
       logger.error({ err }, 'gateway request failed');

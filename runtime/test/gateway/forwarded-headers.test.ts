@@ -112,6 +112,11 @@ describe('readRequestHeaders', () => {
     // a merged (repeated) request id is not a sane id, so the gateway mints its own as node's headers object would make it
     assert.notEqual(requestIdFrom(read.requestId), 'a, b');
   });
+
+  it('never forwards Expect: the gateway answers 100-continue itself (and undici refuses to send the header)', () => {
+    const read = readRequestHeaders(['Expect', '100-continue', 'Content-Length', '2048', 'Content-Type', 'application/json']);
+    assert.deepEqual(read.forwarded, ['content-length', '2048', 'content-type', 'application/json']);
+  });
 });
 
 describe('trace context', () => {
