@@ -4,7 +4,10 @@
  * (preflights end here), route match, body-size check, rate limit (IP
  * groups before authentication so token floods are limited too), user-token
  * verification on non-public routes, then the proxy through the service's
- * circuit breaker to a balanced instance.
+ * circuit breaker to a balanced instance (and, when that instance refused
+ * the connection, to up to two others). `Expect: 100-continue` is answered
+ * here, once the request is to be forwarded. What counts against an
+ * instance or the breaker is runtime/src/resilience's one classification.
  *
  * `node:http` + undici instead of express: the proxy path is measured in
  * bench/gateway, where express's routing and middleware chain cost more
