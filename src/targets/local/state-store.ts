@@ -72,13 +72,26 @@ function readJson<T>(file: string): T | undefined {
   }
 }
 
-/** Whether a process with this pid exists (and is ours to signal). */
+/**
+ * Whether a process with this pid runs (and is ours to signal). A zombie (a
+ * killed supervisor its new parent has not reaped yet) answers signal 0 but
+ * runs nothing, so it counts as gone.
+ */
 export function isAlive(pid: number | undefined): boolean {
   if (pid === undefined || pid <= 0) return false;
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  return !isZombie(pid);
+}
+
+function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat[stat.lastIndexOf(')') + 2] === 'Z';
+  } catch {
+    return false; // no /proc (macOS), or gone meanwhile: signal 0 decided
   }
 }
