@@ -172,6 +172,8 @@ async function down(paths: LocalPaths, options: DownOptions): Promise<DownResult
     if (!(await waitForExit(client.pid, 90_000))) {
       throw failure(`the supervisor (pid ${client.pid}) is still stopping after 90s`, `kill ${client.pid} to force it`);
     }
+    // It has exited; give its new parent a moment to reap it, so no trace of it (a zombie pid) is left when down returns.
+    await waitUntilReaped(client.pid, 3_000);
   }
   const leftovers = await stopLeftovers(paths);
   if (leftovers.length > 0) {
@@ -317,6 +319,18 @@ function tailOf(file: string, lines: number): string[] {
     return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines);
   } catch {
     return [];
+  }
+}
+
+async function waitUntilReaped(pid: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    await sleep(50);
   }
 }
 
