@@ -14,10 +14,15 @@
  *   anyway, so `EMBEDDED_SETTINGS` runs it with 4 MB, and with the
  *   per-connection tables sized for the one backend PGlite has.
  * - machine code: V8 first compiles the 9 MB module with Liftoff, then
- *   recompiles hot functions with TurboFan, about 55 MB more per process
- *   (shared by the engines of one process). Liftoff alone serves a local
- *   database well (the recompiling itself costs CPU at start), so
- *   `--liftoff-only` is set before the first engine's module is compiled.
+ *   recompiles hot functions with TurboFan. PGlite compiles the module once
+ *   per process and every engine instantiates it, so this is a cost per
+ *   process, not per engine: measured by bench/embedded, about 115 MB more
+ *   idle PSS for one engine and for five alike, and 2 s more CPU to open the first engine — for
+ *   no measurable gain in query throughput through the wire server (the
+ *   same CPU per query within noise: the time goes to the protocol and `pg`
+ *   in JS, and a development database's queries are small). So
+ *   `--liftoff-only` is set before the first engine's module is compiled,
+ *   unless node was started with a WebAssembly compiler flag of its own.
  * - left: about 25 MB per engine (PGlite's file-system bundle in JS memory,
  *   catalog caches in linear memory). The 128 MB of initial linear memory
  *   is reserved, not resident, and PGlite refuses a smaller `initialMemory`.
@@ -44,13 +49,20 @@ export const EMBEDDED_SETTINGS: Readonly<Record<string, string>> = {
 
 let compilerChosen = false;
 
+/** V8 flags that choose how WebAssembly is compiled; one given to node (bench/embedded compares them) is left as given. */
+const WASM_COMPILER_FLAG = /^--(no-)?(liftoff|liftoff-only|wasm-tier-up|wasm-dynamic-tiering|wasm-tiering-budget)(=|$)/;
+
+function wasmCompilerChosenOnCommandLine(): boolean {
+  return process.execArgv.some((arg) => WASM_COMPILER_FLAG.test(arg.replaceAll('_', '-')));
+}
+
 /** `dataDir` undefined: in memory, gone when closed (tests). */
 export async function openEmbeddedEngine(dataDir: string | undefined): Promise<PGlite> {
   try {
     if (dataDir !== undefined) await mkdir(dataDir, { recursive: true });
     if (!compilerChosen) {
       // Read by V8 when a WebAssembly module is compiled, so it takes effect for PGlite's module, compiled next.
-      setFlagsFromString('--liftoff-only');
+      if (!wasmCompilerChosenOnCommandLine()) setFlagsFromString('--liftoff-only');
       compilerChosen = true;
     }
     const { PGlite: Engine } = await import('@electric-sql/pglite');
