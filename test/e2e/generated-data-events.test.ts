@@ -16,6 +16,7 @@ import { parseDocument } from 'yaml';
 import { freePort } from '../support/free-port.js';
 import { LocalSystem, until as untilAny } from '../support/local-system.js';
 import { msx, tempDir, userEnv } from '../support/msx.js';
+import { installAndBuild } from '../support/install-system.js';
 
 const until = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000) => untilAny(what, probe, timeoutMs, { retryOnError: true });
 
@@ -62,10 +63,7 @@ before(async () => {
   for (const name of SERVICES) doc.setIn(['services', name, 'port'], await freePort());
   writeFileSync(file, doc.toString());
   gatewayUrl = `http://127.0.0.1:${String(doc.getIn(['services', 'gateway', 'port']))}`;
-  for (const step of [['install', '--no-audit', '--no-fund', '--prefer-offline'], ['run', 'build']]) {
-    const result = await execa('npm', step, { cwd: root, reject: false, env: userEnv(), extendEnv: false, timeout: 1_200_000 });
-    assert.equal(result.exitCode, 0, `npm ${step.join(' ')}:\n${result.stdout}\n${result.stderr}`);
-  }
+  await installAndBuild(root);
 });
 
 after(async () => {

@@ -41,10 +41,20 @@ export class LocalSystem {
   }
 }
 
+/**
+ * Whether `pid` still runs. A zombie (exited, waiting for its parent to reap
+ * it — a detached supervisor's new parent may take seconds on a loaded
+ * machine) runs nothing, so it counts as gone.
+ */
 export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
+  } catch {
+    return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat[stat.lastIndexOf(')') + 2] !== 'Z';
   } catch {
     return false;
   }

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { parseDocument } from 'yaml';
 import { freePort } from './free-port.js';
 import { LocalSystem } from './local-system.js';
 import { msx, tempDir, userEnv } from './msx.js';
 import { parseEnvFile } from '../../src/scaffold/secrets.js';
+import { installAndBuild } from './install-system.js';
 
 export const SHOP_SERVICES = ['gateway', 'users', 'products', 'payments', 'orders', 'notifications'] as const;
 export type ShopService = (typeof SHOP_SERVICES)[number];
@@ -43,10 +43,7 @@ export async function createShop(prefix = 'msx-shop-'): Promise<ShopSystem> {
     doc.setIn(['services', name, 'port'], ports[name]);
   }
   writeFileSync(file, doc.toString());
-  for (const step of [['install', '--no-audit', '--no-fund', '--prefer-offline'], ['run', 'build']]) {
-    const result = await execa('npm', step, { cwd: root, reject: false, env: userEnv(), extendEnv: false, timeout: 400_000 });
-    assert.equal(result.exitCode, 0, `npm ${step.join(' ')}:\n${result.stdout}\n${result.stderr}`);
-  }
+  await installAndBuild(root);
   const system = new LocalSystem(root);
   return {
     root,

@@ -13,10 +13,10 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { execa } from 'execa';
 import { freePort } from '../support/free-port.js';
 import { alive, LocalSystem } from '../support/local-system.js';
 import { msx, tempDir } from '../support/msx.js';
+import { installAndBuild } from '../support/install-system.js';
 
 const temp = tempDir('msx-disk-full-');
 const root = join(temp.dir, 'demo');
@@ -44,8 +44,7 @@ before(async () => {
   writeFileSync(manifestPath, readFileSync(manifestPath, 'utf8')
     .replace('port: 8080', `port: ${await freePort()}`)
     .replace('port: 3001', `port: ${await freePort()}\n    database: true`));
-  await execa('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: root, timeout: 600_000 });
-  await execa('npm', ['run', 'build'], { cwd: root, timeout: 120_000 });
+  await installAndBuild(root);
   mkdirSync(stateDir, { recursive: true });
   try {
     mount(30); // room for the state and logs, not for a 39 MB database

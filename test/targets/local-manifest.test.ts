@@ -9,12 +9,12 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { execa } from 'execa';
 import { parseEnvFile } from '../../src/scaffold/secrets.js';
 import { signUserToken } from '../../src/token/user-token.js';
 import { freePort } from '../support/free-port.js';
 import { alive, LocalSystem } from '../support/local-system.js';
 import { msx, tempDir } from '../support/msx.js';
+import { installAndBuild } from '../support/install-system.js';
 
 const temp = tempDir('msx-manifest-');
 const root = join(temp.dir, 'demo');
@@ -59,8 +59,7 @@ before(async () => {
   const ports = { users: await freePort(), orders: await freePort() };
   writeFileSync(manifestPath, readFileSync(manifestPath, 'utf8')
     .replace('port: 8080', `port: ${gatewayPort}`).replace('port: 3001', `port: ${ports.users}`).replace('port: 3002', `port: ${ports.orders}`));
-  await execa('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline'], { cwd: root, timeout: 600_000 });
-  await execa('npm', ['run', 'build'], { cwd: root, timeout: 120_000 });
+  await installAndBuild(root);
 }, { timeout: 900_000 });
 
 after(async () => {

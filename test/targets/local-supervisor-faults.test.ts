@@ -18,6 +18,7 @@ import { findSystemProcesses } from '../../src/targets/local/system-processes.js
 import { freePort } from '../support/free-port.js';
 import { alive, LocalSystem, until } from '../support/local-system.js';
 import { MSX_BIN, msx, tempDir } from '../support/msx.js';
+import { installAndBuild } from '../support/install-system.js';
 
 const temp = tempDir('msx-faults-');
 const root = join(temp.dir, 'demo');
@@ -64,9 +65,7 @@ before(async () => {
   ports = { gateway: await freePort(), users: await freePort() };
   const manifestPath = join(root, 'msx.yaml');
   writeFileSync(manifestPath, readFileSync(manifestPath, 'utf8').replace('port: 8080', `port: ${ports.gateway}`).replace('port: 3001', `port: ${ports.users}`));
-  // Bounded generously: on a machine shared by several people npm install alone took over 5 minutes.
-  await execa('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline'], { cwd: root, timeout: 600_000 });
-  await execa('npm', ['run', 'build'], { cwd: root, timeout: 240_000 });
+  await installAndBuild(root);
 }, { timeout: 900_000 });
 
 after(async () => {

@@ -14,6 +14,7 @@ import { freePort } from '../support/free-port.js';
 import { alive, LocalSystem, until as untilAny } from '../support/local-system.js';
 import { startRequestLoop } from '../support/request-loop.js';
 import { MSX_BIN, msx, tempDir } from '../support/msx.js';
+import { installAndBuild } from '../support/install-system.js';
 
 const temp = tempDir('msx-local-');
 const root = join(temp.dir, 'demo');
@@ -47,8 +48,7 @@ before(async () => {
   const manifestPath = join(root, 'msx.yaml');
   writeFileSync(manifestPath, readFileSync(manifestPath, 'utf8')
     .replace('port: 8080', `port: ${ports.gateway}`).replace('port: 3001', `port: ${ports.users}`).replace('port: 3002', `port: ${ports.orders}`));
-  await execa('npm', ['install', '--no-audit', '--no-fund'], { cwd: root, timeout: 300_000 });
-  await execa('npm', ['run', 'build'], { cwd: root, timeout: 120_000 });
+  await installAndBuild(root);
 }, { timeout: 480_000 });
 
 after(async () => {

@@ -9,11 +9,11 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { execa } from 'execa';
 import { freePort } from '../support/free-port.js';
 import { alive, LocalSystem, until as untilAny, type PsRow } from '../support/local-system.js';
 import { startRequestLoop } from '../support/request-loop.js';
 import { msx, tempDir } from '../support/msx.js';
+import { installAndBuild } from '../support/install-system.js';
 
 const temp = tempDir('msx-watch-');
 const root = join(temp.dir, 'demo');
@@ -47,8 +47,7 @@ before(async () => {
   ports = { gateway: await freePort(), users: await freePort() };
   const manifestPath = join(root, 'msx.yaml');
   writeFileSync(manifestPath, readFileSync(manifestPath, 'utf8').replace('port: 8080', `port: ${ports.gateway}`).replace('port: 3001', `port: ${ports.users}`));
-  await execa('npm', ['install', '--no-audit', '--no-fund'], { cwd: root, timeout: 300_000 });
-  await execa('npm', ['run', 'build'], { cwd: root, timeout: 120_000 });
+  await installAndBuild(root);
 }, { timeout: 480_000 });
 
 after(async () => {
