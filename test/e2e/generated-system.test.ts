@@ -22,7 +22,7 @@ before(async () => {
   const created = await msx(['new', 'demo', '--services', 'users,orders', '--yes'], { cwd: dir });
   assert.equal(created.exitCode, 0, created.stderr);
   root = join(dir, 'demo');
-  const install = await execa('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline'], { cwd: root, reject: false, timeout: 300_000, env: userEnv(), extendEnv: false });
+  const install = await execa('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline'], { cwd: root, reject: false, timeout: 900_000, env: userEnv(), extendEnv: false });
   assert.equal(install.exitCode, 0, `npm install failed:\n${install.stderr}`);
 });
 
