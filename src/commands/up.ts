@@ -12,6 +12,7 @@ import { colour } from '../ui/colour.js';
 import { isOutputClosed, onOutputClosed } from '../ui/output-closed.js';
 import { info, printJson, printTable } from '../ui/output.js';
 import { workingDir } from './command-context.js';
+import { rebuildChangedServices } from './rebuild-changed.js';
 
 interface UpCommandOptions {
   detach?: boolean;
@@ -48,9 +49,9 @@ Run npm install and npm run build first: msx up runs services/*/dist.`)
       const { manifest } = loadManifest(root);
       // What msx.yaml says is what runs: the gateway gets its config from
       // msx.yaml at start; the files msx owns are brought in line and the user told.
-      for (const file of regenerateOwnedFiles(root, manifest)) {
-        process.stderr.write(`${describeChange(file)}\n`);
-      }
+      const changed = regenerateOwnedFiles(root, manifest);
+      for (const file of changed) process.stderr.write(`${describeChange(file)}\n`);
+      await rebuildChangedServices(root, changed, (line) => process.stderr.write(`${line}\n`));
       const target = resolveTarget(root, manifest);
 
       const view = options.json ? undefined : new UpProgressView();

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DNS_LABEL, DNS_LABEL_RULE } from './names.js';
-import { DURATION } from './duration.js';
+import { DURATION, durationMs } from './duration.js';
 
 /**
  * The schema of `msx.yaml`, the one manifest every command reads. It is the
@@ -85,7 +85,8 @@ export const gatewayServiceSchema = z.strictObject({
       .describe('Required `aud` of user tokens (default: the system name, what msx token mints)'),
     jwksUrl: z.url().optional().describe('JWKS endpoint for RS256/ES256/EdDSA tokens'),
     clockSkew: duration.default('30s'),
-    maxTokenAge: duration.default('24h')
+    // Token ages are whole seconds (iat, exp): anything shorter would refuse every token.
+    maxTokenAge: duration.refine((value) => durationMs(value) >= 1000, { error: 'must be at least 1s: token lifetimes are counted in whole seconds' }).default('24h')
       .describe('Longest token lifetime accepted: tokens need iat, and exp - iat at most this; msx token mints no longer'),
   }).default({ algorithms: ['HS256'], clockSkew: '30s', maxTokenAge: '24h' }),
   rateLimits: z.record(name, rateLimitSchema).default({ default: { points: 100, per: '1s', by: 'ip' } })

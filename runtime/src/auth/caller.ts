@@ -35,7 +35,7 @@ export class CallerRefusedError extends Error {
   override readonly name = 'CallerRefusedError';
   readonly status = 401;
   constructor(
-    readonly code: 'missing' | 'not-configured' | GatewayIdentityError['code'] | ServiceTokenError['code'],
+    readonly code: 'missing' | 'not-configured' | 'wrong-audience' | GatewayIdentityError['code'] | ServiceTokenError['code'],
     message: string,
   ) {
     super(message);
@@ -52,6 +52,9 @@ export interface CallerVerifierOptions {
   /** Skew allowed on expiries, seconds. Default 30. */
   readonly clockToleranceSec?: number;
 }
+
+/** Skew allowed on an anonymous identity's expiry: a few seconds, not the user tokens' 30. */
+const ANONYMOUS_CLOCK_TOLERANCE_SEC = 5;
 
 function bearerOf(header: string | undefined): string | undefined {
   if (header === undefined) return undefined;
@@ -77,7 +80,18 @@ export function createCallerVerifier(options: CallerVerifierOptions): (headers: 
       try {
         const assertion = verifyGatewayHeaders(headers, identitySecret, { clockToleranceSec });
         if (assertion.kind === 'user') return { kind: 'user', identity: assertion.identity };
-        if (assertion.kind === 'anonymous') return { kind: 'gateway' };
+        if (assertion.kind === 'anonymous') {
+          // Made out to one service, and short-lived with little skew: the
+          // same headers reach every public request, so they must not open
+          // another service's routes or live on after the gateway moved on.
+          if (assertion.aud !== options.service) {
+            throw new CallerRefusedError('wrong-audience', `The gateway's anonymous identity was made out to ${String(assertion.aud ?? 'no service')}, not ${options.service}`);
+          }
+          if (assertion.exp + ANONYMOUS_CLOCK_TOLERANCE_SEC <= Date.now() / 1000) {
+            throw new CallerRefusedError('expired', "The gateway's anonymous identity has expired");
+          }
+          return { kind: 'gateway' };
+        }
       } catch (error) {
         if (error instanceof GatewayIdentityError) throw new CallerRefusedError(error.code, error.message);
         throw error;

@@ -92,17 +92,20 @@ export function gatewayIdentityHeaders(options: { sub: string; scopes?: readonly
 
 /**
  * The two header values that say "this came through the gateway, with no
- * user": no subject, no scopes, valid until `expSec` (seconds since epoch).
+ * user": no subject, no scopes, valid until `expSec` (seconds since epoch),
+ * and — when `audience` is given, as the gateway always does — only for
+ * that service, so headers seen by one service cannot be replayed to another.
  */
-export function signAnonymousGatewayIdentity(secret: string, expSec: number): { identity: string; signature: string } {
-  const value = Buffer.from(JSON.stringify({ anonymous: true, exp: expSec })).toString('base64url');
+export function signAnonymousGatewayIdentity(secret: string, expSec: number, audience?: string): { identity: string; signature: string } {
+  const payload = audience === undefined ? { anonymous: true, exp: expSec } : { anonymous: true, aud: audience, exp: expSec };
+  const value = Buffer.from(JSON.stringify(payload)).toString('base64url');
   return { identity: value, signature: SIGNATURE_PREFIX + mac(secret, value) };
 }
 
 /** What authentic identity headers say: nothing, the gateway with no user, or the gateway for a user. */
 export type GatewayAssertion =
   | { readonly kind: 'none' }
-  | { readonly kind: 'anonymous'; readonly exp: number }
+  | { readonly kind: 'anonymous'; readonly exp: number; readonly aud?: string }
   | { readonly kind: 'user'; readonly identity: GatewayIdentity };
 
 function single(value: string | string[] | undefined): string | undefined {
@@ -131,7 +134,7 @@ export function verifyGatewayHeaders(
   if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
     throw new GatewayIdentityError('bad-signature', 'The gateway identity signature does not match');
   }
-  let parsed: Partial<GatewayIdentity> & { anonymous?: unknown };
+  let parsed: Partial<GatewayIdentity> & { anonymous?: unknown; aud?: unknown };
   try {
     parsed = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as typeof parsed;
   } catch {
@@ -144,7 +147,9 @@ export function verifyGatewayHeaders(
   if (parsed.exp + (options.clockToleranceSec ?? 30) <= now) {
     throw new GatewayIdentityError('expired', 'The gateway identity has expired');
   }
-  if (parsed.anonymous === true) return { kind: 'anonymous', exp: parsed.exp };
+  if (parsed.anonymous === true) {
+    return typeof parsed.aud === 'string' ? { kind: 'anonymous', exp: parsed.exp, aud: parsed.aud } : { kind: 'anonymous', exp: parsed.exp };
+  }
   if (typeof parsed.sub !== 'string' || !Array.isArray(parsed.scopes)) {
     throw new GatewayIdentityError('malformed', 'The gateway identity lacks sub, scopes or exp');
   }

@@ -216,16 +216,19 @@ export function createGateway(options: GatewayOptions): Gateway {
   const trustProxy = options.trustProxy ?? false;
   // Signed identity headers depend only on the token, and the verifier returns the same object for a cached token.
   const signedIdentities = new WeakMap<UserIdentity, { identity: string; signature: string }>();
-  // The anonymous identity depends only on the time: signed once, reused until it nears expiry.
-  let anonymous: { identity: string; signature: string } | undefined;
-  let anonymousRefreshAtMs = 0;
-  function anonymousIdentity(secret: string): { identity: string; signature: string } {
+  // The anonymous identity depends only on the service and the time: signed once per service, reused until it nears expiry.
+  const anonymous = new Map<string, { signed: { identity: string; signature: string }; refreshAtMs: number }>();
+  function anonymousIdentity(secret: string, service: string): { identity: string; signature: string } {
     const nowMs = Date.now();
-    if (anonymous === undefined || nowMs >= anonymousRefreshAtMs) {
-      anonymous = signAnonymousGatewayIdentity(secret, Math.floor(nowMs / 1000) + ANONYMOUS_IDENTITY_TTL_SEC);
-      anonymousRefreshAtMs = nowMs + (ANONYMOUS_IDENTITY_TTL_SEC * 1000) / 3;
+    let entry = anonymous.get(service);
+    if (entry === undefined || nowMs >= entry.refreshAtMs) {
+      entry = {
+        signed: signAnonymousGatewayIdentity(secret, Math.floor(nowMs / 1000) + ANONYMOUS_IDENTITY_TTL_SEC, service),
+        refreshAtMs: nowMs + (ANONYMOUS_IDENTITY_TTL_SEC * 1000) / 3,
+      };
+      anonymous.set(service, entry);
     }
-    return anonymous;
+    return entry.signed;
   }
   const routedServices = [...new Set(table.routes.map((r) => r.service))];
   let draining = false;
@@ -441,7 +444,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         signedIdentities.set(identity, signed);
       }
     } else if (identitySecret !== undefined) {
-      signed = anonymousIdentity(identitySecret);
+      signed = anonymousIdentity(identitySecret, route.service);
     }
 
     const exchange = new ProxyExchange(req, res, {

@@ -228,7 +228,7 @@ export class SagaOrchestrator {
     const outcomes: SagaOutcome[] = [];
     for (;;) {
       this.#assertRunning();
-      const claimed = await this.#log.claimOrphans(this.#options.resumeConcurrency, [...this.#inFlight.keys()]);
+      const claimed = await this.#log.claimOrphans(this.#options.resumeConcurrency, [...this.#inFlight.keys()], [...this.#definitions.keys()]);
       if (claimed.length === 0) return outcomes;
       const batch = await Promise.all(claimed.map((record) => this.#takeOver(record)));
       for (const outcome of batch) if (outcome) outcomes.push(outcome);
@@ -273,7 +273,7 @@ export class SagaOrchestrator {
     if (room <= 0 || this.#abort.signal.aborted) return;
     let claimed: SagaRecord[];
     try {
-      claimed = await this.#log.claimOrphans(room, [...this.#inFlight.keys()]);
+      claimed = await this.#log.claimOrphans(room, [...this.#inFlight.keys()], [...this.#definitions.keys()]);
     } catch (error) {
       this.#logger.warn({ err: error }, 'saga sweep failed; retrying at the next one');
       return;

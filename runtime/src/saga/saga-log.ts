@@ -106,17 +106,20 @@ export class SagaLog {
    * Takes the leases of up to `limit` unfinished sagas nobody holds a live
    * lease on (their owner died or stopped), oldest first, skipping rows
    * another instance is claiming at this moment and the ids in `except`.
+   * Only sagas named in `names` are taken: an instance that does not know a
+   * saga (an older version during a rolling upgrade) must leave it to one
+   * that can drive it, not hold its lease.
    */
-  async claimOrphans(limit: number, except: readonly string[]): Promise<SagaRecord[]> {
+  async claimOrphans(limit: number, except: readonly string[], names: readonly string[]): Promise<SagaRecord[]> {
     const { rows } = await this.db.query<SagaRecord>(
       `UPDATE msx_saga SET lease_owner = $3, lease_until = ${LEASE}
        WHERE id IN (
          SELECT id FROM msx_saga
-         WHERE status IN ('running', 'compensating') AND (lease_until IS NULL OR lease_until < now()) AND NOT (id = ANY($4::text[]))
+         WHERE status IN ('running', 'compensating') AND (lease_until IS NULL OR lease_until < now()) AND NOT (id = ANY($4::text[])) AND name = ANY($5::text[])
          ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED)
        AND status IN ('running', 'compensating') AND (lease_until IS NULL OR lease_until < now())
        RETURNING id, name, status, input, results, failure`,
-      [limit, this.leaseMs, this.owner, except],
+      [limit, this.leaseMs, this.owner, except, names],
     );
     return rows;
   }

@@ -49,7 +49,7 @@ test('the gateway\'s signed user identity, its anonymous identity and a service 
   const user = await fetch(`${url}/items`, { headers: gatewayIdentityHeaders({ sub: 'ann', secret: IDENTITY_SECRET }) });
   assert.deepEqual(await user.json(), { caller: 'user', sub: 'ann' });
 
-  const anonymous = signAnonymousGatewayIdentity(IDENTITY_SECRET, Math.floor(Date.now() / 1000) + 30);
+  const anonymous = signAnonymousGatewayIdentity(IDENTITY_SECRET, Math.floor(Date.now() / 1000) + 30, 'products');
   const anon = await fetch(`${url}/items`, { headers: { 'x-msx-identity': anonymous.identity, 'x-msx-identity-signature': anonymous.signature } });
   assert.deepEqual(await anon.json(), { caller: 'gateway' });
 
@@ -62,7 +62,13 @@ test('forged, expired and misdirected credentials are refused', async (t) => {
   const { url } = await start(t, SECRETS);
   const forged = gatewayIdentityHeaders({ sub: 'ann', secret: 'another-secret-0123456789abcdef' });
   assert.equal((await refused(await fetch(`${url}/items`, { headers: forged }))).code, 'bad-signature');
-  const stale = signAnonymousGatewayIdentity(IDENTITY_SECRET, Math.floor(Date.now() / 1000) - 120);
+  // The anonymous identity is made out to one service, and gets only a few seconds of skew.
+  const anonymousHeaders = (signed: { identity: string; signature: string }) => ({ 'x-msx-identity': signed.identity, 'x-msx-identity-signature': signed.signature });
+  const nowSec = Math.floor(Date.now() / 1000);
+  assert.equal((await refused(await fetch(`${url}/items`, { headers: anonymousHeaders(signAnonymousGatewayIdentity(IDENTITY_SECRET, nowSec + 30, 'users')) }))).code, 'wrong-audience');
+  assert.equal((await refused(await fetch(`${url}/items`, { headers: anonymousHeaders(signAnonymousGatewayIdentity(IDENTITY_SECRET, nowSec + 30)) }))).code, 'wrong-audience');
+  assert.equal((await refused(await fetch(`${url}/items`, { headers: anonymousHeaders(signAnonymousGatewayIdentity(IDENTITY_SECRET, nowSec - 10, 'products')) }))).code, 'expired');
+  const stale = signAnonymousGatewayIdentity(IDENTITY_SECRET, Math.floor(Date.now() / 1000) - 120, 'products');
   assert.equal((await refused(await fetch(`${url}/items`, { headers: { 'x-msx-identity': stale.identity, 'x-msx-identity-signature': stale.signature } }))).code, 'expired');
   // A token minted for another service, or with another key.
   const forUsers = await signServiceToken({ issuer: 'orders', audience: 'users', secret: TOKEN_SECRET });

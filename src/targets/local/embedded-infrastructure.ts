@@ -143,7 +143,8 @@ function removeLeftoverCopies(dataDir: string): void {
   if (!existsSync(parent)) return;
   const prefix = `${basename(dataDir)}.copy-`;
   for (const name of readdirSync(parent)) {
-    if (!name.startsWith(prefix)) continue;
+    // Only msx's own copies (`<dir>.copy-<pid>`): a user's folder that merely starts alike is never touched.
+    if (!name.startsWith(prefix) || !/^\d+$/.test(name.slice(prefix.length))) continue;
     const pid = Number(name.slice(prefix.length));
     if (pid !== process.pid && isAlive(pid)) continue; // another msx up is copying right now
     rmSync(join(parent, name), { recursive: true, force: true });

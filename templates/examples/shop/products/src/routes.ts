@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { HttpProblem, int32, money, problems, text, validate, z, type Service } from '@msx/runtime';
-import { requireServiceToken } from '@msx/runtime/auth';
+import { requireServiceToken, requireUser } from '@msx/runtime/auth';
 import type { Database } from '@msx/runtime/data';
 import { release, ReservationRefused, reserve } from './inventory.js';
 
@@ -35,6 +35,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function registerRoutes(service: Service, db: Database): void {
   // Public API (through the gateway).
   service.app.post('/products', async (req, res) => {
+    // Adding to the catalogue acts for a user (the gateway's route is not public): the gateway's anonymous identity is not enough.
+    requireUser(req);
     const input = validate(NewProduct, req.body);
     const product = { id: randomUUID(), name: input.name, price: input.price, stock: input.stock };
     await db.query('INSERT INTO products (id, name, price, stock, initial_stock) VALUES ($1, $2, $3, $4, $4)', [product.id, product.name, product.price, product.stock]);
