@@ -269,9 +269,15 @@ test('three orders instances, one SIGKILLed twice: no client request fails unles
   assert.ok(threeInstances, 'the three-instance run happened');
   const { placed, faults } = threeInstances;
   const failed = placed.filter((p) => p.status === undefined || !BUSINESS_ANSWERS.has(p.status));
-  // A request that failed was under way when an instance died (started before the kill, answered after it).
-  const unexplained = failed.filter((p) => !faults.some((at) => p.startedAt <= at && p.endedAt >= at));
-  assert.deepEqual(unexplained.map((p) => p.status ?? p.error), [], 'no request failed unless it was in flight when an instance was killed');
+  // A request that failed was under way on the instance when it died: started before the kill and
+  // answered after it, or sent in the moment after it, on a keep-alive connection to the dead
+  // instance that the gateway had not yet seen close. That POST had reached the instance's socket
+  // (so it is not retried elsewhere: it may have been applied); KILL_NOTICE_MS bounds that moment.
+  // Anything failing outside those windows is a real defect.
+  const KILL_NOTICE_MS = 1000;
+  const unexplained = failed.filter((p) => !faults.some((at) => p.startedAt <= at + KILL_NOTICE_MS && p.endedAt >= at));
+  const describe = (p: Placed) => `${String(p.status ?? p.error)} (started ${faults.map((at) => `${p.startedAt - at} ms`).join(' / ')} after the kills, took ${p.endedAt - p.startedAt} ms)`;
+  assert.deepEqual(unexplained.map(describe), [], 'no request failed unless it was in flight when an instance was killed');
   assert.ok(failed.length <= 20, `at most the requests in flight (10 per kill) failed: ${failed.length}`);
 });
 
