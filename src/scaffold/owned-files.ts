@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DOCKERFILE_FILE, serviceDockerfile } from '../containers/dockerfile.js';
 import { manifestJsonSchema } from '../manifest/json-schema.js';
 import { SCHEMA_FILE } from '../manifest/manifest-text.js';
 import type { Manifest } from '../manifest/schema.js';
@@ -31,11 +32,19 @@ export interface OwnedFileChange extends OwnedFile {
  * run a service it does not build from here).
  */
 export function ownedFiles(root: string, manifest: Manifest): OwnedFile[] {
-  const files: OwnedFile[] = [{ path: SCHEMA_FILE, content: `${JSON.stringify(manifestJsonSchema(), null, 2)}\n`, role: 'JSON Schema of msx.yaml', source: 'msx' }];
+  const files: OwnedFile[] = [...systemOwnedFiles()];
   for (const name of Object.keys(manifest.services)) {
     if (existsSync(join(root, 'services', name))) files.push(...serviceOwnedFiles(manifest, name));
   }
   return files;
+}
+
+/** The files msx owns at the system's root: the JSON Schema of msx.yaml and the Dockerfile msx build uses. */
+export function systemOwnedFiles(): OwnedFile[] {
+  return [
+    { path: SCHEMA_FILE, content: `${JSON.stringify(manifestJsonSchema(), null, 2)}\n`, role: 'JSON Schema of msx.yaml', source: 'msx' },
+    { path: DOCKERFILE_FILE, content: serviceDockerfile(), role: 'Dockerfile msx build builds every service with', source: 'msx' },
+  ];
 }
 
 /**

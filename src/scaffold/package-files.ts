@@ -1,3 +1,4 @@
+import { ESBUILD_VERSION } from '../containers/dockerfile.js';
 import type { Manifest } from '../manifest/schema.js';
 import { runtimeDependencySpec, type RuntimeBundle } from './runtime-bundle.js';
 
@@ -27,6 +28,8 @@ export function systemPackageJson(manifest: Manifest): string {
     },
     devDependencies: {
       '@types/node': NODE_TYPES_VERSION,
+      // msx build bundles each service into one file with it.
+      esbuild: ESBUILD_VERSION,
       typescript: TYPESCRIPT_VERSION,
     },
     // npm 11 runs no dependency install scripts unless allowed here. The

@@ -1,8 +1,7 @@
-import { manifestJsonSchema } from '../manifest/json-schema.js';
 import { MANIFEST_FILE } from '../manifest/load-manifest.js';
-import { manifestText, SCHEMA_FILE } from '../manifest/manifest-text.js';
+import { manifestText } from '../manifest/manifest-text.js';
 import type { Manifest, ManifestInput } from '../manifest/schema.js';
-import { GATEWAY_CONFIG_FILE, serviceOwnedFiles } from './owned-files.js';
+import { GATEWAY_CONFIG_FILE, serviceOwnedFiles, systemOwnedFiles } from './owned-files.js';
 import { servicePackageJson, systemPackageJson, systemTsconfig } from './package-files.js';
 import { SYSTEM_VENDOR_DIR, type RuntimeBundle } from './runtime-bundle.js';
 import { envFileText } from './secrets.js';
@@ -27,7 +26,7 @@ export function planSystem(
 ): PlannedFile[] {
   return [
     { path: MANIFEST_FILE, content: manifestText(manifestInput) },
-    { path: SCHEMA_FILE, content: `${JSON.stringify(manifestJsonSchema(), null, 2)}\n` },
+    ...systemOwnedFiles().map(({ path, content }) => ({ path, content })),
     { path: 'package.json', content: systemPackageJson(manifest) },
     { path: 'tsconfig.json', content: systemTsconfig(manifest) },
     { path: '.env', content: envFileText(secrets), mode: 0o600 },

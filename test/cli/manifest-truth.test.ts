@@ -49,7 +49,7 @@ test('msx generate rewrites what msx.yaml changed and says so; --check reports w
   assert.equal((await msx(['generate', '--check'], { cwd: root })).exitCode, 0);
 
   const json = JSON.parse((await msx(['generate', '--json'], { cwd: root })).stdout) as { files: { path: string; change: string }[] };
-  assert.deepEqual(json.files.map((f) => [f.path, f.change]), [['msx.schema.json', 'unchanged'], ['services/gateway/src/gateway.generated.ts', 'unchanged']]);
+  assert.deepEqual(json.files.map((f) => [f.path, f.change]), [['msx.schema.json', 'unchanged'], ['Dockerfile.generated', 'unchanged'], ['services/gateway/src/gateway.generated.ts', 'unchanged']]);
   writeFileSync(manifestPath(), original);
   assert.equal((await msx(['generate'], { cwd: root })).exitCode, 0);
 });
