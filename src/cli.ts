@@ -9,6 +9,7 @@ import { metricsCommand } from './commands/metrics.js';
 import { newCommand } from './commands/new.js';
 import { plannedCommands } from './commands/planned-commands.js';
 import { psCommand } from './commands/ps.js';
+import { renderCommand } from './commands/render.js';
 import { scaleCommand } from './commands/scale.js';
 import { tokenCommand } from './commands/token.js';
 import { traceCommand } from './commands/trace.js';
@@ -40,7 +41,7 @@ Durations take a unit (500ms, 30s, 10m, 2h, 1d); a bare number means seconds.
 Exit codes: 0 ok, 1 failure, 2 usage or configuration error.
 Set NO_COLOR=1 to turn colour off.`);
 
-  for (const command of [newCommand(), addCommand(), configCommand(), generateCommand(), doctorCommand(), upCommand(), downCommand(), psCommand(), logsCommand(), scaleCommand(), tokenCommand(), traceCommand(), metricsCommand(), ...plannedCommands()]) program.addCommand(command);
+  for (const command of [newCommand(), addCommand(), configCommand(), generateCommand(), doctorCommand(), upCommand(), downCommand(), psCommand(), logsCommand(), scaleCommand(), tokenCommand(), traceCommand(), metricsCommand(), renderCommand(), ...plannedCommands()]) program.addCommand(command);
 
   // Usage errors are ours to report (exit code 2), not commander's (exit code 1).
   const exitOverride = (command: Command) => {

@@ -9,7 +9,6 @@ import { CliError } from '../errors/cli-error.js';
 const PLANNED = [
   { name: 'build', args: '[services...]', summary: 'build container images of the services', arrives: 'the container targets work' },
   { name: 'deploy', args: '', summary: 'deploy the system to the current Kubernetes context', arrives: 'the Kubernetes target work' },
-  { name: 'render', args: '<target>', summary: 'write the compose file or Kubernetes manifests of the system', arrives: 'the container targets work' },
   { name: 'upgrade', args: '', summary: 'replace the runtime of an existing system without touching its code', arrives: 'the runtime upgrade work' },
 ] as const;
 

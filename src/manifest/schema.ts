@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DNS_LABEL, DNS_LABEL_RULE } from './names.js';
 import { DURATION, durationMs } from './duration.js';
+import { CPU_QUANTITY, CPU_QUANTITY_RULE, MEMORY_QUANTITY, MEMORY_QUANTITY_RULE } from './quantities.js';
 
 /**
  * The schema of `msx.yaml`, the one manifest every command reads. It is the
@@ -18,6 +19,8 @@ const eventPattern = z.string().regex(/^([a-z0-9-]+|\*|#)(\.([a-z0-9-]+|\*|#))*$
   error: 'must be an event type or pattern such as order.created, order.* or #',
 });
 const httpMethod = z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+const hostname = z.string().regex(/^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, { error: 'must be a host name such as shop.example.com' });
+const storage = z.string().regex(MEMORY_QUANTITY, { error: 'must be a volume size in binary units such as 512Mi or 10Gi' });
 const envVarName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, { error: 'must be an environment variable name such as LOG_LEVEL' });
 
 export const routeSchema = z.strictObject({
@@ -39,10 +42,39 @@ const eventsSchema = z.strictObject({
   subscribes: z.array(eventPattern).default([]).describe('Event types or patterns this service consumes'),
 });
 
+const cpu = z.string().regex(CPU_QUANTITY, { error: `must be ${CPU_QUANTITY_RULE}` });
+const memory = z.string().regex(MEMORY_QUANTITY, { error: `must be ${MEMORY_QUANTITY_RULE}` });
+const utilisation = z.number().int().min(1).max(1000);
+
+/**
+ * What one instance may use. Requests are what the scheduler reserves (and
+ * what an autoscaler's percentages are of), limits what the container is
+ * held to: memory over the limit is killed, CPU over it throttled.
+ */
+export const resourcesSchema = z.strictObject({
+  requests: z.strictObject({
+    cpu: cpu.default('100m'),
+    memory: memory.default('128Mi'),
+  }).prefault({}).describe('Reserved for each instance (default 100m CPU, 128Mi memory)'),
+  limits: z.strictObject({
+    cpu: cpu.default('1'),
+    memory: memory.default('256Mi'),
+  }).prefault({}).describe('Most each instance may use (default 1 CPU, 256Mi memory)'),
+}).prefault({}).describe('CPU and memory of each instance on the container targets (Kubernetes requests and limits)');
+
+export const autoscalingSchema = z.strictObject({
+  min: z.number().int().min(1).max(100).describe('Fewest instances'),
+  max: z.number().int().min(1).max(100).describe('Most instances'),
+  cpu: utilisation.optional().describe('Average CPU use to keep, in percent of the CPU request (e.g. 70)'),
+  memory: utilisation.optional().describe('Average memory use to keep, in percent of the memory request (e.g. 80)'),
+}).describe('Scale between min and max instances on CPU and/or memory use (a Kubernetes HorizontalPodAutoscaler); replicas is then only where the local and compose targets start');
+
 const commonServiceFields = {
   port: port.describe('Port of the first instance on the local target; inside containers too'),
   replicas: z.number().int().min(1).max(50).default(1).describe('Instances to run'),
   env: z.record(envVarName, z.string()).default({}).describe('Extra environment variables (no secrets: those belong in .env)'),
+  resources: resourcesSchema,
+  autoscaling: autoscalingSchema.optional(),
 };
 
 export const httpServiceSchema = z.strictObject({
@@ -121,7 +153,22 @@ export const infrastructureSchema = z.strictObject({
     namespace: name.optional().describe('Namespace to deploy into (default: the system name)'),
     registry: z.string().min(1).optional().describe('Registry prefix for built images, e.g. registry.example.com/team'),
     images: imagesSchema,
-  }).default({ bus: 'rabbitmq', database: 'postgres', discovery: 'dns', images: {} }),
+    expose: z.enum(['ingress', 'loadBalancer', 'none']).default('ingress')
+      .describe('How the gateway is reached from outside the cluster: an Ingress, a LoadBalancer Service, or not at all (port-forward)'),
+    ingress: z.strictObject({
+      host: hostname.optional().describe('Host name the Ingress answers (default: any host)'),
+      className: z.string().min(1).optional().describe('IngressClass to use (default: the cluster\'s default class)'),
+      tlsSecret: name.optional().describe('Secret holding the TLS certificate for host (kubernetes.io/tls)'),
+    }).prefault({}),
+    infrastructure: z.enum(['selfContained', 'external']).default('selfContained')
+      .describe('selfContained: PostgreSQL, RabbitMQ and Redis run in the namespace as StatefulSets; external: their URLs come from the system\'s Secret (managed services)'),
+    storage: z.strictObject({
+      className: z.string().min(1).optional().describe('StorageClass of the volumes (default: the cluster\'s default class)'),
+      postgres: storage.default('1Gi').describe('Volume of each service\'s PostgreSQL'),
+      rabbitmq: storage.default('1Gi'),
+      redis: storage.default('256Mi'),
+    }).prefault({}).describe('Volumes of the self-contained infrastructure'),
+  }).prefault({}),
 });
 
 export const manifestSchema = z.strictObject({
@@ -131,11 +178,7 @@ export const manifestSchema = z.strictObject({
   services: z.record(name, serviceSchema).refine((services) => Object.keys(services).length > 0, {
     error: 'must list at least one service',
   }),
-  infrastructure: infrastructureSchema.default({
-    local: { bus: 'embedded', database: 'embedded', discovery: 'local' },
-    compose: { bus: 'rabbitmq', database: 'postgres', discovery: 'dns', images: {} },
-    kubernetes: { bus: 'rabbitmq', database: 'postgres', discovery: 'dns', images: {} },
-  }),
+  infrastructure: infrastructureSchema.prefault({}),
 });
 
 export type Manifest = z.infer<typeof manifestSchema>;
@@ -145,4 +188,5 @@ export type HttpServiceSpec = z.infer<typeof httpServiceSchema>;
 export type WorkerServiceSpec = z.infer<typeof workerServiceSchema>;
 export type GatewayServiceSpec = z.infer<typeof gatewayServiceSchema>;
 export type RouteSpec = z.infer<typeof routeSchema>;
+export type KubernetesInfrastructure = Manifest['infrastructure']['kubernetes'];
 export type ServiceKind = ServiceSpec['kind'];

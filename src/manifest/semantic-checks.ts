@@ -1,4 +1,5 @@
 import type { Diagnostic } from './diagnostic.js';
+import { capacityChecks } from './capacity-checks.js';
 import type { Manifest } from './schema.js';
 
 /**
@@ -79,6 +80,7 @@ export function semanticChecks(manifest: Manifest): Diagnostic[] {
   }
 
   problems.push(...unpublishedSubscriptions(manifest));
+  problems.push(...capacityChecks(manifest));
 
   if (gateways.length > 1) {
     problems.push({ path: ['services', gateways[1]!, 'kind'], message: `only one gateway is supported; "${gateways[0]}" is already one` });

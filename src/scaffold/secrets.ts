@@ -16,6 +16,9 @@ export function systemSecrets(manifest: Manifest): Record<string, string> {
     JWT_SECRET: newSecret(48),
     MSX_SERVICE_TOKEN_SECRET: newSecret(48),
     GATEWAY_IDENTITY_SECRET: newSecret(48),
+    // The broker's and Redis's passwords where msx runs them (containers, Kubernetes); URL-safe, as they go into URLs.
+    RABBITMQ_PASSWORD: newSecret(24),
+    REDIS_PASSWORD: newSecret(24),
   };
   for (const [name, service] of Object.entries(manifest.services)) {
     if (service.kind !== 'gateway' && service.database) secrets[`${envName(name)}_DB_PASSWORD`] = newSecret(24);

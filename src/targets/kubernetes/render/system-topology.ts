@@ -1,0 +1,63 @@
+import type { Manifest, ServiceSpec } from '../../../manifest/schema.js';
+
+/**
+ * Who talks to whom, read once from msx.yaml: the one place the renderer
+ * decides which service gets the broker, a database, Redis, and which
+ * connections the NetworkPolicies allow. Each question has one answer here,
+ * so the environment a pod gets and the traffic it is allowed always agree.
+ */
+export interface SystemTopology {
+  /** The gateway's service name, when the system has one. */
+  readonly gateway: string | undefined;
+  readonly services: readonly string[];
+  /** Services the gateway routes to (they have routes). */
+  readonly routed: readonly string[];
+  /** Services that own a database. */
+  readonly withDatabase: readonly string[];
+  /** Services connected to the broker: workers, and anything that publishes or subscribes. */
+  readonly onBus: readonly string[];
+  /** Redis holds the gateway's rate-limit counters, so every gateway replica counts the same budget. */
+  readonly redis: boolean;
+  /** The services each service calls (from `calls`). */
+  calls(service: string): readonly string[];
+  /** The services that call this one. */
+  callers(service: string): readonly string[];
+}
+
+export function systemTopology(manifest: Manifest): SystemTopology {
+  const entries = Object.entries(manifest.services);
+  const callsOf = (spec: ServiceSpec): readonly string[] => (spec.kind === 'gateway' ? [] : spec.calls);
+  const gateway = entries.find(([, spec]) => spec.kind === 'gateway')?.[0];
+  return {
+    gateway,
+    services: entries.map(([name]) => name),
+    routed: entries.filter(([, spec]) => spec.kind !== 'gateway' && spec.routes.length > 0).map(([name]) => name),
+    withDatabase: entries.filter(([, spec]) => spec.kind !== 'gateway' && spec.database).map(([name]) => name),
+    onBus: entries
+      .filter(([, spec]) => spec.kind === 'worker' || (spec.kind === 'http' && (spec.events.publishes.length > 0 || spec.events.subscribes.length > 0)))
+      .map(([name]) => name),
+    redis: gateway !== undefined,
+    calls: (service) => callsOf(manifest.services[service]!),
+    callers: (service) => entries.filter(([, spec]) => callsOf(spec).includes(service)).map(([name]) => name),
+  };
+}
+
+/** PostgreSQL's role and database name of a service: SQL identifiers, so `-` becomes `_`. */
+export function databaseName(service: string): string {
+  return service.replace(/-/g, '_');
+}
+
+/** Name of a service's PostgreSQL StatefulSet and Service. */
+export function databaseHost(service: string): string {
+  return `${service}-db`;
+}
+
+export const RABBITMQ = 'rabbitmq';
+export const REDIS = 'redis';
+export const COLLECTOR = 'msx-collector';
+
+export const POSTGRES_PORT = 5432;
+export const AMQP_PORT = 5672;
+export const REDIS_PORT = 6379;
+/** OTLP over HTTP, where services send their spans. */
+export const OTLP_PORT = 4318;
