@@ -97,14 +97,18 @@ fi
 say "engine $(docker version --format '{{.Server.Version}} (API {{.Server.APIVersion}})')"
 
 # ---------------------------------------------------------------- compose v1
-if ! command -v docker-compose >/dev/null; then
+# Its version comes from dpkg: starting the Python program takes seconds on a busy machine.
+compose_v1() { dpkg-query -W -f='${Status} ${Version}' docker-compose 2>/dev/null | sed -n 's/^install ok installed \([^-]*\).*/\1/p'; }
+if [ -z "$(compose_v1)" ] || ! command -v docker-compose >/dev/null; then
   apt_install docker-compose
+  docker-compose version --short >/dev/null 2>&1 || die "docker-compose (v1) does not run after installing it; see $log_dir/apt.log"
 fi
-docker-compose version --short >/dev/null 2>&1 || die "docker-compose (v1) does not run; see $log_dir/apt.log"
 
 # ------------------------------------------------- compose v2 + buildx (plugins)
 plugin_dir=/usr/local/lib/docker/cli-plugins
-if ! docker compose version >/dev/null 2>&1 || ! docker buildx version >/dev/null 2>&1; then
+compose_v2=$(docker compose version --short 2>/dev/null || true)
+buildx=$(docker buildx version 2>/dev/null | awk '{print $2}' || true)
+if [ -z "$compose_v2" ] || [ -z "$buildx" ]; then
   say "fetching compose v2 and buildx from Debian 13 (private apt state in $state_dir/apt)"
   apt_root=$state_dir/apt
   mkdir -p "$apt_root/lists/partial" "$apt_root/cache/archives/partial" "$apt_root/debs"
@@ -123,10 +127,10 @@ if ! docker compose version >/dev/null 2>&1 || ! docker buildx version >/dev/nul
       || die "$plugin not found in Debian 13's package"
   done
   rm -rf "$apt_root/x"
+  compose_v2=$(docker compose version --short 2>/dev/null) || die "docker compose (v2) does not run after installing $plugin_dir/docker-compose"
+  buildx=$(docker buildx version 2>/dev/null | awk '{print $2}') || die "docker buildx does not run after installing $plugin_dir/docker-buildx"
 fi
-docker compose version >/dev/null 2>&1 || die "docker compose (v2) does not run after installing $plugin_dir/docker-compose"
-docker buildx version >/dev/null 2>&1 || die "docker buildx does not run after installing $plugin_dir/docker-buildx"
-say "compose v1 $(docker-compose version --short), compose v2 $(docker compose version --short), buildx $(docker buildx version | awk '{print $2}')"
+say "compose v1 $(compose_v1), compose v2 $compose_v2, buildx $buildx"
 
 # ---------------------------------------------------------------- images
 # An image is current when it exists and carries the recipe hash of what built it.
@@ -217,7 +221,8 @@ RUN ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm \
  && useradd --uid 1000 --gid node --shell /bin/bash --create-home node \
  && node --version && npm --version
 # Without the host's CAs npm fails inside a container with SELF_SIGNED_CERT_IN_CHAIN.
-ENV NODE_VERSION=20 NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt NPM_CONFIG_CAFILE=/etc/ssl/certs/ca-certificates.crt
+ENV NODE_VERSION=20 NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt NPM_CONFIG_CAFILE=/etc/ssl/certs/ca-certificates.crt \
+    NPM_CONFIG_UPDATE_NOTIFIER=false
 CMD ["node"]
 EOF
 
@@ -265,9 +270,15 @@ if [ "$1" = postgres ] && [ ! -s "$PGDATA/PG_VERSION" ]; then
     exit 1
   fi
   pwfile=()
-  if [ -n "${POSTGRES_PASSWORD:-}" ]; then pwfile=(--pwfile=<(printf '%s\n' "$POSTGRES_PASSWORD")); fi
+  if [ -n "${POSTGRES_PASSWORD:-}" ]; then
+    # A private file, not <(...): initdb failed to open the /dev/fd/63 pipe in this image.
+    pwfile=$(mktemp)
+    printf '%s\n' "$POSTGRES_PASSWORD" >"$pwfile"
+    pwfile=(--pwfile="$pwfile")
+  fi
   # shellcheck disable=SC2086 # POSTGRES_INITDB_ARGS is a list of words, as in the official image
   initdb --username="$POSTGRES_USER" "${pwfile[@]}" -D "$PGDATA" ${POSTGRES_INITDB_ARGS:-} >/dev/null
+  [ ${#pwfile[@]} = 0 ] || rm -f "${pwfile[0]#--pwfile=}"
   printf '\nhost all all all %s\n' "$auth" >>"$PGDATA/pg_hba.conf"
   printf "\nlisten_addresses = '*'\nport = 5432\n" >>"$PGDATA/postgresql.conf"
   pg_ctl -D "$PGDATA" -o "-c listen_addresses='' -p 5432" -w start >/dev/null
@@ -317,6 +328,9 @@ set -euo pipefail
 if [ "${1:0:1}" = '-' ]; then set -- rabbitmq-server "$@"; fi
 
 if [ "$1" = rabbitmq-server ]; then
+  # With dockerd's default of about a million open files Erlang spends half a
+  # minute at boot walking the descriptor table; RabbitMQ needs far fewer.
+  if [ "$(ulimit -n)" = unlimited ] || [ "$(ulimit -n)" -gt 65536 ]; then ulimit -n 65536; fi
   conf=/etc/rabbitmq/conf.d/20-default-user.conf
   {
     [ -z "${RABBITMQ_DEFAULT_USER:-}" ] || printf 'default_user = %s\n' "$RABBITMQ_DEFAULT_USER"
