@@ -134,6 +134,34 @@ export const serviceSchema = z.discriminatedUnion('kind', [httpServiceSchema, wo
 const imagesSchema = z.record(z.string().min(1), z.string().min(1)).default({})
   .describe('Images to use instead of the defaults, by role: node, rabbitmq, postgres, redis');
 
+/** The official images the compose target runs when msx.yaml names none; tags pinned to a major (or minor) line. */
+export const COMPOSE_IMAGE_DEFAULTS = {
+  node: 'node:20-bookworm-slim',
+  postgres: 'postgres:16-alpine',
+  rabbitmq: 'rabbitmq:3.13-alpine',
+  redis: 'redis:7-alpine',
+  prometheus: 'prom/prometheus:v2.55.1',
+  grafana: 'grafana/grafana-oss:11.3.1',
+} as const;
+
+const imageRef = z.string().min(1).regex(/^[^\s]+$/, { error: 'must be an image reference such as postgres:16-alpine, without spaces' });
+
+const composeImagesSchema = z.strictObject({
+  node: imageRef.default(COMPOSE_IMAGE_DEFAULTS.node).describe('Base image of every service image (Node 20)'),
+  postgres: imageRef.default(COMPOSE_IMAGE_DEFAULTS.postgres).describe('PostgreSQL, one container per database-owning service'),
+  rabbitmq: imageRef.default(COMPOSE_IMAGE_DEFAULTS.rabbitmq).describe('RabbitMQ, the bus'),
+  redis: imageRef.default(COMPOSE_IMAGE_DEFAULTS.redis).describe('Redis, the gateway\'s shared rate-limit budget'),
+  prometheus: imageRef.default(COMPOSE_IMAGE_DEFAULTS.prometheus).describe('Prometheus, scraping every instance'),
+  grafana: imageRef.default(COMPOSE_IMAGE_DEFAULTS.grafana).describe('Grafana, with the system\'s dashboard provisioned'),
+}).prefault({}).describe('Images of the compose target, by role (default: the official images)');
+
+const publishSchema = z.strictObject({
+  address: z.union([z.ipv4(), z.ipv6()], { error: 'must be an IP address such as 127.0.0.1 (this machine only) or 0.0.0.0 (every interface)' })
+    .default('127.0.0.1').describe('Host address published ports bind to (default 127.0.0.1: reachable from this machine only)'),
+  prometheus: port.optional().describe('Host port to publish Prometheus on (default: not published)'),
+  grafana: port.optional().describe('Host port to publish Grafana on (default: not published)'),
+}).prefault({}).describe('What the compose target publishes to the host: always the gateway on its port, Prometheus and Grafana on request');
+
 export const infrastructureSchema = z.strictObject({
   local: z.strictObject({
     bus: z.enum(['embedded', 'rabbitmq']).default('embedded'),
@@ -144,8 +172,9 @@ export const infrastructureSchema = z.strictObject({
     bus: z.enum(['rabbitmq']).default('rabbitmq'),
     database: z.enum(['postgres']).default('postgres'),
     discovery: z.enum(['dns', 'consul']).default('dns'),
-    images: imagesSchema,
-  }).default({ bus: 'rabbitmq', database: 'postgres', discovery: 'dns', images: {} }),
+    images: composeImagesSchema,
+    publish: publishSchema,
+  }).prefault({}),
   kubernetes: z.strictObject({
     bus: z.enum(['rabbitmq']).default('rabbitmq'),
     database: z.enum(['postgres']).default('postgres'),

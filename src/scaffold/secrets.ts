@@ -19,6 +19,8 @@ export function systemSecrets(manifest: Manifest): Record<string, string> {
     // The broker's and Redis's passwords where msx runs them (containers, Kubernetes); URL-safe, as they go into URLs.
     RABBITMQ_PASSWORD: newSecret(24),
     REDIS_PASSWORD: newSecret(24),
+    // Grafana's admin, where the compose target runs it.
+    GRAFANA_ADMIN_PASSWORD: newSecret(24),
   };
   for (const [name, service] of Object.entries(manifest.services)) {
     if (service.kind !== 'gateway' && service.database) secrets[`${envName(name)}_DB_PASSWORD`] = newSecret(24);

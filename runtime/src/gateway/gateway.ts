@@ -36,6 +36,7 @@ import type { ProblemInit } from '../service/HttpProblem.js';
 import { requestIdFrom, traceparentFrom } from './trace-context.js';
 import { endRequestSpan, startRequestSpan } from './request-span.js';
 import { initTracing } from '../tracing/init-tracing.js';
+import { instanceName } from '../config/instance-name.js';
 import { traceparentOf, type StartedSpan } from '../tracing/spans.js';
 import { tracingEnabled, type Tracing } from '../tracing/tracing.js';
 import { UpstreamError } from './upstream-error.js';
@@ -163,7 +164,7 @@ function nonNegativeInt(option: string, value: number | undefined, fallback: num
 export function createGateway(options: GatewayOptions): Gateway {
   const name = options.name ?? 'gateway';
   const realm = options.realm ?? name;
-  const logger = options.logger ?? createLogger({ service: name, instance: `${name}-${process.pid}`, level: (process.env.LOG_LEVEL as 'info') || 'info' });
+  const logger = options.logger ?? createLogger({ service: name, instance: instanceName(name, process.env.MSX_INSTANCE), level: (process.env.LOG_LEVEL as 'info') || 'info' });
   if (options.discovery === undefined || typeof options.discovery.resolve !== 'function') {
     throw new GatewayConfigError('discovery', options.discovery, 'Expected the `discovery` option to implement Discovery (resolve(service))');
   }

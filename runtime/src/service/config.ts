@@ -1,5 +1,6 @@
 import bytes from 'bytes';
 import { z } from 'zod';
+import { instanceName } from '../config/instance-name.js';
 import { ConfigError, type ConfigIssue } from './errors/ConfigError.js';
 
 /** pino's level names; `silent` turns logging off. */
@@ -35,7 +36,7 @@ export interface BaseConfig {
    * needed (see `drainNotice.ts`).
    */
   readonly SHUTDOWN_DELAY_MS: number | undefined;
-  /** `MSX_INSTANCE`, default `<name>-<pid>`: tells replicas of one service apart in logs and metrics. */
+  /** `MSX_INSTANCE`, default `<name>-<pid>`: tells replicas of one service apart in logs and metrics; `{hostname}` in it is the host's name (see `instanceName`). */
   readonly MSX_INSTANCE: string;
   /** `BODY_LIMIT`, default the `bodyLimit` option or `1mb`: largest JSON body accepted, in `bytes` notation (`100kb`, `1mb`). */
   readonly BODY_LIMIT: string;
@@ -81,7 +82,7 @@ function baseShape(service: string, bodyLimit: string) {
       .transform(Number)
       .refine((n) => n <= MAX_SHUTDOWN_DELAY_MS, { error: `must be at most ${MAX_SHUTDOWN_DELAY_MS} milliseconds (a drain delay is seconds, not minutes)` })
       .optional(),
-    MSX_INSTANCE: z.string().min(1).default(`${service}-${process.pid}`),
+    MSX_INSTANCE: z.string().optional().transform((value) => instanceName(service, value)),
     BODY_LIMIT: z
       .string()
       .refine((v) => (bytes.parse(v) ?? 0) > 0, { error: 'must be a positive size such as 100kb or 1mb' })

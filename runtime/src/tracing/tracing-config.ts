@@ -1,3 +1,4 @@
+import { instanceName } from '../config/instance-name.js';
 import { TracingConfigError } from './tracing-config-error.js';
 
 export interface TracingOptions {
@@ -61,6 +62,6 @@ export function resolveTracingConfig(options: TracingOptions): TracingConfig {
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
     throw new TracingConfigError(variable, url, `Expected ${variable} to be an http(s) URL (OTLP over HTTP), got ${JSON.stringify(url)}`);
   }
-  const instance = options.instance?.trim() || env.MSX_INSTANCE?.trim() || `${service}-${process.pid}`;
+  const instance = options.instance?.trim() || instanceName(service, env.MSX_INSTANCE);
   return { enabled: true, service, instance, url: parsed.href };
 }

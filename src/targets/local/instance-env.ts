@@ -1,5 +1,5 @@
 import type { Manifest } from '../../manifest/schema.js';
-import { gatewayConfig } from '../../scaffold/gateway-config.js';
+import { serviceIdentityEnv } from '../service-env.js';
 import type { LocalPaths } from './local-paths.js';
 
 /** The bus is set to RabbitMQ in msx.yaml, but no URL says where it is. */
@@ -58,35 +58,14 @@ export function instanceEnv(input: InstanceEnvInput): Record<string, string> {
   env.LOG_LEVEL ||= 'info';
 
   env.PORT = String(input.port);
-  // Only msx.yaml opens a route to callers that bypass the gateway; nothing else may.
-  env.MSX_OPEN_ROUTES = openRoutes(spec);
+  Object.assign(env, serviceIdentityEnv(input.manifest, input.service));
   env.MSX_INSTANCE = input.instanceId;
-  env.MSX_SERVICE = input.service;
-  env.MSX_SYSTEM = input.manifest.name;
   env.MSX_DISCOVERY = 'local';
   env.MSX_LOCAL_REGISTRY = input.paths.registryFile;
-  // The gateway runs what msx.yaml says now, not what was compiled into it
-  // (runGateway prefers MSX_GATEWAY_CONFIG over gateway.generated.ts).
-  if (spec.kind === 'gateway') env.MSX_GATEWAY_CONFIG = JSON.stringify(gatewayConfig(input.manifest));
   // Colour codes and a terminal-width guess make no sense in log files.
   delete env.FORCE_COLOR;
   return env;
 }
 
-/**
- * What msx.yaml marks `open` (reachable without the gateway), in the form
- * the service kit reads from `MSX_OPEN_ROUTES`: `*` for an open service,
- * else the upstream path of each open route, per method when it names any.
- */
-export function openRoutes(spec: Manifest['services'][string]): string {
-  if (spec.kind === 'gateway') return '';
-  if (spec.open === true) return '*';
-  const entries: string[] = [];
-  for (const route of spec.routes) {
-    if (route.open !== true) continue;
-    const path = route.to ?? route.path;
-    if (route.methods === undefined) entries.push(path);
-    else for (const method of route.methods) entries.push(`${method}:${path}`);
-  }
-  return entries.join(',');
-}
+// Kept here for the callers that import it from the local target.
+export { openRoutes } from '../service-env.js';
