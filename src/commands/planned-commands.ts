@@ -8,7 +8,6 @@ import { CliError } from '../errors/cli-error.js';
  */
 const PLANNED = [
   { name: 'build', args: '[services...]', summary: 'build container images of the services', arrives: 'the container targets work' },
-  { name: 'deploy', args: '', summary: 'deploy the system to the current Kubernetes context', arrives: 'the Kubernetes target work' },
   { name: 'upgrade', args: '', summary: 'replace the runtime of an existing system without touching its code', arrives: 'the runtime upgrade work' },
 ] as const;
 

@@ -27,8 +27,10 @@ restarts counts the crashes that were (or are about to be) restarted.`)
       if (options.json) return printJson(instances);
       if (instances.length === 0) return info('nothing is running (start it with msx up -d)');
       const now = Date.now();
+      // Where instances spread over machines (Kubernetes nodes), say which; a local system has one machine.
+      const withNode = instances.some((i) => i.node !== undefined);
       printTable(
-        ['service', 'instance', 'pid', 'port', 'state', 'ready', 'restarts', 'uptime', 'cpu', 'mem'],
+        ['service', 'instance', 'pid', 'port', 'state', 'ready', 'restarts', 'uptime', 'cpu', 'mem', ...(withNode ? ['node'] : [])],
         instances.map((i) => [
           i.service,
           i.id,
@@ -37,9 +39,10 @@ restarts counts the crashes that were (or are about to be) restarted.`)
           stateText(i),
           i.ready ? colour.green('yes') : colour.yellow('no'),
           i.restarts > 0 ? colour.yellow(String(i.restarts)) : '0',
-          i.startedAt && i.pid !== undefined ? formatUptime(now - i.startedAt) : '-',
+          i.startedAt && (i.pid !== undefined || i.node !== undefined) ? formatUptime(now - i.startedAt) : '-',
           i.cpuPercent === undefined ? '-' : `${i.cpuPercent.toFixed(1)}%`,
           i.memoryBytes === undefined ? '-' : formatBytes(i.memoryBytes),
+          ...(withNode ? [i.node ?? '-'] : []),
         ]),
       );
       if (instances.some((i) => i.state === 'orphaned')) info(colour.yellow('\nthese instances outlived their supervisor (it was killed): msx down stops them'));

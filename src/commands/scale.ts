@@ -41,7 +41,7 @@ The count lasts until msx down; msx.yaml (replicas) says how many msx up starts.
       const changes = await resolveTarget(root, manifest).scale(counts);
       if (options.json) return printJson(changes);
       for (const change of changes) {
-        const detail = change.started.length ? `started ${change.started.join(', ')}` : change.stopped.length ? `stopped ${change.stopped.join(', ')}` : 'unchanged';
+        const detail = change.note ?? (change.started.length ? `started ${change.started.join(', ')}` : change.stopped.length ? `stopped ${change.stopped.join(', ')}` : 'unchanged');
         info(`${colour.green('✔')} ${change.service} ${change.from} → ${change.to} (${detail})`);
       }
     });

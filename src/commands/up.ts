@@ -52,7 +52,8 @@ Run npm install and npm run build first: msx up runs services/*/dist.`)
       const changed = regenerateOwnedFiles(root, manifest);
       for (const file of changed) process.stderr.write(`${describeChange(file)}\n`);
       await rebuildChangedServices(root, changed, (line) => process.stderr.write(`${line}\n`));
-      const target = resolveTarget(root, manifest);
+      // A recorded Kubernetes deployment does not make `up` deploy: `msx deploy` (or MSX_TARGET=kubernetes) does.
+      const target = resolveTarget(root, manifest, process.env.MSX_TARGET === 'kubernetes' ? 'kubernetes' : 'local');
 
       const view = options.json ? undefined : new UpProgressView();
       const cancel = new AbortController();

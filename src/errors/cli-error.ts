@@ -8,8 +8,8 @@ export class CliError extends Error {
   constructor(
     message: string,
     readonly options: {
-      /** 2 for usage or configuration mistakes, 1 for failures. */
-      exitCode: 1 | 2;
+      /** 2 for usage or configuration mistakes, 1 for failures, 124 for a wait that ran out of time (as timeout(1)). */
+      exitCode: 1 | 2 | 124;
       /** One line telling the user what to do next. */
       hint?: string;
       /** Extra lines printed between the message and the hint (e.g. a list of diagnostics). */
@@ -20,7 +20,7 @@ export class CliError extends Error {
     super(message, { cause: options.cause });
   }
 
-  get exitCode(): 1 | 2 {
+  get exitCode(): 1 | 2 | 124 {
     return this.options.exitCode;
   }
 }

@@ -33,6 +33,8 @@ export interface InstanceStatus {
   readonly cpuPercent?: number | undefined;
   /** Resident memory, bytes. */
   readonly memoryBytes?: number | undefined;
+  /** The machine the instance runs on, where the target spreads instances over several (a Kubernetes node). */
+  readonly node?: string | undefined;
 }
 
 export interface UpOptions {
@@ -94,6 +96,8 @@ export interface ScaleChange {
   readonly to: number;
   readonly started: readonly string[];
   readonly stopped: readonly string[];
+  /** What the target did, when not a list of instances (Kubernetes: moved the autoscaler's minimum). */
+  readonly note?: string | undefined;
 }
 
 export interface LogQuery {
@@ -122,7 +126,8 @@ export interface LogEntry {
 }
 
 export interface Target {
-  readonly kind: 'local';
+  /** `local`, `kubernetes`: for messages; commands never branch on it. */
+  readonly kind: string;
   up(options: UpOptions, progress: UpProgress): Promise<UpResult>;
   down(options: DownOptions): Promise<DownResult>;
   ps(): Promise<readonly InstanceStatus[]>;

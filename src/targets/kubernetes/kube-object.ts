@@ -63,3 +63,6 @@ export const SERVICE_LABEL = 'msx.dev/service';
 
 /** The field manager msx applies as, so the API server knows which fields are msx's. */
 export const FIELD_MANAGER = 'msx';
+
+/** The field manager `msx scale` writes replica counts as. A deploy takes those fields back: msx.yaml says what runs. */
+export const SCALE_FIELD_MANAGER = 'msx-scale';

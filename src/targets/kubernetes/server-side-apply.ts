@@ -1,7 +1,8 @@
 import { CliError } from '../../errors/cli-error.js';
 import { apiStatus, kubeFailure } from './kube-api-error.js';
 import type { KubeConnection } from './kube-connection.js';
-import { describeObject, FIELD_MANAGER, type KubeObject } from './kube-object.js';
+import { objectChanges } from './object-diff.js';
+import { describeObject, FIELD_MANAGER, type KubeObject, SCALE_FIELD_MANAGER } from './kube-object.js';
 
 export type ApplyAction = 'created' | 'configured' | 'unchanged';
 
@@ -30,26 +31,42 @@ export interface ApplyOptions {
 export async function applyObjects(connection: KubeConnection, objects: readonly KubeObject[], options: ApplyOptions, liveOf: (object: KubeObject) => KubeObject | undefined): Promise<AppliedObject[]> {
   const applied: AppliedObject[] = [];
   for (const object of objects) {
+    const send = (force: boolean) => connection.objects.patch(
+      structuredClone(object) as never,
+      undefined,
+      options.dryRun ? 'All' : undefined,
+      FIELD_MANAGER,
+      force,
+      connection.lib.PatchStrategy.ServerSideApply,
+    ) as unknown as Promise<KubeObject>;
     let result: KubeObject;
     try {
-      result = (await connection.objects.patch(
-        structuredClone(object) as never,
-        undefined,
-        options.dryRun ? 'All' : undefined,
-        FIELD_MANAGER,
-        options.forceConflicts,
-        connection.lib.PatchStrategy.ServerSideApply,
-      )) as unknown as KubeObject;
+      try {
+        result = await send(options.forceConflicts);
+      } catch (error) {
+        // Replica counts `msx scale` set are msx's own to take back; any other manager's field is a real conflict.
+        if (!onlyOwnConflicts(error)) throw error;
+        result = await send(true);
+      }
     } catch (error) {
       throw applyFailure(object, error, connection.server);
     }
     const before = liveOf(object);
-    const action: ApplyAction = !before ? 'created' : String(before.metadata.resourceVersion) === String(result.metadata.resourceVersion) ? 'unchanged' : 'configured';
+    // A dry run stores nothing, so no resourceVersion moves: what would change is what differs.
+    const changed = options.dryRun ? (before ? objectChanges(before, result).length > 0 : true) : !before || String(before.metadata.resourceVersion) !== String(result.metadata.resourceVersion);
+    const action: ApplyAction = !before ? 'created' : changed ? 'configured' : 'unchanged';
     const entry = { object, action, result };
     applied.push(entry);
     options.onApplied?.(entry);
   }
   return applied;
+}
+
+function onlyOwnConflicts(error: unknown): boolean {
+  const status = apiStatus(error);
+  if (status?.code !== 409) return false;
+  const owners = status.causes.filter((c) => c.reason === 'FieldManagerConflict').map((c) => /conflict with "([^"]+)"/.exec(c.message ?? '')?.[1]);
+  return owners.length > 0 && owners.every((owner) => owner === SCALE_FIELD_MANAGER);
 }
 
 function applyFailure(object: KubeObject, error: unknown, server: string): CliError {
