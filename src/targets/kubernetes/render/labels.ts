@@ -48,7 +48,6 @@ export function serviceLabels(manifest: Manifest, service: string): Labels {
   return {
     ...systemLabels(manifest),
     'app.kubernetes.io/name': service,
-    'app.kubernetes.io/instance': `${manifest.name}-${service}`,
     'app.kubernetes.io/component': manifest.services[service]!.kind,
     [SERVICE_LABEL]: service,
   };
@@ -59,7 +58,6 @@ export function infrastructureLabels(manifest: Manifest, name: string, software:
   return {
     ...systemLabels(manifest),
     'app.kubernetes.io/name': software,
-    'app.kubernetes.io/instance': `${manifest.name}-${name}`,
     'app.kubernetes.io/component': component,
     [INFRASTRUCTURE_LABEL]: name,
   };

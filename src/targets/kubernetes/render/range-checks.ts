@@ -7,6 +7,9 @@ const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 const LABEL_PREFIX = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 /** Keys whose numbers are TCP/UDP ports (the OpenAPI schemas say only "int32"). */
 const PORT_KEYS = new Set(['port', 'containerPort', 'targetPort', 'hostPort', 'nodePort', 'number', 'endPort']);
+/** Keys naming other cluster objects by a DNS subdomain (RFC 1123), which the API server checks. */
+const SUBDOMAIN_KEYS = new Set(['ingressClassName', 'storageClassName', 'secretName', 'serviceName']);
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 /**
  * What the API server checks beyond the OpenAPI schemas and would refuse
@@ -27,6 +30,9 @@ export function rangeProblems(object: KubeObject): { path: string; problem: stri
   visit(object, '', (path, key, value) => {
     if (PORT_KEYS.has(key) && typeof value === 'number' && (!Number.isInteger(value) || value < 1 || value > 65535)) {
       problems.push({ path, problem: `port ${value} is out of range (1-65535)` });
+    }
+    if (SUBDOMAIN_KEYS.has(key) && typeof value === 'string' && (value.length > 253 || !DNS_SUBDOMAIN.test(value))) {
+      problems.push({ path, problem: `${JSON.stringify(value)} must be a DNS subdomain: lowercase letters, digits, "-" and ".", at most 253 characters` });
     }
     if ((key === 'labels' || key === 'matchLabels') && value !== null && typeof value === 'object' && !Array.isArray(value)) {
       for (const [label, text] of Object.entries(value)) {
