@@ -13,6 +13,7 @@ import { RABBITMQ_USER } from './service-environment.js';
 import {
   AMQP_PORT,
   COLLECTOR,
+  COLLECTOR_DATA_DIR,
   databaseHost,
   databaseName,
   OTLP_PORT,
@@ -225,7 +226,7 @@ export function collectorObjects(manifest: Manifest, namespace: string): [IServi
               readinessProbe: { tcpSocket: { port: 'otlp-http' }, periodSeconds: 5 },
               livenessProbe: { tcpSocket: { port: 'otlp-http' }, periodSeconds: 10 },
               securityContext: containerSecurity({ readOnlyRootFilesystem: true }),
-              volumeMounts: [scratchMount('traces', '/var/lib/msx'), scratchMount('tmp', '/tmp')],
+              volumeMounts: [scratchMount('traces', COLLECTOR_DATA_DIR), scratchMount('tmp', '/tmp')],
             },
           ],
           volumes: [scratchVolume('traces', '512Mi'), scratchVolume('tmp')],

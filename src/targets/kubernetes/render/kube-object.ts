@@ -52,10 +52,10 @@ export const APPLY_ORDER: readonly KubeKind[] = [
 
 /**
  * The port every msx service listens on inside its container (`PORT`), the
- * same for all so probes, Services and NetworkPolicies need no table; the
- * ports in msx.yaml are the local target's.
+ * same on compose and Kubernetes, so probes, Services and NetworkPolicies
+ * need no table; the ports in msx.yaml are the local target's.
  */
-export const CONTAINER_PORT = 3000;
+export { CONTAINER_PORT } from '../../compose/compose-names.js';
 
 /** `kind/name` as kubectl names an object, for messages. */
 export function objectRef(object: KubeObject): string {

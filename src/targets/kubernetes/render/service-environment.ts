@@ -1,8 +1,7 @@
 import type { IEnvVar } from 'kubernetes-models/v1/EnvVar';
 import { durationMs } from '../../../manifest/duration.js';
 import type { Manifest } from '../../../manifest/schema.js';
-import { gatewayConfig } from '../../../scaffold/gateway-config.js';
-import { openRoutes } from '../../local/instance-env.js';
+import { serviceIdentityEnv } from '../../service-env.js';
 import { CONTAINER_PORT } from './kube-object.js';
 import {
   BUS_URL_KEY,
@@ -74,13 +73,12 @@ export function serviceEnvironment(manifest: Manifest, topology: SystemTopology,
     // msx.yaml's own env wins over msx's defaults above, never over what msx must decide below.
     ...spec.env,
     PORT: String(CONTAINER_PORT),
-    MSX_SYSTEM: manifest.name,
-    MSX_SERVICE: service,
-    MSX_OPEN_ROUTES: openRoutes(spec),
+    ...serviceIdentityEnv(manifest, service),
+    // The pod's name (the runtime puts the hostname in): unique, and what kubectl and msx ps show.
+    MSX_INSTANCE: '{hostname}',
     ...discoverySettings(manifest),
     OTEL_EXPORTER_OTLP_ENDPOINT: `http://${COLLECTOR}:${OTLP_PORT}`,
   };
-  if (spec.kind === 'gateway') settings.MSX_GATEWAY_CONFIG = JSON.stringify(gatewayConfig(manifest));
   if (manifest.infrastructure.kubernetes.discovery === 'consul') fromSecret('MSX_CONSUL_TOKEN', 'MSX_CONSUL_TOKEN', true);
 
   if (spec.kind === 'gateway') {

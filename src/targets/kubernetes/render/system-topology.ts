@@ -1,4 +1,5 @@
 import type { Manifest, ServiceSpec } from '../../../manifest/schema.js';
+import { ownsDatabase, usesBus } from '../../service-env.js';
 
 /**
  * Who talks to whom, read once from msx.yaml: the one place the renderer
@@ -14,7 +15,7 @@ export interface SystemTopology {
   readonly routed: readonly string[];
   /** Services that own a database. */
   readonly withDatabase: readonly string[];
-  /** Services connected to the broker: workers, and anything that publishes or subscribes. */
+  /** Services connected to the broker: those that publish or subscribe (as on compose). */
   readonly onBus: readonly string[];
   /** Redis holds the gateway's rate-limit counters, so every gateway replica counts the same budget. */
   readonly redis: boolean;
@@ -32,25 +33,16 @@ export function systemTopology(manifest: Manifest): SystemTopology {
     gateway,
     services: entries.map(([name]) => name),
     routed: entries.filter(([, spec]) => spec.kind !== 'gateway' && spec.routes.length > 0).map(([name]) => name),
-    withDatabase: entries.filter(([, spec]) => spec.kind !== 'gateway' && spec.database).map(([name]) => name),
-    onBus: entries
-      .filter(([, spec]) => spec.kind === 'worker' || (spec.kind === 'http' && (spec.events.publishes.length > 0 || spec.events.subscribes.length > 0)))
-      .map(([name]) => name),
+    withDatabase: entries.filter(([, spec]) => ownsDatabase(spec)).map(([name]) => name),
+    onBus: entries.filter(([, spec]) => usesBus(spec)).map(([name]) => name),
     redis: gateway !== undefined,
     calls: (service) => callsOf(manifest.services[service]!),
     callers: (service) => entries.filter(([, spec]) => callsOf(spec).includes(service)).map(([name]) => name),
   };
 }
 
-/** PostgreSQL's role and database name of a service: SQL identifiers, so `-` becomes `_`. */
-export function databaseName(service: string): string {
-  return service.replace(/-/g, '_');
-}
-
-/** Name of a service's PostgreSQL StatefulSet and Service. */
-export function databaseHost(service: string): string {
-  return `${service}-db`;
-}
+/** PostgreSQL's role and database name of a service, and the name of its StatefulSet and Service (`orders-db`): the same on every container target. */
+export { databaseName, databaseServiceName as databaseHost } from '../../compose/compose-names.js';
 
 export const RABBITMQ = 'rabbitmq';
 export const REDIS = 'redis';
@@ -59,5 +51,5 @@ export const COLLECTOR = 'msx-collector';
 export const POSTGRES_PORT = 5432;
 export const AMQP_PORT = 5672;
 export const REDIS_PORT = 6379;
-/** OTLP over HTTP, where services send their spans. */
-export const OTLP_PORT = 4318;
+/** OTLP over HTTP, where services send their spans; and where the collector keeps them. */
+export { COLLECTOR_PORT as OTLP_PORT, COLLECTOR_DATA_DIR } from '../../compose/compose-names.js';
