@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { DURATION_HELP, durationFlag, formatDurationMs } from '../manifest/duration.js';
 import { loadManifest } from '../manifest/load-manifest.js';
-import { upRows } from '../targets/instance-format.js';
+import { UP_COLUMNS, upRows } from '../targets/instance-format.js';
 import { describeObject } from '../targets/kubernetes/kube-object.js';
 import { deploySystem } from '../targets/kubernetes/kubernetes-deploy.js';
 import { kubernetesTarget } from '../targets/kubernetes/kubernetes-target.js';
@@ -112,7 +112,7 @@ configuration error, ${TIMEOUT_EXIT_CODE} rollouts not finished within --timeout
       if (!options.wait || options.json) return;
       info(`${colour.green('✔')} every rollout is ready (waited at most ${formatDurationMs(options.timeout)})`);
       const instances = await kubernetesTarget(root, manifest, { context: result.context, namespace: result.namespace }).ps();
-      printTable(['service', 'instance', 'port', 'url', 'state'], upRows(instances));
+      printTable(UP_COLUMNS, upRows(instances));
       info(colour.dim('msx ps, msx logs -f, msx scale and msx down now work on this deployment'));
     });
 }

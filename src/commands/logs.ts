@@ -2,9 +2,9 @@ import { Command } from 'commander';
 import { usageError } from '../errors/cli-error.js';
 import { DURATION_HELP, durationFlag } from '../manifest/duration.js';
 import { loadManifest } from '../manifest/load-manifest.js';
-import { formatEntry } from '../targets/local/log-format.js';
-import { LEVELS } from '../targets/local/log-line.js';
-import { resolveTarget } from '../targets/resolve-target.js';
+import { formatEntry } from '../logs/log-format.js';
+import { LEVELS } from '../logs/log-line.js';
+import { resolveTarget, targetOption } from '../targets/resolve-target.js';
 import { colour } from '../ui/colour.js';
 import { workingDir } from './command-context.js';
 
@@ -16,6 +16,7 @@ interface LogsOptions {
   trace?: string;
   tail?: string;
   json?: boolean;
+  target?: string;
 }
 
 export function logsCommand(): Command {
@@ -29,6 +30,7 @@ export function logsCommand(): Command {
     .option('--trace <id>', 'only lines of one request: its trace id or request id')
     .option('-n, --tail <lines>', 'only the last <lines> lines before following')
     .option('--json', 'print the raw JSON lines')
+    .addOption(targetOption())
     .addHelpText('after', `
 Examples:
   $ msx logs
@@ -38,7 +40,8 @@ Examples:
   $ msx logs users-2 --json | jq .msg
 
 ${DURATION_HELP}
-Logs are kept in .msx/logs/<instance>.log until the next msx up.`)
+Locally, logs are kept in .msx/logs/<instance>.log until the next msx up;
+on compose they are the containers' logs, read through the Docker engine.`)
     .action(async (sources: string[], options: LogsOptions, command: Command) => {
       const root = workingDir(command);
       const { manifest } = loadManifest(root);
@@ -58,7 +61,7 @@ Logs are kept in .msx/logs/<instance>.log until the next msx up.`)
       const stop = () => abort.abort();
       process.once('SIGINT', stop);
       try {
-        await resolveTarget(root, manifest).logs(
+        await resolveTarget(root, { target: options.target, manifest }).logs(
           { sources, follow: Boolean(options.follow), since: since === undefined ? undefined : Date.now() - since, minLevel, grep: options.grep, trace: options.trace, tail },
           (entry) => process.stdout.write(`${options.json ? entry.raw : formatEntry(entry, colour, width)}\n`),
           abort.signal,

@@ -2,9 +2,11 @@ import { Command } from 'commander';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CliError } from '../errors/cli-error.js';
 import { DURATION_HELP, durationFlag, formatDurationMs } from '../manifest/duration.js';
-import { scrapeAll, scrapeTargets, windowsOf, type Scrapes, type ScrapeTarget } from '../observability/metrics-scrape.js';
+import { scrapeAll, windowsOf, type Scrapes } from '../observability/metrics-scrape.js';
 import { serviceMetrics, type ServiceMetrics } from '../observability/service-metrics.js';
 import { formatDuration } from '../observability/waterfall.js';
+import { resolveTarget, targetOption } from '../targets/resolve-target.js';
+import type { MetricsEndpoint, MetricsSource } from '../targets/target.js';
 import { colour } from '../ui/colour.js';
 import { info, printJson, printTable } from '../ui/output.js';
 import { workingDir } from './command-context.js';
@@ -36,8 +38,8 @@ function printMetrics(rows: readonly ServiceMetrics[]): void {
   );
 }
 
-function targetsFor(root: string, service: string | undefined): ScrapeTarget[] {
-  const all = scrapeTargets(root);
+async function endpointsFor(source: MetricsSource, service: string | undefined): Promise<readonly MetricsEndpoint[]> {
+  const all = await source.endpoints();
   if (all.length === 0) throw new CliError('no running instances found', { exitCode: 1, hint: 'start the system with msx up -d, then run msx metrics again' });
   if (service === undefined) return all;
   const mine = all.filter((t) => t.service === service);
@@ -55,6 +57,7 @@ export function metricsCommand(): Command {
     .option('--window <duration>', 'how long to measure between the two scrapes, e.g. 2s, 1m (a bare number is seconds)', durationFlag({ example: '10s', minMs: 200, maxMs: 300_000 }), 2000)
     .option('-w, --watch', 'keep measuring, one window after the other, until Ctrl-C')
     .option('--json', 'print the figures as JSON')
+    .addOption(targetOption())
     .addHelpText('after', `
 Examples:
   $ msx metrics                       # every service over a 2 s window
@@ -66,11 +69,12 @@ ${DURATION_HELP}
 Scrapes each instance's /metrics twice, a window apart: req/s and errors (5xx
 share) from http_requests_total, percentiles from the increase of the
 http_request_duration_seconds buckets, memory from process_resident_memory_bytes,
-lag from bus_consumer_lag. Instances come from .msx/state.json (msx up).`)
-    .action(async (service: string | undefined, options: { window: number; watch?: boolean; json?: boolean }, command: Command) => {
-      const root = workingDir(command);
-      let targets = targetsFor(root, service);
-      let before: Scrapes = await scrapeAll(targets);
+lag from bus_consumer_lag. The instances are those of the running deployment
+(locally .msx/state.json; on compose the containers, reached on their network).`)
+    .action(async (service: string | undefined, options: { window: number; watch?: boolean; json?: boolean; target?: string }, command: Command) => {
+      const source = resolveTarget(workingDir(command), { target: options.target }).metrics();
+      let targets = await endpointsFor(source, service);
+      let before: Scrapes = await scrapeAll(source, targets);
       let stopped = false;
       const stop = () => {
         stopped = true;
@@ -79,7 +83,7 @@ lag from bus_consumer_lag. Instances come from .msx/state.json (msx up).`)
       try {
         do {
           await sleep(options.window);
-          const after = await scrapeAll(targets);
+          const after = await scrapeAll(source, targets);
           const rows = serviceMetrics(windowsOf(targets, before, after));
           if (options.json) printJson(options.watch ? { at: new Date().toISOString(), services: rows } : rows);
           else {
@@ -89,10 +93,10 @@ lag from bus_consumer_lag. Instances come from .msx/state.json (msx up).`)
           }
           if (!options.watch || stopped) break;
           // Instances come and go (scale, restarts): follow them, starting their window now.
-          const next = targetsFor(root, service);
+          const next = await endpointsFor(source, service);
           if (next.map((t) => t.instance).join() !== targets.map((t) => t.instance).join()) {
             targets = next;
-            before = await scrapeAll(targets);
+            before = await scrapeAll(source, targets);
           } else before = after;
         } while (!stopped);
       } finally {

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { usageError } from '../errors/cli-error.js';
 import { loadManifest } from '../manifest/load-manifest.js';
-import { resolveTarget } from '../targets/resolve-target.js';
+import { resolveTarget, targetOption } from '../targets/resolve-target.js';
 import { colour } from '../ui/colour.js';
 import { info, printJson } from '../ui/output.js';
 import { workingDir } from './command-context.js';
@@ -26,6 +26,7 @@ export function scaleCommand(): Command {
     .description('change how many instances of a service run, without a restart; scale-down drains first')
     .argument('<service=count...>', 'e.g. orders=3 products=2')
     .option('--json', 'print what changed as JSON')
+    .addOption(targetOption())
     .addHelpText('after', `
 Examples:
   $ msx scale orders=3
@@ -34,11 +35,11 @@ Examples:
 
 New instances join the gateway's and clients' balancing once /ready answers.
 The count lasts until msx down; msx.yaml (replicas) says how many msx up starts.`)
-    .action(async (args: string[], options: { json?: boolean }, command: Command) => {
+    .action(async (args: string[], options: { json?: boolean; target?: string }, command: Command) => {
       const root = workingDir(command);
       const { manifest } = loadManifest(root);
       const counts = parseScaleArgs(args, Object.keys(manifest.services));
-      const changes = await resolveTarget(root, manifest).scale(counts);
+      const changes = await resolveTarget(root, { target: options.target, manifest }).scale(counts);
       if (options.json) return printJson(changes);
       for (const change of changes) {
         const detail = change.note ?? (change.started.length ? `started ${change.started.join(', ')}` : change.stopped.length ? `stopped ${change.stopped.join(', ')}` : 'unchanged');

@@ -1,10 +1,8 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { join } from 'node:path';
 import { CliError } from '../errors/cli-error.js';
 import { findTrace, summarizeTrace } from '../observability/trace-model.js';
-import { recentTraces } from '../observability/trace-query.js';
 import { formatDuration, layoutWaterfall, renderWaterfall } from '../observability/waterfall.js';
-import { localPaths } from '../targets/local/local-paths.js';
+import { resolveTarget, targetOption } from '../targets/resolve-target.js';
 import { colour } from '../ui/colour.js';
 import { info, printJson, printTable } from '../ui/output.js';
 import { workingDir } from './command-context.js';
@@ -14,17 +12,13 @@ function positiveInteger(value: string): number {
   return Number(value);
 }
 
-/** Where `msx up`'s collector keeps spans for the system in `root`. */
-export function tracesDir(root: string): string {
-  return join(localPaths(root).stateDir, 'traces');
-}
-
 export function traceCommand(): Command {
   return new Command('trace')
     .description('list recent traces, or draw one as a waterfall across services')
     .argument('[id]', 'trace id (or a unique prefix of 8 or more hex digits) to draw')
     .option('-n, --limit <count>', 'how many recent traces to list', positiveInteger, 20)
     .option('--json', 'print the traces (or the trace\'s spans) as JSON')
+    .addOption(targetOption())
     .addHelpText('after', `
 Examples:
   $ msx trace                         # the 20 most recent traces
@@ -32,14 +26,15 @@ Examples:
   $ msx trace 4bf92f35                # one trace as a waterfall
   $ msx logs --trace 4bf92f3577b34da6a3ce929d0e0e4736
 
-Spans come from the collector msx up runs (kept under .msx/traces for 48 hours,
-at most 64 MiB); a service traces when OTEL_EXPORTER_OTLP_ENDPOINT is set.`)
-    .action(async (id: string | undefined, options: { limit: number; json?: boolean }, command: Command) => {
-      const dir = tracesDir(workingDir(command));
+Spans come from the collector msx up runs beside the system (locally kept
+under .msx/traces, on compose in the msx-collector container; 48 hours, at
+most 64 MiB); a service traces when OTEL_EXPORTER_OTLP_ENDPOINT is set.`)
+    .action(async (id: string | undefined, options: { limit: number; json?: boolean; target?: string }, command: Command) => {
+      const source = resolveTarget(workingDir(command), { target: options.target }).traces();
       if (id === undefined) {
-        const traces = (await recentTraces(dir, options.limit)).map(summarizeTrace);
+        const traces = (await source.recent(options.limit)).map(summarizeTrace);
         if (options.json) return printJson(traces);
-        if (traces.length === 0) return info(`no traces yet in ${dir}\n${colour.dim('start the system with msx up and send it a request')}`);
+        if (traces.length === 0) return info(`no traces yet in ${source.location}\n${colour.dim('start the system with msx up and send it a request')}`);
         printTable(
           ['trace', 'started', 'root', 'status', 'duration', 'spans', 'errors', 'services'],
           traces.map((t) => [
@@ -56,9 +51,9 @@ at most 64 MiB); a service traces when OTEL_EXPORTER_OTLP_ENDPOINT is set.`)
         return;
       }
       if (!/^[\da-fA-F]{1,32}$/.test(id)) throw new CliError(`"${id}" is not a trace id`, { exitCode: 2, hint: 'a trace id is 32 hex digits; msx trace lists recent ones' });
-      const found = findTrace(await recentTraces(dir), id);
+      const found = findTrace(await source.recent(), id);
       if (found === 'ambiguous') throw new CliError(`more than one trace starts with ${id}`, { exitCode: 2, hint: 'give more digits of the trace id' });
-      if (found === undefined) throw new CliError(`no trace ${id} in ${dir}`, { exitCode: 1, hint: 'msx trace lists the traces kept; spans may still be in flight for a second or two' });
+      if (found === undefined) throw new CliError(`no trace ${id} in ${source.location}`, { exitCode: 1, hint: 'msx trace lists the traces kept; spans may still be in flight for a second or two' });
       const summary = summarizeTrace(found);
       const barWidth = Math.max(10, Math.min(60, (process.stdout.columns ?? 120) - 80));
       const rows = layoutWaterfall(found, barWidth);

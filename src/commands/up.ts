@@ -1,12 +1,13 @@
 import { Command } from 'commander';
 import { DURATION_HELP, durationFlag } from '../manifest/duration.js';
 import { loadManifest } from '../manifest/load-manifest.js';
-import { formatEntry } from '../targets/local/log-format.js';
-import { parseLogLine } from '../targets/local/log-line.js';
-import { upRows } from '../targets/instance-format.js';
+import { formatEntry } from '../logs/log-format.js';
+import { parseLogLine } from '../logs/log-line.js';
+import { UP_COLUMNS, upRows } from '../targets/instance-format.js';
 import { describeChange, regenerateOwnedFiles } from '../scaffold/owned-files.js';
-import { resolveTarget } from '../targets/resolve-target.js';
-import type { AttachedRun } from '../targets/target.js';
+import { removeDeployment, writeDeployment } from '../targets/deployment-record.js';
+import { assertNotRunningElsewhere, resolveTarget, targetOption } from '../targets/resolve-target.js';
+import { isRunningState, type AttachedRun } from '../targets/target.js';
 import { SILENT_PROGRESS, UpProgressView } from '../targets/up-progress.js';
 import { colour } from '../ui/colour.js';
 import { isOutputClosed, onOutputClosed } from '../ui/output-closed.js';
@@ -19,16 +20,18 @@ interface UpCommandOptions {
   timeout: number;
   json?: boolean;
   watch?: boolean;
+  target?: string;
 }
 
 export function upCommand(): Command {
   return new Command('up')
-    .description('run the system on this machine: every service as a native process, in dependency order, supervised')
+    .description('run the system, in dependency order, until every instance is ready: locally as supervised native processes (default), or on compose')
     .argument('[services...]', 'run only these services (and the services they call)')
     .option('-d, --detach', 'keep running in the background; use msx ps, logs, scale and down')
     .option('-w, --watch', 'rebuild a service and restart its instances one at a time when its src/ changes; a failed build keeps the running ones')
     .option('--timeout <duration>', 'how long each instance may take to become ready, e.g. 30s, 2m (a bare number is seconds)', durationFlag({ example: '30s', minMs: 1 }), 30_000)
     .option('--json', 'detached: print the instances as JSON; foreground: print raw JSON log lines')
+    .addOption(targetOption())
     .addHelpText('after', `
 Examples:
   $ msx up                       # run in the foreground; Ctrl-C stops everything
@@ -38,11 +41,15 @@ Examples:
   $ msx up -d --watch && msx logs -f users   # see rebuilds and compiler errors of users
   $ msx up -d --timeout 2m       # slow machine: wait up to 2 minutes per instance
   $ msx -C ./demo up -d --json
+  $ msx up --target compose      # build images, start on docker compose, wait for healthy
 
 ${DURATION_HELP}
 
-State, logs and the discovery registry live in .msx/ of the system folder.
-Run npm install and npm run build first: msx up runs services/*/dist.`)
+The target is --target, else msx.yaml's target:, else local. Where it was
+started is recorded in .msx/deployment.json: ps, logs, scale, trace, metrics
+and down then act on that deployment without --target.
+Locally, state, logs and the discovery registry live in .msx/ of the system
+folder; run npm install and npm run build first: msx up runs services/*/dist.`)
     .action(async (services: string[], options: UpCommandOptions, command: Command) => {
       const root = workingDir(command);
       const readyTimeoutMs = options.timeout;
@@ -52,8 +59,10 @@ Run npm install and npm run build first: msx up runs services/*/dist.`)
       const changed = regenerateOwnedFiles(root, manifest);
       for (const file of changed) process.stderr.write(`${describeChange(file)}\n`);
       await rebuildChangedServices(root, changed, (line) => process.stderr.write(`${line}\n`));
-      // A recorded Kubernetes deployment does not make `up` deploy: `msx deploy` (or MSX_TARGET=kubernetes) does.
-      const target = resolveTarget(root, manifest, process.env.MSX_TARGET === 'kubernetes' ? 'kubernetes' : 'local');
+      const target = resolveTarget(root, { target: options.target, manifest, purpose: 'start' });
+      await assertNotRunningElsewhere(root, target, manifest);
+      // Recorded before anything starts: a deployment that fails half-way is still found by msx down.
+      writeDeployment(root, target.kind, manifest.name);
 
       const view = options.json ? undefined : new UpProgressView();
       const cancel = new AbortController();
@@ -72,7 +81,7 @@ Run npm install and npm run build first: msx up runs services/*/dist.`)
           return;
         }
         stopRequested = true;
-        const count = run.instances().filter((i) => i.pid !== undefined).length;
+        const count = run.instances().filter((i) => isRunningState(i.state)).length;
         notice(`${why === 'output-closed' ? 'output closed; ' : ''}stopping ${count} instance${count === 1 ? '' : 's'}…${why === 'signal' ? ' (Ctrl-C again to kill)' : ''}`);
         void run.stop();
       };
@@ -90,6 +99,8 @@ Run npm install and npm run build first: msx up runs services/*/dist.`)
         process.off('SIGTERM', onSignal);
         releaseOutput();
         await view?.finish(false);
+        // What failed may have left instances behind (a target may keep them for inspection): then msx down must still find them.
+        if ((await target.ps().catch(() => [])).length === 0) removeDeployment(root, target.kind);
         throw error;
       }
       if (!result.attached) {
@@ -103,7 +114,7 @@ Run npm install and npm run build first: msx up runs services/*/dist.`)
         return;
       }
       if (!options.json) {
-        printTable(['service', 'instance', 'port', 'url', 'state'], upRows(result.instances));
+        printTable(UP_COLUMNS, upRows(result.instances));
         if (result.gatewayUrl) info(`\n${colour.bold('gateway')} ${colour.cyan(result.gatewayUrl)}   try: curl -H "Authorization: Bearer $(msx token)" ${result.gatewayUrl}/…`);
       }
       run = result.attached;
@@ -122,6 +133,7 @@ Run npm install and npm run build first: msx up runs services/*/dist.`)
         process.stdout.write(`${entry ? formatEntry({ ...entry, instance }, colour, width) : line}\n`);
       });
       await run.ended;
+      removeDeployment(root, target.kind);
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       if (!options.json) {

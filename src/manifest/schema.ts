@@ -10,6 +10,10 @@ import { CPU_QUANTITY, CPU_QUANTITY_RULE, MEMORY_QUANTITY, MEMORY_QUANTITY_RULE 
  * Objects are strict: an unknown key is an error (with a did-you-mean).
  */
 
+/** The targets msx can run a system on, as `--target` and the manifest's `target:` name them. */
+export const TARGET_NAMES = ['local', 'compose', 'kubernetes'] as const;
+export type TargetName = (typeof TARGET_NAMES)[number];
+
 const name = z.string().regex(DNS_LABEL, { error: `must be ${DNS_LABEL_RULE}` });
 const port = z.number().int().min(1024, { error: 'must be 1024 or above (lower ports need root)' }).max(65535, { error: 'must be at most 65535' });
 const duration = z.string().regex(DURATION, { error: 'must be a duration such as 500ms, 5s, 1m or 1h' });
@@ -204,6 +208,8 @@ export const manifestSchema = z.strictObject({
   version: z.literal(1, { error: 'must be 1 (the only manifest version so far)' }),
   name: name.describe('System name: becomes the npm workspace name, compose project and Kubernetes namespace'),
   description: z.string().optional(),
+  target: z.enum(TARGET_NAMES).optional()
+    .describe('Where msx up runs the system when --target is not given (default: local)'),
   services: z.record(name, serviceSchema).refine((services) => Object.keys(services).length > 0, {
     error: 'must list at least one service',
   }),

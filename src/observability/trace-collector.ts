@@ -1,8 +1,11 @@
 /**
- * The local trace collector `msx up` runs: an OTLP/HTTP receiver on
- * 127.0.0.1 (`POST /v1/traces`, JSON or protobuf, optionally gzip) that
- * keeps every span in a {@link TraceStore}. The supervisor starts it and
- * gives each instance `OTEL_EXPORTER_OTLP_ENDPOINT=<url>`.
+ * msx's trace collector: an OTLP/HTTP receiver (`POST /v1/traces`, JSON or
+ * protobuf, optionally gzip) that keeps every span in a {@link TraceStore}.
+ * Locally the supervisor starts it on 127.0.0.1 and gives each instance
+ * `OTEL_EXPORTER_OTLP_ENDPOINT=<url>`; on compose and Kubernetes it runs as
+ * the `msx-collector` container (collector-main.ts) and also answers
+ * `GET /msx/traces?limit=N` with the newest traces as JSON, which is how
+ * `msx trace` reads it from outside.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,9 +14,12 @@ import { OtlpDecodeError } from './otlp-error.js';
 import { decodeOtlpJson } from './otlp-json.js';
 import { decodeOtlpProtobuf } from './otlp-protobuf.js';
 import type { SpanRecord } from './span-record.js';
+import { recentTraces } from './trace-query.js';
 import { TraceStore, type TraceStoreOptions } from './trace-store.js';
 
 export const TRACES_PATH = '/v1/traces';
+/** `GET <collector>/msx/traces[?limit=N]`: the newest traces, JSON (Trace[]). */
+export const TRACE_QUERY_PATH = '/msx/traces';
 
 export interface TraceCollectorOptions extends TraceStoreOptions {
   /** Default 0: any free port. The standard OTLP/HTTP port is 4318. */
@@ -22,6 +28,10 @@ export interface TraceCollectorOptions extends TraceStoreOptions {
   readonly maxBodyBytes?: number;
   /** Called after each batch is stored (tests, `msx up` progress). */
   readonly onSpans?: (spans: readonly SpanRecord[]) => void;
+  /** Address to listen on. Default 127.0.0.1; 0.0.0.0 in a container. */
+  readonly host?: string;
+  /** Also answer {@link TRACE_QUERY_PATH} (in a container, where `msx trace` cannot read the files). */
+  readonly serveQueries?: boolean;
 }
 
 export interface TraceCollector {
@@ -72,7 +82,15 @@ export async function startTraceCollector(options: TraceCollectorOptions): Promi
   const maxBodyBytes = options.maxBodyBytes ?? 16 * 1024 * 1024;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = (req.url ?? '/').split('?', 1)[0];
+    const [path, query] = (req.url ?? '/').split('?', 2) as [string, string | undefined];
+    if (options.serveQueries && path === TRACE_QUERY_PATH && (req.method === 'GET' || req.method === 'HEAD')) {
+      await store.flushed();
+      const limitText = new URLSearchParams(query ?? '').get('limit');
+      const limit = limitText === null ? undefined : Number(limitText);
+      if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new HttpError(400, 'limit must be a whole number of 1 or more');
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(await recentTraces(store.dir, limit)));
+      return;
+    }
     if (path !== TRACES_PATH) throw new HttpError(404, `Only ${TRACES_PATH} is served here`);
     if (req.method !== 'POST') {
       res.setHeader('allow', 'POST');
@@ -102,13 +120,13 @@ export async function startTraceCollector(options: TraceCollectorOptions): Promi
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => {
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
       server.off('error', reject);
       resolve();
     });
   });
   const { port } = server.address() as AddressInfo;
-  const url = `http://127.0.0.1:${port}`;
+  const url = `http://${options.host === undefined || options.host === '0.0.0.0' ? '127.0.0.1' : options.host}:${port}`;
   let closing: Promise<void> | undefined;
   return {
     url,

@@ -16,7 +16,20 @@ export function formatBytes(bytes: number): string {
   return `${Math.round(bytes / 1024)} kB`;
 }
 
+/** The closing table of `up`, the same on every target. */
+export const UP_COLUMNS = ['service', 'instance', 'state', 'health', 'restarts', 'url'];
+
 /** One row per instance for `up`'s closing table. */
 export function upRows(instances: readonly InstanceStatus[]): string[][] {
-  return instances.map((i) => [i.service, i.id, String(i.port), i.url, i.state]);
+  return instances.map((i) => [i.service, i.id, i.state, i.ready ? 'healthy' : 'unhealthy', String(i.restarts), i.url ?? '-']);
+}
+
+/**
+ * The target-specific columns of `ps` (pid and port locally, container on
+ * compose): every detail key any instance has, in the order first seen.
+ */
+export function detailColumns(instances: readonly InstanceStatus[]): string[] {
+  const keys: string[] = [];
+  for (const instance of instances) for (const key of Object.keys(instance.details)) if (!keys.includes(key)) keys.push(key);
+  return keys;
 }

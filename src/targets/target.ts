@@ -1,8 +1,13 @@
 /**
- * The one interface that `msx up`, `down`, `ps`, `logs` and `scale` go
- * through. Commands never know which target runs the system; adding a target
- * (compose, kubernetes) is adding a folder beside `local/` that implements it.
+ * The one interface that `msx up`, `down`, `ps`, `logs`, `scale`, `trace`
+ * and `metrics` go through. Commands never know which target runs the
+ * system: nothing here names a process, a container or a pod. What only one
+ * target has (a pid, a container id, a node) travels in
+ * {@link InstanceStatus.details}, which `ps` shows as columns without
+ * knowing what they mean. Adding a target is adding a folder beside
+ * `local/` that implements this, and a line in resolve-target.ts.
  */
+import type { Trace } from '../observability/trace-model.js';
 
 /** Lifecycle of one instance as a target reports it. */
 export type InstanceState =
@@ -15,26 +20,36 @@ export type InstanceState =
   | 'stopping'
   | 'stopped'
   | 'failed'     // never became ready during `up`
-  | 'orphaned';  // still running although its supervisor died; `msx down` stops it
+  | 'orphaned';  // still running although what supervised it is gone; `msx down` stops it
+
+/** Whether an instance in this state is running something (so has an uptime, uses CPU). */
+export function isRunningState(state: InstanceState): boolean {
+  return state !== 'stopped' && state !== 'failed' && state !== 'backoff' && state !== 'crash-loop';
+}
 
 export interface InstanceStatus {
+  /** Unique in the system, `<service>-<n>` on every target. */
   readonly id: string;
   readonly service: string;
-  readonly pid: number | undefined;
-  readonly port: number;
-  readonly url: string;
   readonly state: InstanceState;
+  /** Answers /ready with 200 (locally) or is reported healthy (containers). */
   readonly ready: boolean;
   readonly restarts: number;
-  /** When the current process started, ms since epoch. */
+  /** When the instance's current run started, ms since epoch; undefined while it does not run. */
   readonly startedAt: number | undefined;
+  /** An address of this instance reachable from the operator's machine, when it has one. */
+  readonly url?: string | undefined;
   readonly lastExit?: { readonly code: number | null; readonly signal: string | null; readonly at: number } | undefined;
   /** CPU use over a short sample, percent of one core; absent where the target cannot measure it. */
   readonly cpuPercent?: number | undefined;
   /** Resident memory, bytes. */
   readonly memoryBytes?: number | undefined;
-  /** The machine the instance runs on, where the target spreads instances over several (a Kubernetes node). */
-  readonly node?: string | undefined;
+  /**
+   * What only this target knows about the instance (pid and port locally,
+   * container id and name on compose, pod and node on Kubernetes), in the
+   * order `ps` shows them as columns.
+   */
+  readonly details: Readonly<Record<string, string | number>>;
 }
 
 export interface UpOptions {
@@ -79,7 +94,7 @@ export interface AttachedRun {
 }
 
 export interface DownOptions {
-  /** Also delete the data of the embedded infrastructure. */
+  /** Also delete the system's data (embedded infrastructure's files, volumes). */
   readonly volumes: boolean;
 }
 
@@ -125,8 +140,30 @@ export interface LogEntry {
   readonly fields: Readonly<Record<string, unknown>>;
 }
 
+/** One instance whose Prometheus metrics can be read. */
+export interface MetricsEndpoint {
+  readonly service: string;
+  readonly instance: string;
+}
+
+/** Where `msx metrics` reads: the target knows how its instances are reached. */
+export interface MetricsSource {
+  /** The instances serving metrics now (scaling and restarts change them); empty when nothing runs. */
+  endpoints(): Promise<readonly MetricsEndpoint[]>;
+  /** One instance's `/metrics` text; undefined when it does not answer in `timeoutMs`. */
+  scrape(endpoint: MetricsEndpoint, timeoutMs: number): Promise<string | undefined>;
+}
+
+/** Where `msx trace` reads the spans the system's collector kept. */
+export interface TraceSource {
+  /** Where the spans are, for messages ("in .msx/traces", "in the msx-collector container"). */
+  readonly location: string;
+  /** The newest `limit` traces, newest first; every kept trace when `limit` is undefined. */
+  recent(limit?: number): Promise<Trace[]>;
+}
+
 export interface Target {
-  /** `local`, `kubernetes`: for messages; commands never branch on it. */
+  /** The target's name as `--target` takes it: `local`, `compose`, `kubernetes`. */
   readonly kind: string;
   up(options: UpOptions, progress: UpProgress): Promise<UpResult>;
   down(options: DownOptions): Promise<DownResult>;
@@ -134,4 +171,6 @@ export interface Target {
   /** Writes matching entries in time order; with `follow`, keeps going until `signal` aborts. */
   logs(query: LogQuery, write: (entry: LogEntry) => void, signal?: AbortSignal): Promise<void>;
   scale(counts: Readonly<Record<string, number>>): Promise<readonly ScaleChange[]>;
+  traces(): TraceSource;
+  metrics(): MetricsSource;
 }

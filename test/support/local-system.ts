@@ -31,7 +31,9 @@ export class LocalSystem {
   async ps(): Promise<PsRow[]> {
     const result = await msx(['ps', '--json'], { cwd: this.root });
     assert.equal(result.exitCode, 0, result.stderr);
-    const rows = JSON.parse(result.stdout) as PsRow[];
+    // pid and port are the local target's details; a row carries them on top for the tests' convenience.
+    const rows = (JSON.parse(result.stdout) as (Omit<PsRow, 'pid' | 'port'> & { details: { pid?: number; port: number } })[])
+      .map(({ details, ...row }) => ({ ...row, pid: details.pid, port: details.port }));
     rows.forEach((r) => r.pid && this.seenPids.add(r.pid));
     return rows;
   }

@@ -34,7 +34,7 @@ test('msx deploy applies every object server-side as field manager msx, in depen
     assert.equal(orders.status.availableReplicas, 2);
     assert.match(result.stdout, /orders\s+ready 2\/2/);
     assert.match(result.stdout, /every rollout is ready/);
-    assert.match(result.stdout, /service\s+instance\s+port\s+url\s+state/);
+    assert.match(result.stdout, /service\s+instance\s+state\s+health\s+restarts\s+url/);
     assert.equal(system.double.list('Pod', 'shop').filter((p) => p.metadata.labels['msx.dev/service'] === 'orders').length, 2);
   } finally {
     await system.cleanup();

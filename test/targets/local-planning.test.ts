@@ -7,7 +7,7 @@ import { localPaths } from '../../src/targets/local/local-paths.js';
 import { registryContent } from '../../src/targets/local/registry-file.js';
 import { nextRestart, DEFAULT_RESTART_POLICY } from '../../src/targets/local/restart-policy.js';
 import { initialInstances, nextIndexes, scaledPortCandidates, selectServices, startWaves, stopWaves, UnknownServiceError } from '../../src/targets/local/start-plan.js';
-import type { InstanceStatus } from '../../src/targets/target.js';
+import type { LocalInstance } from '../../src/targets/local/local-instance.js';
 
 const { manifest } = parseManifest(`
 version: 1
@@ -139,7 +139,7 @@ test('restart backoff doubles, resets after a long run, and flags a crash loop',
 });
 
 test('the registry lists every service and leaves draining instances out', () => {
-  const instance = (id: string, state: InstanceStatus['state'], ready: boolean): InstanceStatus => ({
+  const instance = (id: string, state: LocalInstance['state'], ready: boolean): LocalInstance => ({
     id, service: 'users', pid: 1, port: 1, url: `http://127.0.0.1/${id}`, state, ready, restarts: 0, startedAt: 0,
   });
   const registry = registryContent(['users', 'orders'], [instance('users-1', 'ready', true), instance('users-2', 'draining', false), instance('users-3', 'starting', false)]);

@@ -1,6 +1,7 @@
 import { CliError, failure, usageError } from '../../errors/cli-error.js';
 import type { Manifest } from '../../manifest/schema.js';
-import type { DownOptions, DownResult, InstanceStatus, LogEntry, LogQuery, ScaleChange, Target, UpOptions, UpProgress, UpResult } from '../target.js';
+import { remoteTraceSource } from '../../observability/remote-traces.js';
+import type { DownOptions, DownResult, InstanceStatus, LogEntry, LogQuery, MetricsSource, ScaleChange, Target, TraceSource, UpOptions, UpProgress, UpResult } from '../target.js';
 import { forgetDeployment, readDeployment } from './deployment-record.js';
 import { apiStatus, isNotFound, kubeFailure } from './kube-api-error.js';
 import { connect, type KubeConnection } from './kube-connection.js';
@@ -9,7 +10,7 @@ import { deploySystem } from './kubernetes-deploy.js';
 import { cpuPercent, memoryBytes, podInstance, type PodUsage } from './pod-instances.js';
 import { streamPodLogs } from './pod-log-stream.js';
 import { deleteObjects } from './prune.js';
-import { kubernetesNamespace, systemSelector } from './render-stand-in.js';
+import { CONTAINER_PORT, kubernetesNamespace, systemSelector } from './render-stand-in.js';
 import type { WireObject } from './resource-watch.js';
 import { rolloutError } from './rollout-report.js';
 import { listSystemObjects } from './system-inventory.js';
@@ -155,6 +156,24 @@ export class KubernetesTarget implements Target {
     await deleteObjects(connection, doomed, { dryRun: false, onDeleted: (object: KubeObject) => stopped.push(`${object.kind}/${object.metadata.name}`) });
     forgetDeployment(this.#root);
     return { wasRunning: live.size > 0, stopped, removedData: options.volumes && doomed.some((o) => o.kind === 'PersistentVolumeClaim') };
+  }
+
+  /** The msx-collector service, read through the API server's service proxy. */
+  traces(): TraceSource {
+    return remoteTraceSource(`the msx-collector service in namespace ${this.namespace}`, (path) => this.viaServiceProxy('msx-collector', 4318, path));
+  }
+
+  /** Each ready pod's /metrics, through the API server's pod proxy: nothing to port-forward. */
+  metrics(): MetricsSource {
+    return {
+      endpoints: async () => (await this.ps()).filter((i) => i.ready).map((i) => ({ service: i.service, instance: i.id })),
+      scrape: async (endpoint, timeoutMs) => {
+        const connection = await this.connection();
+        const request = connection.core.connectGetNamespacedPodProxyWithPath({ name: `${endpoint.instance}:${CONTAINER_PORT}`, namespace: this.namespace, path: 'metrics' });
+        const timeout = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), timeoutMs).unref());
+        return Promise.race([request.then(String, () => undefined), timeout]);
+      },
+    };
   }
 
   /**

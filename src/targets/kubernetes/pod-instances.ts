@@ -25,14 +25,12 @@ export function podInstance(pod: WireObject, usage: PodUsage | undefined): Insta
   return {
     id: pod.metadata?.name,
     service: pod.metadata?.labels?.[SERVICE_LABEL] ?? pod.metadata?.labels?.['app.kubernetes.io/name'] ?? pod.metadata?.name,
-    pid: undefined,
-    port: CONTAINER_PORT,
-    url: podIP ? `http://${podIP}:${CONTAINER_PORT}` : '-',
+    // A pod's address is the cluster's, not one the operator's machine reaches: a detail, not a url.
+    details: { ...(pod.spec?.nodeName ? { node: String(pod.spec.nodeName) } : {}), ...(podIP ? { ip: `${podIP}:${CONTAINER_PORT}` } : {}) },
     state: podState(pod, ready),
     ready,
     restarts: statuses.reduce((sum, s) => sum + (s.restartCount ?? 0), 0),
     startedAt: Number.isFinite(started) ? started : undefined,
-    node: pod.spec?.nodeName,
     ...(last ? { lastExit: { code: last.exitCode ?? null, signal: last.signal === undefined ? null : String(last.signal), at: Date.parse(last.finishedAt ?? '') || 0 } } : {}),
     ...(usage ? { cpuPercent: usage.cpuPercent, memoryBytes: usage.memoryBytes } : {}),
   };

@@ -1,5 +1,5 @@
-import { parseLogLine } from '../local/log-line.js';
-import { matchesQuery } from '../local/log-filter.js';
+import { parseLogLine } from '../../logs/log-line.js';
+import { matchesQuery } from '../../logs/log-filter.js';
 import type { LogEntry, LogQuery } from '../target.js';
 import type { KubeConnection } from './kube-connection.js';
 import { SERVICE_LABEL } from './kube-object.js';

@@ -61,7 +61,7 @@ export async function startEmbeddedInfrastructure(options: {
   try {
     const tracingChosen = env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || env.OTEL_SDK_DISABLED === 'true';
     if (!tracingChosen) {
-      const collector = await startTraceCollector({ dir: join(paths.stateDir, 'traces') });
+      const collector = await startTraceCollector({ dir: paths.tracesDir });
       closers.push(() => collector.close());
       common.OTEL_EXPORTER_OTLP_ENDPOINT = collector.url;
     }

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { normalizeLine } from './log-line.js';
+import { normalizeLine } from '../../logs/log-line.js';
 
 export interface InstanceProcessOptions {
   readonly service: string;

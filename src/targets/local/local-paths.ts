@@ -11,8 +11,7 @@ import { join } from 'node:path';
  *   supervisor.log    the background supervisor's own output
  *   logs/<id>.log     one JSON line per log line of each instance
  *   data/             embedded infrastructure (bus, databases); kept by `down`
- *
- * Tracing and metrics keep their files beside these (e.g. `traces/`).
+ *   traces/           spans the collector received, read by `msx trace`
  */
 export interface LocalPaths {
   readonly root: string;
@@ -24,6 +23,7 @@ export interface LocalPaths {
   readonly supervisorLog: string;
   readonly logsDir: string;
   readonly dataDir: string;
+  readonly tracesDir: string;
   logFile(instanceId: string): string;
 }
 
@@ -40,6 +40,7 @@ export function localPaths(root: string): LocalPaths {
     supervisorLog: join(stateDir, 'supervisor.log'),
     logsDir,
     dataDir: join(stateDir, 'data'),
+    tracesDir: join(stateDir, 'traces'),
     logFile: (id) => join(logsDir, `${id}.log`),
   };
 }

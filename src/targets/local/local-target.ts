@@ -4,13 +4,16 @@ import { CliError, failure, usageError } from '../../errors/cli-error.js';
 import type { Manifest } from '../../manifest/schema.js';
 import { parseEnvFile } from '../../scaffold/secrets.js';
 import { errColour } from '../../ui/colour.js';
+import { recentTraces } from '../../observability/trace-query.js';
 import type { DownOptions, DownResult, InstanceStatus, LogEntry, LogQuery, ScaleChange, Target, UpOptions, UpProgress, UpResult } from '../target.js';
 import { ControlClient, ControlError } from './control-client.js';
 import { MissingDatabaseUrlError } from './embedded-infrastructure.js';
 import { instanceEnv, MissingBusUrlError } from './instance-env.js';
+import { toInstanceStatus, type LocalInstance } from './local-instance.js';
+import { localMetrics } from './local-metrics.js';
 import { localPaths, type LocalPaths } from './local-paths.js';
-import { formatEntry } from './log-format.js';
-import { parseLogLine } from './log-line.js';
+import { formatEntry } from '../../logs/log-format.js';
+import { parseLogLine } from '../../logs/log-line.js';
 import { readLogs } from './log-reader.js';
 import { PortInUseError } from './port-holder.js';
 import { NotBuiltError, preflight } from './preflight.js';
@@ -29,17 +32,21 @@ import { StartFailure } from './supervisor.js';
  * `-d`) that keeps its state under `<system>/.msx/`. This is the boundary
  * where the target's typed errors become CliErrors with hints.
  */
-export function localTarget(root: string, manifest: Manifest): Target {
+export function localTarget(root: string, manifest: () => Manifest): Target {
   const paths = localPaths(root);
   return {
     kind: 'local',
-    up: (options, progress) => up(root, manifest, paths, options, progress),
+    up: (options, progress) => up(root, manifest(), paths, options, progress),
     down: (options) => down(paths, options),
     ps: () => ps(paths),
     logs: (query, write, signal) => logs(paths, query, write, signal),
     scale: (counts) => scale(paths, counts),
+    traces: () => ({ location: paths.tracesDir, recent: (limit) => recentTraces(paths.tracesDir, limit) }),
+    metrics: () => localMetrics(paths),
   };
 }
+
+const statuses = (instances: readonly LocalInstance[]): InstanceStatus[] => instances.map((i) => toInstanceStatus(i));
 
 async function up(root: string, manifest: Manifest, paths: LocalPaths, options: UpOptions, progress: UpProgress): Promise<UpResult> {
   // Held from here for the supervisor's whole life: of two `up` at once, the second is refused here.
@@ -100,7 +107,7 @@ async function upLocked(root: string, manifest: Manifest, paths: LocalPaths, opt
   if (options.signal?.aborted) throw failure('stopped before anything started');
   const session = await openSession({ root, manifest, paths, mode: 'foreground', services, readyTimeoutMs: options.readyTimeoutMs, watch: options.watch });
   handOver(); // the session releases the lock when it ends
-  session.supervisor.onChange((state) => progress.onChange(state.instances));
+  session.supervisor.onChange((state) => progress.onChange(statuses(state.instances)));
   // Aborted while the session was opening (a Ctrl-C, a closed output during the embedded infrastructure's start): a listener added now would never fire.
   if (options.signal?.aborted) void session.stop();
   else options.signal?.addEventListener('abort', () => void session.stop(), { once: true });
@@ -115,9 +122,9 @@ async function upLocked(root: string, manifest: Manifest, paths: LocalPaths, opt
   }
   const state = session.supervisor.snapshot();
   return {
-    instances: state.instances,
+    instances: statuses(state.instances),
     gatewayUrl: state.gatewayUrl,
-    attached: { onLog: (listener) => session.supervisor.onLine(listener), stop: () => session.stop(), ended: session.ended, instances: () => session.supervisor.snapshot().instances },
+    attached: { onLog: (listener) => session.supervisor.onLine(listener), stop: () => session.stop(), ended: session.ended, instances: () => statuses(session.supervisor.snapshot().instances) },
   };
 }
 
@@ -135,9 +142,9 @@ async function upDetached(root: string, paths: LocalPaths, services: readonly st
     if (state && state.supervisor.pid === pid) {
       if (state.updatedAt !== lastUpdate) {
         lastUpdate = state.updatedAt;
-        progress.onChange(state.instances);
+        progress.onChange(statuses(state.instances));
       }
-      if (state.phase === 'running') return { instances: state.instances, gatewayUrl: state.gatewayUrl };
+      if (state.phase === 'running') return { instances: statuses(state.instances), gatewayUrl: state.gatewayUrl };
       if (state.phase === 'failed' && state.failure) {
         await waitForExit(pid, 20_000);
         throw startFailureError(state.failure);
@@ -191,17 +198,14 @@ async function down(paths: LocalPaths, options: DownOptions): Promise<DownResult
 async function ps(paths: LocalPaths): Promise<InstanceStatus[]> {
   const state = readState(paths);
   const supervised = state && isAlive(state.supervisor.pid) && state.phase !== 'stopped' && state.phase !== 'failed';
-  const instances: InstanceStatus[] = supervised ? [...state.instances] : supervisorAlive(paths) ? [] : orphanRows(paths);
+  const instances: LocalInstance[] = supervised ? [...state.instances] : supervisorAlive(paths) ? [] : orphanRows(paths);
   const pids = instances.map((i) => i.pid).filter((p): p is number => p !== undefined);
   const usage = await measureProcesses(pids);
-  return instances.map((i) => {
-    const u = i.pid === undefined ? undefined : usage.get(i.pid);
-    return { ...i, cpuPercent: u?.cpuPercent, memoryBytes: u?.memoryBytes };
-  });
+  return instances.map((i) => toInstanceStatus(i, i.pid === undefined ? undefined : usage.get(i.pid)));
 }
 
 /** Instances still running after their supervisor died, as `ps` rows: state `orphaned`, so `msx down` is the obvious next step. */
-function orphanRows(paths: LocalPaths): InstanceStatus[] {
+function orphanRows(paths: LocalPaths): LocalInstance[] {
   const known = new Map((readState(paths)?.instances ?? []).map((i) => [i.id, i]));
   return findSystemProcesses(paths).map((p) => {
     const recorded = known.get(p.instance);

@@ -2,8 +2,8 @@ import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from
 import { basename } from 'node:path';
 import type { LogEntry, LogQuery } from '../target.js';
 import type { LocalPaths } from './local-paths.js';
-import { matchesQuery, matchesSource } from './log-filter.js';
-import { parseLogLine } from './log-line.js';
+import { matchesQuery, matchesSource } from '../../logs/log-filter.js';
+import { parseLogLine } from '../../logs/log-line.js';
 
 interface Cursor {
   readonly file: string;

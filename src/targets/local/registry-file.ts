@@ -1,5 +1,5 @@
 import { renameSync, writeFileSync } from 'node:fs';
-import type { InstanceStatus } from '../target.js';
+import type { LocalInstance } from './local-instance.js';
 
 /** The registry file's shape: what runtime/src/discovery/local.ts reads. */
 export interface RegistryFile {
@@ -12,7 +12,7 @@ export interface RegistryFile {
  * drop it before it is told to stop. Every known service is listed, possibly
  * with an empty array, so a reader can tell "none ready" from "unknown".
  */
-export function registryContent(services: readonly string[], instances: readonly InstanceStatus[]): RegistryFile {
+export function registryContent(services: readonly string[], instances: readonly LocalInstance[]): RegistryFile {
   const out: RegistryFile = { services: {} };
   for (const service of services) out.services[service] = [];
   for (const instance of instances) {

@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import type { InstanceStatus } from '../target.js';
+import type { LocalInstance } from './local-instance.js';
 import type { LocalPaths } from './local-paths.js';
 import type { StartupCause } from './startup-exit.js';
 import { writeFileAtomically } from './registry-file.js';
@@ -30,7 +30,7 @@ export interface SupervisorState {
   readonly services: readonly string[];
   readonly gatewayUrl: string | undefined;
   readonly failure: StartFailureInfo | undefined;
-  readonly instances: readonly InstanceStatus[];
+  readonly instances: readonly LocalInstance[];
   readonly updatedAt: number;
 }
 

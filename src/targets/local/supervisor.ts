@@ -1,10 +1,11 @@
 import { appendFileSync } from 'node:fs';
 import type { Manifest } from '../../manifest/schema.js';
-import type { InstanceState, InstanceStatus, ScaleChange } from '../target.js';
+import type { InstanceState, ScaleChange } from '../target.js';
+import type { LocalInstance } from './local-instance.js';
 import { instanceEnv } from './instance-env.js';
 import { InstanceProcess, type InstanceExit } from './instance-process.js';
 import type { LocalPaths } from './local-paths.js';
-import { supervisorLine } from './log-line.js';
+import { supervisorLine } from '../../logs/log-line.js';
 import { firstFreePort } from './port-probe.js';
 import { instanceArgs } from './instance-command.js';
 import { NotReadyError, probeReady, waitForReady } from './readiness-wait.js';
@@ -73,7 +74,7 @@ interface Managed {
   restarts: number;
   crashes: readonly number[];
   streak: number;
-  lastExit: InstanceStatus['lastExit'];
+  lastExit: LocalInstance['lastExit'];
   /** Until first ready, a failure fails the caller (`up`, `scale`) instead of restarting. */
   failFast: boolean;
   /** Set when we asked it to stop: its exit is not a crash. */
@@ -538,7 +539,7 @@ export class Supervisor {
   }
 }
 
-function status(m: Managed): InstanceStatus {
+function status(m: Managed): LocalInstance {
   return {
     id: m.id,
     service: m.service,

@@ -1,4 +1,4 @@
-import type { LogEntry } from '../target.js';
+import type { LogEntry } from '../targets/target.js';
 
 /** pino's level numbers by name; services log names (`"level":"info"`), older pino numbers. */
 export const LEVELS: Readonly<Record<string, number>> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60 };

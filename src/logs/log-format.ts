@@ -1,5 +1,5 @@
 import type { ChalkInstance } from 'chalk';
-import type { LogEntry } from '../target.js';
+import type { LogEntry } from '../targets/target.js';
 import { levelName } from './log-line.js';
 
 const PREFIX_COLOURS = ['cyan', 'magenta', 'blue', 'yellow', 'green', 'redBright', 'cyanBright', 'magentaBright', 'blueBright', 'greenBright'] as const;

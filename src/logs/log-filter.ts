@@ -1,4 +1,4 @@
-import type { LogEntry, LogQuery } from '../target.js';
+import type { LogEntry, LogQuery } from '../targets/target.js';
 
 /**
  * Whether a log file (named after its instance) belongs to the requested
