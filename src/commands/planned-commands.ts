@@ -7,7 +7,6 @@ import { CliError } from '../errors/cli-error.js';
  * script never mistakes it for success.
  */
 const PLANNED = [
-  { name: 'build', args: '[services...]', summary: 'build container images of the services', arrives: 'the container targets work' },
   { name: 'upgrade', args: '', summary: 'replace the runtime of an existing system without touching its code', arrives: 'the runtime upgrade work' },
 ] as const;
 

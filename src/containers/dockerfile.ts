@@ -51,6 +51,18 @@ export const RUNTIME_PACKAGES = ['undici'] as const;
 /** Packages never bundled: the local target's embedded engines and pg's optional native binding. */
 export const EXTERNAL_PACKAGES = ['better-sqlite3', '@electric-sql/pglite', 'pg-native', ...RUNTIME_PACKAGES] as const;
 
+/** Build arguments of msx's Dockerfile that become image labels: [argument, label]. */
+export const LABEL_ARGS = [
+  ['OCI_SOURCE', 'org.opencontainers.image.source'],
+  ['OCI_REVISION', 'org.opencontainers.image.revision'],
+  ['OCI_VERSION', 'org.opencontainers.image.version'],
+  ['OCI_TITLE', 'org.opencontainers.image.title'],
+  ['MSX_SYSTEM', 'dev.msx.system'],
+  ['MSX_SERVICE', 'dev.msx.service'],
+  ['MSX_IMAGE_HASH', 'dev.msx.image-hash'],
+  ['MSX_VERSION', 'dev.msx.version'],
+] as const;
+
 /** The esbuild version generated systems carry as a dev dependency, for `msx build`. */
 export const ESBUILD_VERSION = '^0.28.2';
 
@@ -99,6 +111,7 @@ RUN mkdir -p /out/app/node_modules \\
       --outfile=/out/app/dist/src/main.mjs
 
 # What runs: the base image without package managers, the bundle, uid 1000.
+# Everything but the bundle and the labels is the same for every service.
 FROM \${NODE_IMAGE}
 RUN for tool in npm npx corepack yarn yarnpkg; do \\
       path="$(command -v "$tool" || true)"; [ -z "$path" ] || rm -f "$path"; \\
@@ -106,11 +119,14 @@ RUN for tool in npm npx corepack yarn yarnpkg; do \\
  && rm -rf /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/corepack /opt/yarn-*
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=${IMAGE_PORT}
 WORKDIR /app
-COPY --from=build /out/app/ ./
 USER 1000:1000
 EXPOSE ${IMAGE_PORT}
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \\
   CMD ["node", "-e", "${HEALTH_PROBE}"]
 ENTRYPOINT ["node", "dist/src/main.mjs"]
+COPY --from=build /out/app/ ./
+# msx build passes these (source and revision from git; empty outside a checkout).
+ARG ${LABEL_ARGS.map(([arg]) => `${arg}=`).join(' ')}
+LABEL ${LABEL_ARGS.map(([arg, label]) => `${label}="\${${arg}}"`).join(' \\\n      ')}
 `;
 }
