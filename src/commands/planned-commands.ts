@@ -6,9 +6,9 @@ import { CliError } from '../errors/cli-error.js';
  * yet. Each answers plainly that it is not available, with exit code 1, so a
  * script never mistakes it for success.
  */
-const PLANNED = [
+const PLANNED: readonly { name: string; args: string; summary: string; arrives: string }[] = [
   { name: 'upgrade', args: '', summary: 'replace the runtime of an existing system without touching its code', arrives: 'the runtime upgrade work' },
-] as const;
+];
 
 export function plannedCommands(): Command[] {
   return PLANNED.map((planned) => {
