@@ -2,16 +2,20 @@
 // the system's vendored @msx/runtime tarball holds, no TypeScript loader in
 // the process), auth (HS256), a rate limit high enough never to reject,
 // metrics on (default), static discovery.
+// MSX_BENCH_RUNTIME_DIST points it at another checkout's runtime/dist (run.mjs
+// --baseline), so two versions of the gateway run with this one config.
 import { existsSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { pino } from 'pino';
 
-const built = new URL('../../runtime/dist/gateway/index.js', import.meta.url);
+const dist = process.env.MSX_BENCH_RUNTIME_DIST ? pathToFileURL(`${process.env.MSX_BENCH_RUNTIME_DIST.replace(/\/+$/, '')}/`) : new URL('../../runtime/dist/', import.meta.url);
+const built = new URL('gateway/index.js', dist);
 if (!existsSync(built)) {
-  console.error('runtime/dist is missing: run `npm run build` first');
+  console.error(`${built.pathname} is missing: run \`npm run build\` in that checkout first`);
   process.exit(1);
 }
 const { createGateway } = await import(built.href);
-const { createStaticDiscovery } = await import(new URL('../../runtime/dist/discovery/static.js', import.meta.url).href);
+const { createStaticDiscovery } = await import(new URL('discovery/static.js', dist).href);
 
 const [upstreamUrl, secret] = process.argv.slice(2);
 const gateway = createGateway({

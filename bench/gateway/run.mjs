@@ -13,12 +13,15 @@
 // Latency at a fixed rate: fixed-rate.mjs (open loop), direct and msx
 // back to back in short rounds; the median of the per-round p99
 // differences is reported with its spread.
+// With --baseline <checkout>, a sixth target `base` runs the msx gateway
+// built in another checkout (same config, same rounds), so a change to the
+// gateway is compared with its baseline in the same run.
 // Every server runs in its own process and is stopped at the end.
-// Usage: node bench/gateway/run.mjs [--rounds 5] [--seconds 4] [--connections 50] [--rate 2000] [--rate-rounds 15] [--rate-seconds 2] [--only direct,msx]
+// Usage: node bench/gateway/run.mjs [--rounds 5] [--seconds 4] [--connections 50] [--rate 2000] [--rate-rounds 15] [--rate-seconds 2] [--only direct,msx] [--baseline ../other-checkout]
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { existsSync, mkdtempSync, rmSync, writeFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createServer } from 'node:net';
@@ -34,6 +37,7 @@ const { values: args } = parseArgs({
     'rate-rounds': { type: 'string', default: '15' },
     'rate-seconds': { type: 'string', default: '2' },
     only: { type: 'string' },
+    baseline: { type: 'string' },
   },
 });
 const ROUNDS = Number(args.rounds);
@@ -154,6 +158,8 @@ function cpuMicros(pid) {
   }
 }
 const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+const CORES = availableParallelism();
+const loadOne = () => Number(loadAverage().split(' ')[0]);
 const loadAverage = () => {
   try {
     return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
@@ -224,6 +230,12 @@ const nginxPort = await startNginx(upstreamPort);
 if (nginxPort) targets.nginx = `http://127.0.0.1:${nginxPort}/api/items`;
 else console.log('nginx is not installed: apt-get install -y nginx (skipping the nginx target)');
 targets.bare = `http://127.0.0.1:${await startServer('bare', process.execPath, [join(here, 'bare-proxy.mjs'), upstreamUrl])}/api/items`;
+if (args.baseline) {
+  const checkout = resolve(args.baseline);
+  const dist = existsSync(join(checkout, 'runtime', 'dist')) ? join(checkout, 'runtime', 'dist') : checkout;
+  targets.base = `http://127.0.0.1:${await startServer('base', process.execPath, [join(here, 'msx-gateway.mjs'), upstreamUrl, SECRET], { MSX_BENCH_RUNTIME_DIST: dist })}/api/items`;
+  console.log(`base: the msx gateway built in ${dist}`);
+}
 
 const names = Object.keys(targets).filter((n) => !args.only || args.only.split(',').includes(n));
 for (const name of names) {
@@ -278,11 +290,13 @@ if (names.includes('msx') && names.includes('direct') && RATE_ROUNDS > 0) {
 
 const of = (name, key) => rounds.map((r) => r[name][key]);
 const ratio = (a, b) => rounds.map((r) => r[a].rps / r[b].rps);
+const cpuRatio = (a, b) => rounds.map((r) => r[a].cpuPerRequest / r[b].cpuPerRequest);
 console.log(`\nSaturation: median over ${ROUNDS} rounds (wrk -t1 -c${CONNECTIONS} -d${SECONDS}s per target per round)`);
 console.log('  target   req/s   % of direct   server CPU us/req (+ upstream)');
 for (const n of names) {
   const up = n === 'direct' ? '' : ` (+ ${fmt(median(of(n, 'upstreamPerRequest')), 1)})`;
-  console.log(`  ${n.padEnd(7)} ${fmt(median(of(n, 'rps'))).padStart(6)}   ${fmt(median(ratio(n, 'direct').map((x) => 100 * x)), 1).padStart(9)}%   ${fmt(median(of(n, 'cpuPerRequest')), 1).padStart(6)}${up}`);
+  const ofDirect = names.includes('direct') ? fmt(median(ratio(n, 'direct').map((x) => 100 * x)), 1) : 'n/a';
+  console.log(`  ${n.padEnd(7)} ${fmt(median(of(n, 'rps'))).padStart(6)}   ${ofDirect.padStart(9)}%   ${fmt(median(of(n, 'cpuPerRequest')), 1).padStart(6)}${up}`);
 }
 const ratioLine = (a, b, target) => {
   if (!names.includes(a) || !names.includes(b)) return;
@@ -293,6 +307,22 @@ ratioLine('msx', 'guide', '>= 10x');
 ratioLine('msx', 'nginx', '>= 0.5x');
 ratioLine('bare', 'nginx', 'informational: the bare Node proxy');
 ratioLine('msx', 'bare', 'informational');
+ratioLine('msx', 'base', 'this checkout against --baseline');
+// CPU per request moves with the machine's load too, but the ratio of two servers measured seconds apart moves less than req/s.
+const cpuLine = (a, b) => {
+  if (!names.includes(a) || !names.includes(b)) return;
+  const xs = cpuRatio(a, b);
+  console.log(`  CPU/req ${a} / ${b} = ${fmt(median(xs), 2)}x   per round ${spread(xs, 2)}`);
+};
+cpuLine('msx', 'nginx');
+cpuLine('msx', 'bare');
+cpuLine('msx', 'base');
+const loads = rounds.map((r) => Number(r.load.split(' ')[0]));
+if (Math.max(...loads) > CORES) {
+  console.log(
+    `  note: the 1-minute load average reached ${fmt(Math.max(...loads), 1)} on ${CORES} cores during the rounds. With every core contended, each process gets a share of CPU and the slowest one in the chain sets the rate, so msx / nginx falls as the load rises (nginx spends less CPU per request than msx, see CPU/req above, and a busy machine makes a Node process's CPU per request grow more than nginx's): compare it with runs at a similar load, and code changes by CPU/req or instructions.mjs.`,
+  );
+}
 if (latency.length) {
   const diffs = latency.map((r) => r.diff);
   const within = diffs.filter((d) => d < 2).length;
