@@ -1,4 +1,4 @@
-import { execa } from 'execa';
+import { buildxProbe, composeV1Probe, composeV2Probe, engineProbe } from './container-probes.js';
 import { withTimeout, type Probe, type ProbeResult } from './probe.js';
 import { AMQP_HEADER, exchangeGreeting, POSTGRES_SSL_REQUEST, REDIS_PING } from './wire-probe.js';
 
@@ -13,31 +13,6 @@ export const nodeProbe: Probe = async () => {
     detail: `v${process.versions.node}`,
     impact: ok ? 'msx and generated services run here' : `msx needs Node.js ${MIN_NODE.join('.')} or newer: install it before anything else`,
   };
-};
-
-export const dockerProbe: Probe = async () => {
-  const base = { name: 'Docker engine' };
-  try {
-    const { default: Docker } = await import('dockerode');
-    const docker = new Docker();
-    const version = await withTimeout(docker.version(), 2000, 'the Docker engine');
-    return { ...base, ok: true, detail: `${version.Version} (API ${version.ApiVersion})`, impact: 'msx up --target compose and msx build can build and run containers' };
-  } catch (error) {
-    return { ...base, ok: false, detail: reason(error), impact: 'no container target: msx up runs native processes (the default) and needs no Docker' };
-  }
-};
-
-export const composeProbe: Probe = async () => {
-  const base = { name: 'docker compose' };
-  for (const [file, args, label] of [['docker', ['compose', 'version', '--short'], 'v2 plugin'], ['docker-compose', ['version', '--short'], 'v1']] as const) {
-    try {
-      const { stdout } = await execa(file, [...args], { timeout: 3000 });
-      return { ...base, ok: true, detail: `${stdout.trim()} (${label})`, impact: 'msx up --target compose can run the system on containers' };
-    } catch {
-      // try the next form
-    }
-  }
-  return { ...base, ok: false, detail: 'neither "docker compose" nor "docker-compose" found', impact: 'no compose target; install the docker compose plugin to use it' };
 };
 
 export const kubernetesProbe: Probe = async () => {
@@ -127,11 +102,10 @@ export const redisProbe = wireProbe({
   without: 'rate limits are kept per gateway instance (fine for one instance)',
 });
 
-export const ALL_PROBES: readonly Probe[] = [nodeProbe, dockerProbe, composeProbe, kubernetesProbe, rabbitmqProbe, postgresProbe, redisProbe];
+export const ALL_PROBES: readonly Probe[] = [nodeProbe, engineProbe, composeV2Probe, composeV1Probe, buildxProbe, kubernetesProbe, rabbitmqProbe, postgresProbe, redisProbe];
 
 function reason(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  if (/ENOENT.*docker\.sock|connect ENOENT/.test(message)) return 'no Docker engine socket (is dockerd running?)';
   if (/ECONNREFUSED/.test(message)) return 'connection refused';
   return message.split('\n')[0]!;
 }

@@ -52,7 +52,7 @@ test('msx doctor reports each capability, as a table and as JSON', async () => {
   const json = await msx(['doctor', '--json'], { env: { REDIS_URL: 'redis://127.0.0.1:6379' } });
   assert.equal(json.exitCode, 0, json.stderr);
   const findings = JSON.parse(json.stdout) as { name: string; ok: boolean; detail: string; impact: string }[];
-  assert.deepEqual(findings.map((f) => f.name), ['Node.js', 'Docker engine', 'docker compose', 'Kubernetes context', 'RabbitMQ', 'PostgreSQL', 'Redis']);
+  assert.deepEqual(findings.map((f) => f.name), ['Node.js', 'Docker engine', 'docker compose (v2)', 'docker-compose (v1)', 'docker buildx', 'Kubernetes context', 'RabbitMQ', 'PostgreSQL', 'Redis']);
   const byName = Object.fromEntries(findings.map((f) => [f.name, f]));
   assert.equal(byName['Node.js']!.ok, true);
   // The machine (and CI) run these servers; doctor must recognise their protocols.
