@@ -8,7 +8,7 @@
 
 /** A value taken as it is: `$` escaped so compose does not interpolate it. */
 export function literal(value: string): string {
-  return value.replaceAll('$', '$$');
+  return value.replaceAll('$', () => '$$');
 }
 
 /**

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
+import { imageRepository, systemVersion } from '../../containers/image-tags.js';
 import { CliError } from '../../errors/cli-error.js';
 import type { Manifest } from '../../manifest/schema.js';
 import { replaceFilesTogether } from '../../scaffold/file-transaction.js';
@@ -10,7 +11,7 @@ import { provisioningFiles, type GeneratedFile } from './provisioning-files.js';
 import { ensureSystemSecrets } from './system-secrets-file.js';
 
 export interface WriteComposeFileOptions {
-  /** Image of each msx service (and `msx-collector`); see {@link ComposeFileInput.images}. */
+  /** Image of each msx service (and `msx-collector`); see {@link ComposeFileInput.images}. Default: the readable tags `msx build` gives (`<system>/<service>:<version>`). */
   readonly images?: Readonly<Record<string, string>>;
   /** Default 2. */
   readonly composeVersion?: 1 | 2;
@@ -58,7 +59,7 @@ export async function writeComposeFile(root: string, manifest: Manifest, options
   const file = composeFile({
     manifest,
     projectName: composeProjectName(manifest),
-    images: options.images ?? {},
+    images: options.images ?? readableImageTags(root, manifest),
     ...(options.composeVersion !== undefined ? { composeVersion: options.composeVersion } : {}),
     userVariables: dotEnv.names.filter((name) => !managed.has(name)),
     ...(inRoot ? {} : { mountBase: resolve(root) }),
@@ -75,4 +76,14 @@ export async function writeComposeFile(root: string, manifest: Manifest, options
     files: rendered.map((f) => ({ path: f.path, changed: stale.includes(f) })),
     secretsAdded: dotEnv.added,
   };
+}
+
+/**
+ * The tag `msx build` moves to each service's newest image
+ * (`<system>/<service>:<version>`), for a file rendered without build
+ * results; the compose target passes the content tags it built instead.
+ */
+function readableImageTags(root: string, manifest: Manifest): Record<string, string> {
+  const version = systemVersion(root);
+  return Object.fromEntries(Object.keys(manifest.services).map((service) => [service, `${imageRepository(manifest.name, service)}:${version}`]));
 }
