@@ -152,6 +152,8 @@ build_image() { # tag prepare recipe-extra (Dockerfile on stdin)
   dockerfile=$(cat)
   recipe=$(recipe_of "$dockerfile" "$extra")
   if image_current "$tag" "$recipe"; then say "$tag: up to date"; return 0; fi
+  local previous
+  previous=$(docker image inspect --format '{{.Id}}' "$tag" 2>/dev/null || true)
   log=$log_dir/build-${tag//[\/:]/-}.log
   ctx=$work/ctx-${tag//[\/:]/-}
   say "$tag: building (log: $log)"
@@ -164,6 +166,8 @@ build_image() { # tag prepare recipe-extra (Dockerfile on stdin)
     || die "building $tag failed; last lines of $log:
 $(tail -n 20 "$log")"
   rm -rf "$ctx"
+  # The image this one replaces goes, unless a container or another image still uses it.
+  [ -z "$previous" ] || docker rmi "$previous" >/dev/null 2>&1 || true
   say "$tag: built in $((SECONDS - t0)) s"
 }
 
