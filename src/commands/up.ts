@@ -56,9 +56,12 @@ folder; run npm install and npm run build first: msx up runs services/*/dist.`)
       const { manifest } = loadManifest(root);
       // What msx.yaml says is what runs: the gateway gets its config from
       // msx.yaml at start; the files msx owns are brought in line and the user told.
-      const changed = regenerateOwnedFiles(root, manifest);
-      for (const file of changed) process.stderr.write(`${describeChange(file)}\n`);
-      await rebuildChangedServices(root, changed, (line) => process.stderr.write(`${line}\n`));
+      // Only once the target has found the system not running: an up of a running system changes nothing.
+      const prepare = async () => {
+        const changed = regenerateOwnedFiles(root, manifest);
+        for (const file of changed) process.stderr.write(`${describeChange(file)}\n`);
+        await rebuildChangedServices(root, changed, (line) => process.stderr.write(`${line}\n`));
+      };
       const target = resolveTarget(root, { target: options.target, manifest, purpose: 'start' });
       await assertNotRunningElsewhere(root, target, manifest);
       // Recorded before anything starts: a deployment that fails half-way is still found by msx down.
@@ -93,7 +96,7 @@ folder; run npm install and npm run build first: msx up runs services/*/dist.`)
       }
       let result;
       try {
-        result = await target.up({ services, detach: Boolean(options.detach), watch: Boolean(options.watch), readyTimeoutMs, signal: cancel.signal }, view ?? SILENT_PROGRESS);
+        result = await target.up({ services, detach: Boolean(options.detach), watch: Boolean(options.watch), readyTimeoutMs, signal: cancel.signal, prepare }, view ?? SILENT_PROGRESS);
       } catch (error) {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);

@@ -122,7 +122,7 @@ export const gatewayServiceSchema = z.strictObject({
     jwksUrl: z.url().optional().describe('JWKS endpoint for RS256/ES256/EdDSA tokens'),
     clockSkew: duration.default('30s'),
     // Token ages are whole seconds (iat, exp): anything shorter would refuse every token.
-    maxTokenAge: duration.refine((value) => durationMs(value) >= 1000, { error: 'must be at least 1s: token lifetimes are counted in whole seconds' }).default('24h')
+    maxTokenAge: duration.refine((value) => !DURATION.test(value) || durationMs(value) >= 1000, { error: 'must be at least 1s: token lifetimes are counted in whole seconds' }).default('24h')
       .describe('Longest token lifetime accepted: tokens need iat, and exp - iat at most this; msx token mints no longer'),
   }).default({ algorithms: ['HS256'], clockSkew: '30s', maxTokenAge: '24h' }),
   rateLimits: z.record(name, rateLimitSchema).default({ default: { points: 100, per: '1s', by: 'ip' } })
@@ -131,6 +131,10 @@ export const gatewayServiceSchema = z.strictObject({
     origins: z.array(z.string().min(1)).default([]),
     credentials: z.boolean().default(false),
   }).default({ origins: [], credentials: false }),
+  // Optional, with the runtime's default: a manifest that does not set it generates the same gateway config as before.
+  // (A refinement runs even when the pattern failed: the pattern's own message is the one to show then.)
+  headersTimeout: duration.refine((value) => !DURATION.test(value) || durationMs(value) >= 1, { error: 'must be at least 1ms' }).optional()
+    .describe('Time a client has to send a request\'s headers; then it gets 408 and its connection closes (default: 10s)'),
 });
 
 export const serviceSchema = z.discriminatedUnion('kind', [httpServiceSchema, workerServiceSchema, gatewayServiceSchema]);

@@ -4,7 +4,7 @@ import type { Manifest } from '../manifest/schema.js';
 
 /**
  * The gateway's configuration derived from msx.yaml: routes of every http
- * service, auth, rate limits and CORS. It reaches the gateway two ways: msx
+ * service, auth, rate limits, CORS and the client header timeout. It reaches the gateway two ways: msx
  * up (and the container targets) hand it over at start in
  * MSX_GATEWAY_CONFIG, derived from msx.yaml as it is then; and it is written
  * into the gateway as `src/gateway.generated.ts` (for `npm start` and the
@@ -50,6 +50,7 @@ export function gatewayConfig(manifest: Manifest): Record<string, unknown> | und
       ]),
     ),
     cors: gateway.cors,
+    ...(gateway.headersTimeout === undefined ? {} : { headersTimeoutMs: durationMs(gateway.headersTimeout) }),
     // Where services listen when nothing else says (npm start, tests):
     // msx up and the container targets set MSX_DISCOVERY instead.
     services: Object.fromEntries(

@@ -63,6 +63,13 @@ export interface UpOptions {
   readonly watch?: boolean;
   /** Aborting it during start-up stops what already started (Ctrl-C before everything is ready). */
   readonly signal?: AbortSignal;
+  /**
+   * Work that must come before anything starts but only once the target
+   * knows the system is not already running (msx up brings the files msx
+   * owns in line with msx.yaml and rebuilds what they changed): an `up` of a
+   * running system is refused before it, so it changes nothing.
+   */
+  readonly prepare?: () => Promise<void>;
 }
 
 /** What `up` tells its caller while it starts instances, for progress display. */

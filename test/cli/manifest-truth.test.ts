@@ -80,6 +80,28 @@ test('msx config prints msx.yaml resolved, and --gateway what the gateway starts
   writeFileSync(manifestPath(), original);
 });
 
+test('the gateway\'s header timeout is set in msx.yaml, reaches what the gateway starts with, and must be a duration of at least 1ms', async () => {
+  writeFileSync(manifestPath(), original);
+  const unset = JSON.parse((await msx(['config', '--gateway'], { cwd: root })).stdout) as Record<string, unknown>;
+  assert.equal(unset.headersTimeoutMs, undefined, 'unset: the gateway keeps its own default, and the generated config is unchanged');
+
+  writeFileSync(manifestPath(), original.replace('    kind: gateway\n', '    kind: gateway\n    headersTimeout: 2s\n'));
+  const set = JSON.parse((await msx(['config', '--gateway'], { cwd: root })).stdout) as Record<string, unknown>;
+  assert.equal(set.headersTimeoutMs, 2000);
+  assert.equal((await msx(['generate'], { cwd: root })).exitCode, 0);
+  assert.match(readFileSync(generated(), 'utf8'), /"headersTimeoutMs": 2000/);
+
+  for (const [value, problem] of [['0ms', /at least 1ms/], ['soon', /must be a duration/]] as const) {
+    writeFileSync(manifestPath(), original.replace('    kind: gateway\n', `    kind: gateway\n    headersTimeout: ${value}\n`));
+    const invalid = await msx(['config'], { cwd: root });
+    assert.equal(invalid.exitCode, 2, `headersTimeout: ${value}`);
+    assert.match(invalid.stderr, /msx\.yaml:\d+:\d+\s+services\.gateway\.headersTimeout/);
+    assert.match(invalid.stderr, problem);
+  }
+  writeFileSync(manifestPath(), original);
+  assert.equal((await msx(['generate'], { cwd: root })).exitCode, 0);
+});
+
 test('commands run inside a service folder find msx.yaml above it; -C keeps working', async () => {
   writeFileSync(manifestPath(), original);
   const deep = join(root, 'services', 'users', 'src');

@@ -2,11 +2,13 @@
  * What msx.yaml says is what runs, on a generated system under msx up: a
  * route edited in msx.yaml takes effect on the next msx up with no other
  * step; the gateway checks issuer, audience and lifetime of user tokens by
- * default; duration flags read bare numbers as seconds. One system is
+ * default; an up of a running system changes nothing; the gateway's header
+ * timeout comes from msx.yaml; duration flags read bare numbers as seconds. One system is
  * generated, installed and built once; every test leaves nothing running.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { parseEnvFile } from '../../src/scaffold/secrets.js';
@@ -117,6 +119,61 @@ test('the gateway refuses a token of another issuer or audience, one without the
     }
   } finally {
     await down();
+  }
+});
+
+test('msx up of a running system says it runs and changes nothing: no owned file rewritten, no service rebuilt', { timeout: 240_000 }, async () => {
+  await up();
+  const original = readFileSync(manifestPath, 'utf8');
+  const gatewayModule = join(root, 'services/gateway/src/gateway.generated.ts');
+  const usersEvents = join(root, 'services/users/src/events.generated.ts');
+  const usersBuild = join(root, 'services/users/dist/src/main.js');
+  const before = { gateway: readFileSync(gatewayModule, 'utf8'), events: existsSync(usersEvents), build: statSync(usersBuild).mtimeMs };
+  try {
+    const token = await msxToken();
+    // What an up of the stopped system would act on: a renamed route (the gateway's module rewritten)
+    // and an event users publishes (its events module written, users rebuilt).
+    writeFileSync(manifestPath, original.replace('path: /api/users', 'path: /api/people')
+      .replace('  users:\n    kind: http\n', '  users:\n    kind: http\n    events: { publishes: [user.renamed] }\n'));
+    const again = await msx(['up', '-d'], { cwd: root, timeout: 120_000 });
+    assert.equal(again.exitCode, 1, again.stderr);
+    assert.match(again.stderr, /demo is already running \(supervisor pid \d+\)/);
+    assert.doesNotMatch(again.stderr, /regenerated|created|rebuilt/);
+    assert.equal(readFileSync(gatewayModule, 'utf8'), before.gateway, 'the gateway module was rewritten');
+    assert.equal(existsSync(usersEvents), before.events, 'users\' events module was written');
+    assert.equal(statSync(usersBuild).mtimeMs, before.build, 'users was rebuilt');
+    // The running system is untouched: the old route still serves.
+    assert.equal((await get('/api/users', token)).status, 200);
+  } finally {
+    writeFileSync(manifestPath, original);
+    await down();
+  }
+});
+
+/** Opens a connection to the gateway, sends a request line and one header but never the blank line, and resolves with what comes back before the gateway closes it (or after `waitMs`). */
+function unfinishedRequest(port: number, waitMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let answer = '';
+    const socket = connect(port, '127.0.0.1', () => socket.write('GET /api/users HTTP/1.1\r\nHost: 127.0.0.1\r\n'));
+    const timer = setTimeout(() => { socket.destroy(); resolve(answer); }, waitMs);
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => { answer += chunk; });
+    socket.on('close', () => { clearTimeout(timer); resolve(answer); });
+    socket.on('error', (error) => { clearTimeout(timer); reject(error); });
+  });
+}
+
+test('the gateway\'s header timeout comes from msx.yaml: a client that does not finish its headers in time gets 408', { timeout: 240_000 }, async () => {
+  const original = readFileSync(manifestPath, 'utf8');
+  writeFileSync(manifestPath, original.replace('    kind: gateway\n', '    kind: gateway\n    headersTimeout: 500ms\n'));
+  try {
+    await up();
+    // Well inside the default 10 s, so only msx.yaml's 500ms can explain a 408.
+    const answer = await unfinishedRequest(gatewayPort, 7000);
+    assert.match(answer, /^HTTP\/1\.1 408 /, `the gateway answered: ${JSON.stringify(answer)}`);
+  } finally {
+    await down();
+    writeFileSync(manifestPath, original);
   }
 });
 

@@ -44,6 +44,8 @@ export interface GeneratedGatewayConfig {
   };
   readonly rateLimits: Readonly<Record<string, RateLimitGroup>>;
   readonly cors: { readonly origins: readonly string[]; readonly credentials?: boolean };
+  /** Time a client has to send a request's headers, ms (msx.yaml's `headersTimeout`). Default: the gateway's, 10,000. */
+  readonly headersTimeoutMs?: number;
   /**
    * Where each service listens when nothing else says: the ports of
    * msx.yaml on 127.0.0.1. `MSX_SERVICE_<NAME>_URLS` overrides one service;
@@ -93,6 +95,7 @@ export function createGatewayFromConfig(config: GeneratedGatewayConfig, env: Nod
       rateLimits: config.rateLimits,
       ...(env.REDIS_URL ? { rateLimitStore: { redisUrl: env.REDIS_URL } } : {}),
       ...(cors ? { cors } : {}),
+      ...(config.headersTimeoutMs !== undefined ? { headersTimeoutMs: config.headersTimeoutMs } : {}),
     });
   } catch (error) {
     return fail((error as Error).message);

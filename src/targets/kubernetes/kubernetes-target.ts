@@ -60,6 +60,7 @@ export class KubernetesTarget implements Target {
   async up(options: UpOptions, progress: UpProgress): Promise<UpResult> {
     if (options.services.length > 0) throw usageError('on Kubernetes, msx up deploys the whole system', 'run msx up without service names (or msx deploy)');
     const services = Object.keys(this.#manifest.services);
+    await options.prepare?.();
     progress.onPlan(services);
     const result = await deploySystem(this.#root, this.#manifest, { context: this.#context, namespace: this.namespace, dryRun: false, wait: true, timeoutMs: options.readyTimeoutMs, forceConflicts: false, signal: options.signal }, {
       onRollout: () => void this.ps().then((instances) => progress.onChange(instances), () => undefined),

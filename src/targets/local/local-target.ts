@@ -81,6 +81,7 @@ function alreadyRunning(manifest: Manifest, pid: number): CliError {
 async function upLocked(root: string, manifest: Manifest, paths: LocalPaths, options: UpOptions, progress: UpProgress, lock: SupervisorLock, handOver: () => void): Promise<UpResult> {
   const running = await ControlClient.reach(paths);
   if (running) throw alreadyRunning(manifest, running.pid);
+  await options.prepare?.();
   await stopLeftovers(paths);
 
   let services: string[];
