@@ -233,6 +233,10 @@ export class KubeApiDouble {
     const deployment = this.get('Deployment', namespace, owner);
     if (!deployment) throw new Error(`pod ${name} has no deployment`);
     const pod = this.createPod(deployment, podTemplateHash(deployment), 'ready');
+    this.later(this.stepMs, () => {
+      const current = this.get('Pod', namespace, pod.metadata.name);
+      if (current) this.startPod(current, 'ready');
+    });
     return pod.metadata.name;
   }
 

@@ -27,7 +27,7 @@ export async function kubeSystem(services: Record<string, string>): Promise<Kube
     }
   };
   writeManifest(services);
-  writeFileSync(join(dir, '.env'), 'JWT_SECRET=test-secret-value\nMSX_SERVICE_TOKEN_SECRET=another\n');
+  writeFileSync(join(dir, '.env'), 'JWT_SECRET=test-secret-value\nMSX_SERVICE_TOKEN_SECRET=another\nGATEWAY_IDENTITY_SECRET=third\nORDERS_DB_PASSWORD=db-password\n');
   return {
     dir,
     double,

@@ -60,6 +60,12 @@ export function inApplyOrder<T extends Pick<KubeObject, 'kind'>>(objects: readon
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 export const SYSTEM_LABEL = 'msx.dev/system';
 export const SERVICE_LABEL = 'msx.dev/service';
+export const INFRASTRUCTURE_LABEL = 'msx.dev/infrastructure';
+
+/** What a person calls the workload an object or pod belongs to: the msx service, or the infrastructure's name (`orders-db`). */
+export function workloadName(labels: Readonly<Record<string, string>> | undefined, fallback: string): string {
+  return labels?.[SERVICE_LABEL] ?? labels?.[INFRASTRUCTURE_LABEL] ?? labels?.['app.kubernetes.io/name'] ?? fallback;
+}
 
 /** The field manager msx applies as, so the API server knows which fields are msx's. */
 export const FIELD_MANAGER = 'msx';

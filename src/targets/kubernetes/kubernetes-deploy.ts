@@ -2,10 +2,10 @@ import type { Manifest } from '../../manifest/schema.js';
 import { writeDeployment } from './deployment-record.js';
 import { kubeFailure } from './kube-api-error.js';
 import { connect, type KubeConnection } from './kube-connection.js';
-import { describeObject, type KubeObject, objectKey, SERVICE_LABEL } from './kube-object.js';
+import { describeObject, type KubeObject, objectKey, workloadName } from './kube-object.js';
 import { type FieldChange, objectChanges } from './object-diff.js';
 import { deleteObjects, pruneCandidates } from './prune.js';
-import { kubernetesNamespace, systemSelector } from './render-stand-in.js';
+import { kubernetesNamespace, systemSelector } from './render/labels.js';
 import { type RolloutOutcome, waitForRollouts, type Workload, type WorkloadProgress } from './rollout-wait.js';
 import { type AppliedObject, applyObjects } from './server-side-apply.js';
 import { listSystemObjects } from './system-inventory.js';
@@ -50,7 +50,7 @@ export interface DeployResult {
 export async function deploySystem(root: string, manifest: Manifest, options: DeployOptions, progress: DeployProgress = {}): Promise<DeployResult> {
   const namespace = options.namespace ?? kubernetesNamespace(manifest);
   const selector = systemSelector(manifest);
-  const objects = systemObjects(root, manifest, namespace);
+  const objects = await systemObjects(root, manifest, namespace);
   const connection = await connect({ context: options.context });
   progress.onConnected?.({ context: connection.context, server: connection.server, namespace });
 
@@ -79,7 +79,7 @@ export async function deploySystem(root: string, manifest: Manifest, options: De
   if (options.wait && !options.dryRun) {
     const workloads: Workload[] = objects
       .filter((o): o is KubeObject & { kind: 'Deployment' | 'StatefulSet' } => o.kind === 'Deployment' || o.kind === 'StatefulSet')
-      .map((o) => ({ kind: o.kind, name: o.metadata.name, service: o.metadata.labels?.[SERVICE_LABEL] ?? o.metadata.name }));
+      .map((o) => ({ kind: o.kind, name: o.metadata.name, service: workloadName(o.metadata.labels, o.metadata.name) }));
     rollout = await waitForRollouts(connection, namespace, selector, workloads, { timeoutMs: options.timeoutMs, onProgress: (p) => progress.onRollout?.(p), signal: options.signal });
   }
   return { context: connection.context, server: connection.server, namespace, dryRun: options.dryRun, applied, pruned, rollout, namespaceMissing };

@@ -1,8 +1,8 @@
 import type { InstanceState, InstanceStatus } from '../target.js';
-import { SERVICE_LABEL } from './kube-object.js';
+import { workloadName } from './kube-object.js';
 import { FATAL_WAITING_REASONS } from './pod-problems.js';
 import type { WireObject } from './resource-watch.js';
-import { CONTAINER_PORT } from './render-stand-in.js';
+import { CONTAINER_PORT } from './render/kube-object.js';
 
 /** Usage of one pod from metrics.k8s.io, summed over its containers. */
 export interface PodUsage {
@@ -21,12 +21,14 @@ export function podInstance(pod: WireObject, usage: PodUsage | undefined): Insta
   const ready = (pod.status?.conditions ?? []).some((c: WireObject) => c.type === 'Ready' && c.status === 'True');
   const started = pod.status?.startTime ? Date.parse(pod.status.startTime) : undefined;
   const podIP = pod.status?.podIP as string | undefined;
+  // The port the pod serves on: msx services all use CONTAINER_PORT; infrastructure its own (5432…).
+  const port = Number(pod.spec?.containers?.[0]?.ports?.[0]?.containerPort ?? CONTAINER_PORT);
   const last = statuses.find((s) => s.lastState?.terminated)?.lastState?.terminated;
   return {
     id: pod.metadata?.name,
-    service: pod.metadata?.labels?.[SERVICE_LABEL] ?? pod.metadata?.labels?.['app.kubernetes.io/name'] ?? pod.metadata?.name,
+    service: workloadName(pod.metadata?.labels, String(pod.metadata?.name)),
     // A pod's address is the cluster's, not one the operator's machine reaches: a detail, not a url.
-    details: { ...(pod.spec?.nodeName ? { node: String(pod.spec.nodeName) } : {}), ...(podIP ? { ip: `${podIP}:${CONTAINER_PORT}` } : {}) },
+    details: { ...(pod.spec?.nodeName ? { node: String(pod.spec.nodeName) } : {}), ...(podIP ? { ip: `${podIP}:${port}` } : {}) },
     state: podState(pod, ready),
     ready,
     restarts: statuses.reduce((sum, s) => sum + (s.restartCount ?? 0), 0),

@@ -2,7 +2,7 @@ import { parseLogLine } from '../../logs/log-line.js';
 import { matchesQuery } from '../../logs/log-filter.js';
 import type { LogEntry, LogQuery } from '../target.js';
 import type { KubeConnection } from './kube-connection.js';
-import { SERVICE_LABEL } from './kube-object.js';
+import { workloadName } from './kube-object.js';
 import { followLog } from './pod-logs.js';
 import { type WatchHooks, watchCollection, type WireObject } from './resource-watch.js';
 
@@ -81,7 +81,7 @@ async function followOnce(connection: KubeConnection, namespace: string, pod: Wi
 }
 
 function serviceOf(pod: WireObject): string {
-  return pod.metadata?.labels?.[SERVICE_LABEL] ?? pod.metadata?.labels?.['app.kubernetes.io/name'] ?? String(pod.metadata?.name);
+  return workloadName(pod.metadata?.labels, String(pod.metadata?.name));
 }
 
 function hasStarted(pod: WireObject): boolean {
