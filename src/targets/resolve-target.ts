@@ -4,6 +4,7 @@ import { Option } from 'commander';
 import { CliError, usageError } from '../errors/cli-error.js';
 import { loadManifest, MANIFEST_FILE } from '../manifest/load-manifest.js';
 import { TARGET_NAMES, type Manifest } from '../manifest/schema.js';
+import { composeTarget } from './compose/compose-target.js';
 import { readDeployment } from './deployment-record.js';
 import { readDeployment as readKubernetesDeployment } from './kubernetes/deployment-record.js';
 import { kubernetesTarget } from './kubernetes/kubernetes-target.js';
@@ -15,6 +16,7 @@ type TargetFactory = (root: string, manifest: () => Manifest) => Target;
 
 const FACTORIES: Readonly<Record<string, TargetFactory | undefined>> = {
   local: localTarget,
+  compose: composeTarget,
   kubernetes: (root, manifest) => kubernetesTarget(root, manifest()),
 };
 
