@@ -244,6 +244,41 @@ test('autoscaling with min above max, or nothing to scale on, is a msx.yaml erro
   assert.match(noTarget.stderr, /names no target to scale on/);
 });
 
+test('requests above limits and ingress settings without an Ingress are msx.yaml errors, reported together', async () => {
+  const dir = shopCopy((doc) => {
+    doc.setIn(['services', 'users', 'resources'], { requests: { memory: '1Gi' }, limits: { memory: '512Mi' } });
+    doc.setIn(['infrastructure', 'kubernetes', 'expose'], 'loadBalancer');
+    doc.setIn(['infrastructure', 'kubernetes', 'ingress'], { host: 'shop.example.com' });
+  });
+  const result = await render(dir);
+  assert.equal(result.exitCode, 2, result.stderr);
+  assert.match(result.stderr, /msx\.yaml:\d+:\d+ +services\.users\.resources\.requests\.memory: the memory request 1Gi is above the limit 512Mi/);
+  assert.match(result.stderr, /infrastructure\.kubernetes\.ingress: ingress settings are given, but expose is loadBalancer/);
+
+  const typo = shopCopy((doc) => doc.setIn(['services', 'orders', 'resources'], { requests: { cpu: 'lots' } }));
+  const schema = await render(typo);
+  assert.equal(schema.exitCode, 2);
+  assert.match(schema.stderr, /services\.orders\.resources\.requests\.cpu: must be a CPU amount such as 100m/);
+});
+
+test('--out and --namespace: the folder and namespace the user names', async () => {
+  const dir = shopCopy();
+  const result = await render(dir, ['--out', 'k8s/base', '--namespace', 'staging', '--json']);
+  assert.equal(result.exitCode, 0, result.stderr);
+  const summary = JSON.parse(result.stdout) as { dir: string; namespace: string; files: { path: string; change: string }[] };
+  assert.equal(summary.dir, join(dir, 'k8s', 'base'));
+  assert.equal(summary.namespace, 'staging');
+  assert.ok(summary.files.every((f) => f.change === 'created'));
+  assert.ok(!existsSync(join(dir, OUT)), 'the default folder is not written');
+  const objects = readdirSync(join(dir, 'k8s', 'base')).filter((f) => f !== 'kustomization.yaml').flatMap((f) => objectsOf(readFileSync(join(dir, 'k8s', 'base', f), 'utf8')));
+  assert.ok(objects.every((o) => (o.kind === 'Namespace' ? o.metadata!.name : o.metadata!.namespace) === 'staging'));
+  const bad = await render(dir, ['--namespace', 'Not_A_Namespace']);
+  assert.equal(bad.exitCode, 2);
+  assert.match(bad.stderr, /is not a valid namespace/);
+  const both = await render(dir, ['--stdout', '--out', 'x']);
+  assert.equal(both.exitCode, 2);
+});
+
 test('no secret value is in any written file; pods read the Secret by key', async () => {
   const dir = shopCopy();
   assert.equal((await render(dir)).exitCode, 0);

@@ -194,7 +194,7 @@ export function serverService(manifest: Manifest, namespace: string, server: Sta
  * HTTP) and where msx trace reads them. One pod; spans live on an emptyDir,
  * as they do in `.msx/traces` locally: a trace is for looking at now.
  */
-export function collectorObjects(manifest: Manifest, namespace: string): [IService, IDeployment] {
+export function collectorObjects(manifest: Manifest, namespace: string, image = infrastructureImage(manifest, 'msx-collector')): [IService, IDeployment] {
   const labels = infrastructureLabels(manifest, COLLECTOR, COLLECTOR, 'tracing');
   const selector = infrastructureSelector(manifest, COLLECTOR);
   const service: IService = {
@@ -219,7 +219,7 @@ export function collectorObjects(manifest: Manifest, namespace: string): [IServi
           containers: [
             {
               name: COLLECTOR,
-              image: infrastructureImage(manifest, 'msx-collector'),
+              image,
               imagePullPolicy: 'IfNotPresent',
               ports: [{ name: 'otlp-http', containerPort: OTLP_PORT, protocol: 'TCP' }],
               resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '500m', memory: '256Mi' } },

@@ -18,7 +18,7 @@ export { requiredSecretKeys } from './required-secrets.js';
 
 export interface KubernetesObjectsInput {
   readonly manifest: Manifest;
-  /** Image reference of each msx service, by service name. */
+  /** Image reference of each msx service, by service name; `msx-collector` may name the trace collector's (default `<system>/msx-collector:<msx version>`). */
   readonly images: Readonly<Record<string, string>>;
   readonly namespace: string;
   /** Put the system's Secret (from these `.env` values) into the output: for piping to kubectl only, never for files. */
@@ -46,7 +46,7 @@ export function kubernetesObjects(input: KubernetesObjectsInput): KubeObject[] {
     ];
     for (const server of servers) objects.push(statefulSetOf(manifest, namespace, server), serverService(manifest, namespace, server));
   }
-  objects.push(...collectorObjects(manifest, namespace));
+  objects.push(...collectorObjects(manifest, namespace, input.images['msx-collector']));
 
   for (const service of topology.services) {
     const image = input.images[service];
