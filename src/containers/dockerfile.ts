@@ -105,6 +105,7 @@ COPY service/ services/\${SERVICE}/
 RUN mkdir -p /out/app/node_modules \\
  && cp -a services/\${SERVICE}/. /out/app/ && rm -rf /out/app/src /out/app/tsconfig.json \\
  && ${copyRuntimePackages} \\
+ && find /out/app/node_modules \\( -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' -o -name '*.map' -o -name '*.md' \\) -type f -delete \\
  && node_modules/.bin/esbuild services/\${SERVICE}/src/main.ts --bundle --platform=node --format=esm --target=node20 \\
       --log-level=warning ${externals} \\
       --banner:js="${REQUIRE_BANNER}" \\
