@@ -8,6 +8,7 @@ import { execa } from 'execa';
 import { parse, parseDocument } from 'yaml';
 import { parseEnvFile } from '../../src/scaffold/secrets.js';
 import { composeFiles } from '../../src/targets/compose/compose-file.js';
+import { containerImages, requireDocker } from '../support/containers.js';
 import { msx, tempDir } from '../support/msx.js';
 
 /** compose.yaml as these tests read it: only the keys they look at. */
@@ -476,6 +477,51 @@ test('a bad msx.yaml gives exit 2 with file:line, and nothing is written', async
     assert.equal(usage.exitCode, 2);
     assert.match(usage.stderr, /--compose-version must be 1 or 2/);
   } finally {
+    writeFileSync(manifestPath, original);
+  }
+});
+
+test('on a real engine: the healthchecks pass, Redis wants its password, and Prometheus scrapes every replica it finds by DNS', { timeout: 300_000 }, async (t) => {
+  if (!(await requireDocker(t))) return;
+  const v2 = await composeCli(t, 2);
+  if (!v2) return;
+  const images = await containerImages();
+  const manifestPath = join(root, 'msx.yaml');
+  const original = readFileSync(manifestPath, 'utf8');
+  const override = join(root, 'compose.override.yaml');
+  const project = `msx-render-test-${process.pid}`;
+  const compose = (args: string[]) => composeConfig(v2, ['-p', project, ...composeFiles(root).flatMap((f) => ['-f', f]), ...args]);
+  try {
+    const doc = parseDocument(original);
+    doc.setIn(['infrastructure', 'compose', 'images'], images);
+    writeFileSync(manifestPath, doc.toString());
+    await render();
+    // A stand-in for a built service: answers /ready and /metrics on the container port, in two replicas.
+    const server = "require('http').createServer((q,s)=>s.end(q.url==='/ready'?'ok':'up 1\\n')).listen(3000,'0.0.0.0')";
+    writeFileSync(override, `services:\n  users:\n    image: ${images.node}\n    scale: 2\n    command: ["node", "-e", ${JSON.stringify(server)}]\n`);
+    const up = await compose(['up', '-d', '--wait', 'users-db', 'rabbitmq', 'redis', 'prometheus']);
+    assert.equal(up.exitCode, 0, `infrastructure healthy:\n${up.stderr}`);
+    // --no-deps: the collector's image is the compose target's to build.
+    const service = await compose(['up', '-d', '--wait', '--no-deps', 'users']);
+    assert.equal(service.exitCode, 0, `the node healthcheck on /ready passes:\n${service.stderr}`);
+
+    const noAuth = await compose(['exec', '-T', 'redis', 'redis-cli', 'ping']);
+    assert.match(noAuth.stdout + noAuth.stderr, /NOAUTH/);
+
+    type Targets = { data: { activeTargets: { labels: Record<string, string>; health: string }[] } };
+    let users: { labels: Record<string, string>; health: string }[] = [];
+    for (let attempt = 0; attempt < 60; attempt++) {
+      const answer = await compose(['exec', '-T', 'prometheus', 'wget', '-qO-', 'http://127.0.0.1:9090/api/v1/targets']);
+      if (answer.exitCode === 0) users = (JSON.parse(answer.stdout) as Targets).data.activeTargets.filter((target) => target.labels.job === 'users');
+      if (users.length === 2 && users.every((target) => target.health === 'up')) break;
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+    assert.equal(users.length, 2, 'both replicas are discovered');
+    assert.ok(users.every((target) => target.health === 'up' && target.labels.service === 'users'), JSON.stringify(users));
+    assert.equal(new Set(users.map((target) => target.labels.instance)).size, 2);
+  } finally {
+    await compose(['down', '-v', '--timeout', '5']);
+    rmSync(override, { force: true });
     writeFileSync(manifestPath, original);
   }
 });

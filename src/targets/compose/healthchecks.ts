@@ -8,12 +8,14 @@ import type { ComposeHealthcheck } from './compose-spec.js';
  * period covers migrations and RabbitMQ's boot without counting failures.
  */
 function check(test: string[], options: Partial<Omit<ComposeHealthcheck, 'test'>> = {}): ComposeHealthcheck {
-  return { test, interval: '3s', timeout: '3s', retries: 5, start_period: '60s', ...options };
+  // A generous timeout: a check that starts a process (node, pg_isready) can take seconds on a loaded
+  // machine, and a timed-out check counts as a failure; a healthy service answers in milliseconds anyway.
+  return { test, interval: '3s', timeout: '10s', retries: 5, start_period: '60s', ...options };
 }
 
-/** GET /ready on the service's port with node's own fetch: healthy on 2xx, within 2 s. */
+/** GET /ready on the service's port with node's own fetch: healthy on 2xx. */
 export function nodeHealthcheck(port: number): ComposeHealthcheck {
-  const script = `fetch('http://127.0.0.1:${port}/ready',{signal:AbortSignal.timeout(2000)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`;
+  const script = `fetch('http://127.0.0.1:${port}/ready',{signal:AbortSignal.timeout(8000)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`;
   return check(['CMD', 'node', '-e', script]);
 }
 
@@ -23,7 +25,7 @@ export function postgresHealthcheck(user: string, database: string): ComposeHeal
 }
 
 export function rabbitmqHealthcheck(): ComposeHealthcheck {
-  return check(['CMD', 'rabbitmq-diagnostics', '-q', 'ping'], { interval: '3s', timeout: '10s' });
+  return check(['CMD', 'rabbitmq-diagnostics', '-q', 'ping'], { timeout: '20s' });
 }
 
 /** PING with the password from the container's environment (REDISCLI_AUTH keeps it off the command line). */
