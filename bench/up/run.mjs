@@ -16,7 +16,7 @@
 // in proportion), with the RSS sum beside it (which counts them per process).
 // npm install is not timed (done once, before).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,6 +43,7 @@ function freePort() {
 }
 
 const base = values.keep ?? mkdtempSync(join(tmpdir(), 'msx-bench-up-'));
+mkdirSync(base, { recursive: true });
 const root = join(base, 'shop');
 if (!existsSync(join(root, 'node_modules'))) {
   rmSync(root, { recursive: true, force: true });
@@ -100,23 +101,71 @@ function footprint(supervisorPid, instancePids) {
   const sum = (key) => perProcess.reduce((total, p) => total + p[key], 0) / 2 ** 20;
   return { processes: pids.size, rssMB: sum('rss'), pssMB: sum('pss'), supervisor: perProcess.find((p) => p.pid === supervisorPid) };
 }
+/**
+ * The critical path of one start, from the supervisor's timeline in
+ * state.json, in ms after `msx up -d` was spawned: when the supervisor's
+ * process began (the CLI's own work before it), when its code was loaded,
+ * when the embedded infrastructure listened, when the instances had loaded
+ * their code (they wait at their start gate), when the engines were open,
+ * when the first and the last instance were ready, and up's return.
+ */
+function spans(timeline, spawnedAt, returnedAt) {
+  if (!timeline) return undefined;
+  const at = (t) => (t === undefined ? undefined : Math.round(t - spawnedAt));
+  const instances = Object.entries(timeline.instances);
+  const all = (key) => instances.map(([, i]) => i[key]).filter((t) => t !== undefined);
+  const last = instances.reduce((a, b) => ((b[1].readyAt ?? 0) > (a[1].readyAt ?? 0) ? b : a), instances[0]);
+  return {
+    supervisorProcess: at(timeline.processStartedAt),
+    supervisorLoaded: at(timeline.sessionOpenedAt),
+    infrastructureListening: at(timeline.infrastructureListeningAt),
+    firstSpawned: at(Math.min(...all('spawnedAt'))),
+    allLoaded: all('loadedAt').length === instances.length ? at(Math.max(...all('loadedAt'))) : undefined,
+    enginesOpen: at(timeline.enginesOpenAt),
+    firstReady: at(Math.min(...all('readyAt'))),
+    allReady: at(timeline.readyAt),
+    upReturned: at(returnedAt),
+    last: last && { instance: last[0], ...Object.fromEntries(Object.entries(last[1]).map(([k, t]) => [k, at(t)])) },
+  };
+}
+
+function describeSpans(s) {
+  if (!s) return '  (no timeline in state.json: an msx before it)';
+  const ms = (t) => (t === undefined ? '–' : `${t} ms`);
+  return [
+    `  supervisor process ${ms(s.supervisorProcess)}, its code loaded ${ms(s.supervisorLoaded)}, infrastructure listening ${ms(s.infrastructureListening)}, first instance spawned ${ms(s.firstSpawned)}`,
+    `  every instance's code loaded ${ms(s.allLoaded)}, engines open ${ms(s.enginesOpen)}, first instance ready ${ms(s.firstReady)}, all ready ${ms(s.allReady)}, up returned ${ms(s.upReturned)}`,
+    s.last ? `  last ready: ${s.last.instance} (spawned ${ms(s.last.spawnedAt)}, loaded ${ms(s.last.loadedAt)}, released ${ms(s.last.releasedAt)}, ready ${ms(s.last.readyAt)})` : '',
+  ].filter(Boolean).join('\n');
+}
+
 const times = [];
 const supervisorCpu = [];
+const criticalPaths = [];
 let memory = [];
 let whole;
 try {
   for (let run = 1; run <= runs; run++) {
+    const spawnedAt = Date.now();
     const started = performance.now();
     msx(['up', '-d'], root); // returns once every instance answers /ready
     const ms = performance.now() - started;
+    const returnedAt = Date.now();
     times.push(ms);
-    const instances = JSON.parse(msx(['ps', '--json'], root));
+    // ps --json carries a local instance's pid in details (older msx: at the top).
+    const instances = JSON.parse(msx(['ps', '--json'], root)).map((i) => ({ ...i, pid: i.pid ?? i.details?.pid }));
     if (!instances.every((i) => i.ready)) throw new Error('not every instance is ready after up');
     // CPU the supervisor spent getting there (opening the embedded databases is most of it): on a
     // machine shared with other work, wall time mostly measures the wait for a core; this does not.
-    const cpu = cpuSecondsOf(JSON.parse(readFileSync(join(root, '.msx', 'state.json'), 'utf8')).supervisor.pid);
+    const startState = JSON.parse(readFileSync(join(root, '.msx', 'state.json'), 'utf8'));
+    const cpu = cpuSecondsOf(startState.supervisor.pid);
     supervisorCpu.push(cpu);
-    console.log(`run ${run}: ${instances.length} instances ready in ${(ms / 1000).toFixed(2)} s (supervisor CPU ${cpu.toFixed(2)} s; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ')[0]})`);
+    // The instances' CPU to ready too: what the start costs the machine, whatever else it runs.
+    const instancesCpu = instances.reduce((total, i) => total + cpuSecondsOf(i.pid), 0);
+    const path = spans(startState.timeline, spawnedAt, returnedAt);
+    criticalPaths.push(path);
+    console.log(`run ${run}: ${instances.length} instances ready in ${(ms / 1000).toFixed(2)} s (supervisor CPU ${cpu.toFixed(2)} s, instances CPU ${instancesCpu.toFixed(2)} s; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ')[0]})`);
+    console.log(describeSpans(path));
     if (run === runs) {
       await new Promise((r) => setTimeout(r, 5000)); // idle
       memory = instances.map((i) => ({ instance: i.id, rssMB: rssOf(i.pid) / 2 ** 20, pssMB: pssOf(i.pid) / 2 ** 20 }));
@@ -165,6 +214,7 @@ const round = (mb) => Math.round(mb * 10) / 10;
 console.log(JSON.stringify({
   upMs: times.map(Math.round),
   supervisorCpuS: supervisorCpu,
+  criticalPaths,
   rssMB: Object.fromEntries(memory.map((m) => [m.instance, round(m.rssMB)])),
   supervisor: { rssMB: round(supervisorMB.rss), pssMB: round(supervisorMB.pss) },
   whole: { processes: whole.processes, pssMB: round(whole.pssMB), rssMB: round(whole.rssMB) },

@@ -30,6 +30,27 @@ export function startWaves(manifest: Manifest, services: readonly string[]): str
   return waves;
 }
 
+/**
+ * What each service waits for before it starts, from its waves: the
+ * services it calls that start in an earlier wave (callees in its own wave
+ * are in a call cycle with it, and start beside it); for a gateway, every
+ * service of an earlier wave. So a service starts as soon as its own callees
+ * are ready, not when a whole wave is: orders need not wait for a
+ * notifications worker it never calls.
+ */
+export function startsAfter(manifest: Manifest, waves: readonly (readonly string[])[]): Map<string, string[]> {
+  const after = new Map<string, string[]>();
+  const earlier = new Set<string>();
+  for (const wave of waves) {
+    for (const service of wave) {
+      const spec = manifest.services[service]!;
+      after.set(service, spec.kind === 'gateway' ? [...earlier] : spec.calls.filter((callee) => earlier.has(callee)));
+    }
+    wave.forEach((service) => earlier.add(service));
+  }
+  return after;
+}
+
 /** Stop order: the reverse of start order, so nothing loses a callee while still serving. */
 export function stopWaves(waves: readonly (readonly string[])[]): string[][] {
   return [...waves].reverse().map((w) => [...w]);

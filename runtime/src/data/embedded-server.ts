@@ -50,6 +50,16 @@ export interface EmbeddedPostgres {
   close(): Promise<void>;
 }
 
+/** An embedded engine being served while it may still be opening. */
+export interface ServedEmbeddedPostgres extends EmbeddedPostgres {
+  /**
+   * Resolves once the engine is open; rejects (a DatabaseError) when it
+   * cannot be, after which every connection is closed. Connections made
+   * before that wait, their first bytes unread.
+   */
+  readonly opened: Promise<void>;
+}
+
 const SSL_REQUEST = 80877103;
 const GSSENC_REQUEST = 80877104;
 const CANCEL_REQUEST = 80877102;
@@ -61,7 +71,26 @@ const BATCH_END = new Set([0x53, 0x51, 0x48]);
 const TERMINATE = 0x58;
 const FLUSH = 0x48;
 
+/** Opens the engine, then serves it: resolves once both are done. */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {}): Promise<EmbeddedPostgres> {
+  const served = await serveEmbeddedPostgres(options);
+  try {
+    await served.opened;
+  } catch (error) {
+    await served.close();
+    throw error;
+  }
+  return { url: served.url, connections: served.connections, close: served.close };
+}
+
+/**
+ * Listens first and opens the engine meanwhile: resolves as soon as the
+ * URL accepts connections, with `opened` for the engine. Opening an engine
+ * is the slow part of a start (CPU-bound WebAssembly on this process's one
+ * thread), so a supervisor hands the URL to the services at once and their
+ * own start-up (loading their code) runs beside it on the other cores.
+ */
+export async function serveEmbeddedPostgres(options: EmbeddedPostgresOptions = {}): Promise<ServedEmbeddedPostgres> {
   const idleTimeoutMs = options.idleInTransactionTimeoutMs ?? 60_000;
   if (!(Number.isInteger(idleTimeoutMs) && idleTimeoutMs > 0)) {
     throw new DatabaseError('DATABASE_CONFIG_INVALID', `Expected the \`idleInTransactionTimeoutMs\` option to be a positive integer, got ${String(idleTimeoutMs)}`);
@@ -69,14 +98,25 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
   if (options.port !== undefined && !(Number.isInteger(options.port) && options.port >= 0 && options.port < 65536)) {
     throw new DatabaseError('DATABASE_CONFIG_INVALID', `Expected the \`port\` option to be a TCP port number, got ${String(options.port)}`);
   }
-  const engine = await openEmbeddedEngine(options.dataDir);
   const lock = new EngineLock<Connection>();
   const connections = new Set<Connection>();
+  const waiting = new Set<Socket>();
+  let engine: PGlite | undefined;
+  let closed = false;
   const server = createServer((socket) => {
-    const connection = new Connection(socket, engine, lock, idleTimeoutMs, options.logger);
+    if (engine !== undefined) return accept(socket, engine);
+    // The engine is still opening: hold the connection, unread, until it is.
+    socket.pause();
+    socket.on('error', () => {});
+    waiting.add(socket);
+    socket.once('close', () => waiting.delete(socket));
+  });
+  const accept = (socket: Socket, open: PGlite) => {
+    const connection = new Connection(socket, open, lock, idleTimeoutMs, options.logger);
     connections.add(connection);
     socket.once('close', () => connections.delete(connection));
-  });
+    socket.resume();
+  };
 
   let url: string;
   try {
@@ -93,20 +133,42 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
       url = `postgres://postgres@127.0.0.1:${port}/postgres?${EMBEDDED_URL_PARAM}=1`;
     }
   } catch (cause) {
-    await engine.close().catch(() => {});
     throw new DatabaseError('DATABASE_UNAVAILABLE', `Cannot serve the embedded engine: ${(cause as Error).message}`, { cause });
   }
+
+  const opening = openEmbeddedEngine(options.dataDir);
+  const opened = opening.then(
+    (open) => {
+      if (closed) return;
+      engine = open;
+      for (const socket of waiting) if (!socket.destroyed) accept(socket, open);
+      waiting.clear();
+    },
+    (error: unknown) => {
+      // Nothing will serve these connections: close them, and stop listening.
+      for (const socket of waiting) socket.destroy();
+      waiting.clear();
+      server.close();
+      throw error;
+    },
+  );
+  opened.catch(() => {}); // the caller's to handle; never an unhandled rejection here
 
   let closing: Promise<void> | undefined;
   return {
     url,
+    opened,
     connections: () => connections.size,
     close() {
       closing ??= (async () => {
+        closed = true;
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        for (const socket of waiting) socket.destroy();
         await Promise.all([...connections].map((connection) => connection.destroy()));
         await stopped;
-        await engine.close();
+        // An engine still opening is closed once open; one that failed has nothing to close.
+        const open = await opening.catch(() => undefined);
+        await open?.close();
       })();
       return closing;
     },

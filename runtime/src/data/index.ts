@@ -14,7 +14,7 @@
  */
 export type { Database, DatabaseKind, Queryable, QueryResult, Transaction } from './database.js';
 export { createDatabase, type CreateDatabaseOptions, type DatabaseWithMigrations } from './create-database.js';
-export { startEmbeddedPostgres, type EmbeddedPostgres, type EmbeddedPostgresOptions } from './embedded-server.js';
+export { serveEmbeddedPostgres, startEmbeddedPostgres, type EmbeddedPostgres, type EmbeddedPostgresOptions, type ServedEmbeddedPostgres } from './embedded-server.js';
 export { migrate, type MigrationResult } from './migrator.js';
 export { DatabaseError, isDatabaseError, type DatabaseErrorCode } from './errors/database-error.js';
 export { MigrationError, isMigrationError, type MigrationErrorCode } from './errors/migration-error.js';

@@ -18,6 +18,7 @@ import type { Discovery } from '../discovery/discovery.js';
 import { ListenError } from '../service/errors/ListenError.js';
 import { startupFailureReport } from '../service/errors/startupFailure.js';
 import { StartupError } from '../service/errors/StartupError.js';
+import { announceListening, passStartGate } from '../service/startGate.js';
 import { watchSupervisor } from '../service/supervisorWatch.js';
 import type { CorsOptions } from './cors.js';
 import { createGateway, type Gateway } from './gateway.js';
@@ -140,6 +141,8 @@ export function effectiveGatewayConfig(compiled: GeneratedGatewayConfig, env: No
  */
 export async function runGateway(compiled: GeneratedGatewayConfig, env: NodeJS.ProcessEnv = process.env): Promise<Gateway> {
   watchSupervisor(env);
+  // Under msx up: loaded beside the services, started once they are ready (the gateway routes to them).
+  await passStartGate(env);
   let config = compiled;
   try {
     config = effectiveGatewayConfig(compiled, env);
@@ -151,6 +154,7 @@ export async function runGateway(compiled: GeneratedGatewayConfig, env: NodeJS.P
     const host = env.HOST || '127.0.0.1';
     try {
       await gateway.listen({ port, host });
+      announceListening();
     } catch (error) {
       if (isErrno(error) && error.syscall === 'listen') throw new ListenError(config.name, host, port, error);
       throw error;

@@ -4,6 +4,7 @@ import express from 'express';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { DEFAULT_SIGNAL_SHUTDOWN_DELAY_MS, loadConfig, type ConfigShape, type ServiceConfig } from './config.js';
 import { announceDraining } from './drainNotice.js';
+import { announceListening } from './startGate.js';
 import { ConfigError } from './errors/ConfigError.js';
 import { ListenError } from './errors/ListenError.js';
 import { ShutdownError } from './errors/ShutdownError.js';
@@ -186,6 +187,7 @@ export function createService<S extends ConfigShape = {}>(options: ServiceOption
       drain = new ServerDrain(candidate);
       if (opts.handleSignals !== false) installSignalHandlers();
       log.info({ url: address.url }, 'listening');
+      announceListening();
       return address;
     },
     close() {

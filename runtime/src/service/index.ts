@@ -20,4 +20,5 @@ export { ConfigError, CONFIG_ERROR_EXIT_CODE, type ConfigIssue } from './errors/
 export { ListenError } from './errors/ListenError.js';
 export { STARTUP_EXIT_CODES } from './errors/exitCodes.js';
 export { watchSupervisor, SUPERVISOR_FD_VARIABLE } from './supervisorWatch.js';
+export { passStartGate, announceListening, START_GATE_VARIABLE } from './startGate.js';
 export { ShutdownError, type CloseFailure } from './errors/ShutdownError.js';

@@ -1,4 +1,6 @@
+import { preloadTracing } from '../tracing/init-tracing.js';
 import { startupFailureReport } from './errors/startupFailure.js';
+import { passStartGate } from './startGate.js';
 import { watchSupervisor } from './supervisorWatch.js';
 
 /**
@@ -9,7 +11,9 @@ import { watchSupervisor } from './supervisorWatch.js';
  * a port in use, …), with no stack trace; any other start-up failure prints
  * its stack and exits 1. Once started, the service's own signal handlers
  * decide when to exit; under a supervisor (msx up) it also stops when the
- * supervisor dies.
+ * supervisor dies, and `main` waits for the supervisor's go (startGate.ts):
+ * the process loads its code beside the others, and starts once the
+ * services it calls are ready.
  *
  * @example
  * runService(async () => {
@@ -20,6 +24,7 @@ import { watchSupervisor } from './supervisorWatch.js';
  */
 export async function runService(main: () => unknown): Promise<void> {
   watchSupervisor();
+  await passStartGate(process.env, () => preloadTracing());
   try {
     await main();
   } catch (error) {

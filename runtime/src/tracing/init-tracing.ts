@@ -34,17 +34,9 @@ export async function initTracing(options: TracingOptions): Promise<Tracing> {
   const config = resolveTracingConfig(options);
   if (!config.enabled) return disabledTracing(config.service);
 
-  // Our own OTLP/HTTP JSON exporter, not @opentelemetry/exporter-trace-otlp-http: that one loads
-  // the metrics and logs SDKs through its transformer, megabytes per instance for the same bytes on the wire.
-  const [{ BasicTracerProvider, BatchSpanProcessor }, { OtlpJsonTraceExporter }, { resourceFromAttributes }, { W3CTraceContextPropagator }] = await Promise.all([
-    import('@opentelemetry/sdk-trace-base'),
-    import('./otlp-json-exporter.js'),
-    import('@opentelemetry/resources'),
-    import('@opentelemetry/core'),
-  ]);
+  const [{ BasicTracerProvider, BatchSpanProcessor }, { OtlpJsonTraceExporter }, { resourceFromAttributes }, { W3CTraceContextPropagator }, { AsyncLocalStorageContextManager }] = await sdkModules();
 
   if (!contextManagerInstalled) {
-    const { AsyncLocalStorageContextManager } = await import('@opentelemetry/context-async-hooks');
     // setGlobal* refuse to replace what an application registered itself; then theirs is used.
     context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
     const w3c: TextMapPropagator = new W3CTraceContextPropagator();
@@ -77,3 +69,33 @@ export async function initTracing(options: TracingOptions): Promise<Tracing> {
   return tracing;
 }
 
+
+/**
+ * The SDK's modules, imported once. Our own OTLP/HTTP JSON exporter, not
+ * @opentelemetry/exporter-trace-otlp-http: that one loads the metrics and
+ * logs SDKs through its transformer, megabytes per instance for the same
+ * bytes on the wire.
+ */
+function sdkModules() {
+  return Promise.all([
+    import('@opentelemetry/sdk-trace-base'),
+    import('./otlp-json-exporter.js'),
+    import('@opentelemetry/resources'),
+    import('@opentelemetry/core'),
+    import('@opentelemetry/context-async-hooks'),
+  ]);
+}
+
+/**
+ * Starts loading the SDK when the environment turns tracing on, so that a
+ * later `initTracing` finds it loaded: for a process that waits anyway (at
+ * the start gate). Never throws; `initTracing` reports what is wrong.
+ */
+export function preloadTracing(env: Readonly<Record<string, string | undefined>> = process.env): void {
+  try {
+    if (!resolveTracingConfig({ service: 'preload', env }).enabled) return;
+  } catch {
+    return;
+  }
+  sdkModules().catch(() => {});
+}

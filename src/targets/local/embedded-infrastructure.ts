@@ -28,6 +28,10 @@ export class MissingDatabaseUrlError extends Error {
 export interface EmbeddedInfrastructure {
   /** Environment every instance of a service gets, by service (e.g. its DATABASE_URL). */
   readonly serviceEnv: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /** Per service with an embedded database: resolves once its engine is open (its URL accepts connections before). */
+  readonly open: Readonly<Record<string, Promise<void>>>;
+  /** Resolves once every engine is open; rejects with the first that could not be (a NoSpaceError on a full disk). */
+  readonly ready: Promise<void>;
   /** Stops what was started, after the services have stopped. */
   close(): Promise<void>;
 }
@@ -43,6 +47,8 @@ export interface EmbeddedInfrastructure {
  *   `<SERVICE>_DATABASE_URL` (or `infrastructure.local.database: postgres`
  *   with that variable) uses a real server instead.
  * The event bus needs nothing here: the embedded bus is a file all instances share.
+ * Resolves once everything listens; the engines open meanwhile (`open`,
+ * `ready`), so the instances can load their code beside them.
  */
 export async function startEmbeddedInfrastructure(options: {
   readonly manifest: Manifest;
@@ -57,6 +63,7 @@ export async function startEmbeddedInfrastructure(options: {
   };
   const common: Record<string, string> = {};
   const serviceEnv: Record<string, Record<string, string>> = {};
+  const open: Record<string, Promise<void>> = {};
 
   try {
     const tracingChosen = env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || env.OTEL_SDK_DISABLED === 'true';
@@ -78,27 +85,28 @@ export async function startEmbeddedInfrastructure(options: {
     }
     if (embedded.length > 0) {
       // Loaded only when a service needs it: the engine is WebAssembly and large.
-      const { startEmbeddedPostgres } = await import('@msx/runtime/data');
+      const { serveEmbeddedPostgres, startEmbeddedPostgres } = await import('@msx/runtime/data');
       const template = await freshDataDirTemplate(startEmbeddedPostgres, env);
       const dataDirs = new Map(embedded.map((service) => [service, join(paths.dataDir, service, 'postgres')]));
       copyTemplate(template, dataDirs);
-      await Promise.all(embedded.map(async (service) => {
+      for (const service of embedded) {
         const dataDir = dataDirs.get(service)!;
-        try {
-          const engine = await startEmbeddedPostgres({ dataDir });
-          closers.push(() => engine.close());
-          serviceEnv[service]!.DATABASE_URL = engine.url;
-        } catch (error) {
-          if (isNoSpace(error)) throw new NoSpaceError(`the embedded database of ${service}`, dataDir, undefined, { cause: error, ...RETRY });
-          throw error;
-        }
-      }));
+        const noSpace = (error: unknown) => isNoSpace(error) ? new NoSpaceError(`the embedded database of ${service}`, dataDir, undefined, { cause: error, ...RETRY }) : error;
+        const served = await serveEmbeddedPostgres({ dataDir }).catch((error: unknown) => { throw noSpace(error); });
+        closers.push(() => served.close());
+        serviceEnv[service]!.DATABASE_URL = served.url;
+        const opened = served.opened.catch((error: unknown) => { throw noSpace(error); });
+        opened.catch(() => {}); // reported through `ready`
+        open[service] = opened;
+      }
     }
   } catch (error) {
     await close();
     throw error;
   }
-  return { serviceEnv, close };
+  const ready = Promise.all(Object.values(open)).then(() => undefined);
+  ready.catch(() => {}); // the caller's to report
+  return { serviceEnv, open, ready, close };
 }
 
 /**

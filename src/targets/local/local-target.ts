@@ -100,7 +100,7 @@ async function upLocked(root: string, manifest: Manifest, paths: LocalPaths, opt
   }
   progress.onPlan(startWaves(manifest, services).flat());
 
-  if (options.detach) return upDetached(root, paths, services, options, progress, (pid) => {
+  if (options.detach) return upDetached(root, manifest, paths, services, options, progress, (pid) => {
     lock.transfer(processOwner(pid));
     handOver();
   });
@@ -130,11 +130,14 @@ async function upLocked(root: string, manifest: Manifest, paths: LocalPaths, opt
 }
 
 /** Starts the background supervisor and follows `.msx/state.json` until every instance is ready or one failed. */
-async function upDetached(root: string, paths: LocalPaths, services: readonly string[], options: UpOptions, progress: UpProgress, launched: (pid: number) => void): Promise<UpResult> {
+async function upDetached(root: string, manifest: Manifest, paths: LocalPaths, services: readonly string[], options: UpOptions, progress: UpProgress, launched: (pid: number) => void): Promise<UpResult> {
   ensureStateDir(paths);
   rmSync(paths.stateFile, { force: true });
-  const { pid, startFailure } = launchSupervisor(root, paths, { services, readyTimeoutMs: options.readyTimeoutMs, watch: options.watch });
+  const { pid, startFailure } = launchSupervisor(root, paths, { services, readyTimeoutMs: options.readyTimeoutMs, watch: options.watch, manifest });
   launched(pid);
+  // The supervisor closes its report pipe once every instance is ready (or it failed): look at once then, not at the next poll.
+  let reportClosed = false;
+  const pipeClosed = startFailure.then(() => { reportClosed = true; });
   // Bounded even if the supervisor hangs: every wave may take the full ready timeout, plus spawn time.
   const deadline = Date.now() + options.readyTimeoutMs * (services.length + 1) + 30_000;
   let lastUpdate = 0;
@@ -163,7 +166,7 @@ async function upDetached(root: string, paths: LocalPaths, services: readonly st
         hint: `see ${paths.supervisorLog}`,
       });
     }
-    await sleep(100);
+    await (reportClosed ? sleep(100) : Promise.race([sleep(100), pipeClosed]));
   }
   throw failure('the system did not come up in time; the supervisor keeps trying', 'msx ps shows what is starting; msx down stops it');
 }

@@ -1,7 +1,7 @@
 import type { Manifest } from '../../manifest/schema.js';
 
 // Start order is the same on every target; it lives beside them, re-exported for the supervisor.
-export { startWaves, stopWaves } from '../start-order.js';
+export { startsAfter, startWaves, stopWaves } from '../start-order.js';
 
 /** An instance the supervisor should run: who it is and where it listens. */
 export interface PlannedInstance {

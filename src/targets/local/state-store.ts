@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import type { LocalInstance } from './local-instance.js';
 import type { LocalPaths } from './local-paths.js';
+import type { StartTimeline } from './start-timeline.js';
 import type { StartupCause } from './startup-exit.js';
 import { writeFileAtomically } from './registry-file.js';
 
@@ -30,6 +31,8 @@ export interface SupervisorState {
   readonly services: readonly string[];
   readonly gatewayUrl: string | undefined;
   readonly failure: StartFailureInfo | undefined;
+  /** When each step of the start happened (absent in state written by an older msx). */
+  readonly timeline?: StartTimeline | undefined;
   readonly instances: readonly LocalInstance[];
   readonly updatedAt: number;
 }

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import type { Manifest } from '../../manifest/schema.js';
 import type { LocalPaths } from './local-paths.js';
 
 /** The background supervisor's entry, beside this file in dist/ (or src/ under tsx). */
@@ -9,6 +10,23 @@ const SUPERVISOR_MAIN = fileURLToPath(new URL(`./supervisor-main${import.meta.ur
 
 /** The file descriptor on which the background supervisor reports a failed start (its `MSX_REPORT_FD`). */
 export const REPORT_FD = 3;
+
+/** What the background supervisor is told to run, as JSON in its argv. */
+export interface SupervisorLaunchOptions {
+  readonly services: readonly string[];
+  readonly readyTimeoutMs: number;
+  readonly watch?: boolean;
+  /**
+   * msx.yaml as `msx up` just read and validated it, so the supervisor need
+   * not load the YAML parser and the schema to read it again (half a second
+   * of CPU before anything starts). Absent when too large for one argument:
+   * the supervisor reads msx.yaml then.
+   */
+  readonly manifest?: Manifest;
+}
+
+/** An argument longer than this may not fit (Linux allows 128 KiB per argument). */
+const MAX_OPTIONS_ARGUMENT = 100_000;
 
 /** Why the background supervisor could not start, as it reports it over its report pipe. */
 export interface SupervisorStartReport {
@@ -33,10 +51,12 @@ export interface LaunchedSupervisor {
  * and a pipe for a failed start's report. It reports progress through
  * `.msx/state.json`.
  */
-export function launchSupervisor(root: string, paths: LocalPaths, options: { services: readonly string[]; readyTimeoutMs: number; watch?: boolean }): LaunchedSupervisor {
+export function launchSupervisor(root: string, paths: LocalPaths, options: SupervisorLaunchOptions): LaunchedSupervisor {
   const log = openSync(paths.supervisorLog, 'w');
   try {
-    const child = spawn(process.execPath, [...process.execArgv, SUPERVISOR_MAIN, root, JSON.stringify(options)], {
+    let argument = JSON.stringify(options);
+    if (argument.length > MAX_OPTIONS_ARGUMENT) argument = JSON.stringify({ ...options, manifest: undefined });
+    const child = spawn(process.execPath, [...process.execArgv, SUPERVISOR_MAIN, root, argument], {
       cwd: root,
       detached: true,
       stdio: ['ignore', log, log, 'pipe'],

@@ -9,16 +9,12 @@
 import { closeSync, writeSync } from 'node:fs';
 import { CliError } from '../../errors/cli-error.js';
 import { noSpaceCliError } from '../../errors/no-space.js';
-import { loadManifest } from '../../manifest/load-manifest.js';
 import { localPaths } from './local-paths.js';
-import type { SupervisorStartReport } from './supervisor-launcher.js';
+import { newStartTimeline } from './start-timeline.js';
+import type { SupervisorLaunchOptions, SupervisorStartReport } from './supervisor-launcher.js';
 import { openSession, type SupervisorSession } from './supervisor-session.js';
 
-interface DetachedOptions {
-  readonly services: readonly string[];
-  readonly readyTimeoutMs: number;
-  readonly watch?: boolean;
-}
+const timeline = newStartTimeline();
 
 process.stderr.on('error', () => {}); // the log's disk may be full: the report pipe still works
 
@@ -47,11 +43,12 @@ if (!root || !optionsJson) {
   process.stderr.write('usage: supervisor-main <system-dir> <options-json>\n');
   process.exit(2);
 }
-const options = JSON.parse(optionsJson) as DetachedOptions;
+const options = JSON.parse(optionsJson) as SupervisorLaunchOptions;
 let session: SupervisorSession;
 try {
-  const { manifest } = loadManifest(root);
-  session = await openSession({ root, manifest, paths: localPaths(root), mode: 'detached', services: options.services, readyTimeoutMs: options.readyTimeoutMs, watch: options.watch });
+  // msx up hands over msx.yaml as it just read it; only a manifest too large for argv is read again.
+  const manifest = options.manifest ?? (await import('../../manifest/load-manifest.js')).loadManifest(root).manifest;
+  session = await openSession({ root, manifest, paths: localPaths(root), mode: 'detached', services: options.services, readyTimeoutMs: options.readyTimeoutMs, watch: options.watch, timeline });
 } catch (error) {
   const failure = describe(error);
   report(failure);

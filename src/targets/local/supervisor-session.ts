@@ -6,6 +6,7 @@ import { startControlServer } from './control-server.js';
 import { startEmbeddedInfrastructure } from './embedded-infrastructure.js';
 import type { LocalPaths } from './local-paths.js';
 import { SourceReloader } from './source-reloader.js';
+import { newStartTimeline, type StartTimeline } from './start-timeline.js';
 import { ensureStateDir, writeControl } from './state-store.js';
 import { SupervisorLock } from './supervisor-lock.js';
 import { Supervisor } from './supervisor.js';
@@ -19,6 +20,8 @@ export interface SessionOptions {
   readonly readyTimeoutMs: number;
   /** `--watch`: once every instance is ready, rebuild and restart a service when its source changes. */
   readonly watch?: boolean;
+  /** Where the start's steps are recorded; default one beginning with this process. */
+  readonly timeline?: StartTimeline;
 }
 
 /** A supervisor with its control channel: one `msx up`, in this process. */
@@ -39,12 +42,15 @@ export interface SupervisorSession {
  */
 export async function openSession(options: SessionOptions): Promise<SupervisorSession> {
   const { paths } = options;
+  const timeline = options.timeline ?? newStartTimeline();
+  timeline.sessionOpenedAt = Date.now();
   ensureStateDir(paths);
   for (const name of readdirSync(paths.logsDir)) if (name.endsWith('.log')) rmSync(join(paths.logsDir, name), { force: true });
 
   const envFile = join(options.root, '.env');
   const dotEnv = existsSync(envFile) ? parseEnvFile(readFileSync(envFile, 'utf8')) : {};
   const infrastructure = await startEmbeddedInfrastructure({ manifest: options.manifest, paths, env: { ...dotEnv, ...process.env } });
+  timeline.infrastructureListeningAt = Date.now();
   const supervisor = new Supervisor({
     root: options.root,
     manifest: options.manifest,
@@ -52,6 +58,8 @@ export async function openSession(options: SessionOptions): Promise<SupervisorSe
     dotEnv,
     processEnv: process.env,
     infrastructureEnv: infrastructure.serviceEnv,
+    infrastructureOpen: infrastructure.open,
+    timeline,
     mode: options.mode,
     readyTimeoutMs: options.readyTimeoutMs,
     watching: options.watch ?? false,
@@ -81,8 +89,19 @@ export async function openSession(options: SessionOptions): Promise<SupervisorSe
     return stopping;
   }
 
+  // An engine that cannot open stops the start with its own error (a full disk says so), not with
+  // what its service made of a closed connection.
+  let infrastructureFailure: { error: unknown } | undefined;
+  infrastructure.ready.then(
+    () => { timeline.enginesOpenAt = Date.now(); },
+    (error: unknown) => {
+      infrastructureFailure = { error };
+      void stop();
+    },
+  );
   const started = supervisor.start(options.services).then(
     () => {
+      if (infrastructureFailure) throw infrastructureFailure.error;
       // Watching starts only once the system is up: an edit during start-up is picked up by the build the user just ran.
       if (!options.watch || stopping) return;
       reloader = new SourceReloader({ root: options.root, supervisor, services: supervisor.snapshot().services });
@@ -90,7 +109,7 @@ export async function openSession(options: SessionOptions): Promise<SupervisorSe
     },
     async (error: unknown) => {
       await stop();
-      throw error;
+      throw infrastructureFailure ? infrastructureFailure.error : error;
     },
   );
   return { supervisor, started, ended, stop };

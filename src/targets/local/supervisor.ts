@@ -8,10 +8,11 @@ import type { LocalPaths } from './local-paths.js';
 import { supervisorLine } from '../../logs/log-line.js';
 import { firstFreePort } from './port-probe.js';
 import { instanceArgs } from './instance-command.js';
-import { NotReadyError, probeReady, waitForReady } from './readiness-wait.js';
+import { NotReadyError, probeReady, ReadinessNudge, waitForReady } from './readiness-wait.js';
 import { registryContent, writeRegistry } from './registry-file.js';
 import { DEFAULT_RESTART_POLICY, nextRestart, type RestartPolicyOptions } from './restart-policy.js';
-import { initialInstances, instanceId, nextIndexes, scaledPortCandidates, selectServices, startWaves, stopWaves } from './start-plan.js';
+import { initialInstances, instanceId, nextIndexes, scaledPortCandidates, selectServices, startsAfter, startWaves, stopWaves } from './start-plan.js';
+import type { InstanceTimeline, StartTimeline } from './start-timeline.js';
 import { describeExit, listenFailureMessage, startupCause } from './startup-exit.js';
 import { ensureStateDir, writeState, type StartFailureInfo, type SupervisorPhase, type SupervisorState } from './state-store.js';
 
@@ -23,6 +24,15 @@ export interface SupervisorOptions {
   readonly processEnv: Readonly<Record<string, string | undefined>>;
   /** Per service: what the embedded infrastructure gives it (database URL, trace collector). */
   readonly infrastructureEnv?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /**
+   * Per service: what of the embedded infrastructure must be open before it
+   * starts (its database engine, still opening while the instances load
+   * their code). A rejection is never seen here: whoever opens the
+   * infrastructure stops the start.
+   */
+  readonly infrastructureOpen?: Readonly<Record<string, Promise<void>>>;
+  /** Where the start's steps are recorded, for `.msx/state.json`. */
+  readonly timeline?: StartTimeline;
   readonly mode: 'foreground' | 'detached';
   /** How long an instance may take to become ready, ms. */
   readonly readyTimeoutMs: number;
@@ -77,6 +87,8 @@ interface Managed {
   lastExit: LocalInstance['lastExit'];
   /** Until first ready, a failure fails the caller (`up`, `scale`) instead of restarting. */
   failFast: boolean;
+  /** What its process waits for at the start gate before it may start (`up`: the services it calls); undefined: nothing. */
+  startGate: Promise<void> | undefined;
   /** Set when we asked it to stop: its exit is not a crash. */
   stopping: boolean;
   restartTimer: NodeJS.Timeout | undefined;
@@ -137,6 +149,7 @@ export class Supervisor {
       services: this.#services,
       gatewayUrl: gateway ? `http://127.0.0.1:${this.#options.manifest.services[gateway]!.port}` : undefined,
       failure: this.#failure,
+      timeline: this.#options.timeline,
       instances: [...this.#instances.values()]
         .sort((a, b) => this.#order.indexOf(a.service) - this.#order.indexOf(b.service) || a.index - b.index)
         .map(status),
@@ -145,9 +158,13 @@ export class Supervisor {
   }
 
   /**
-   * Starts the requested services (all when empty) wave by wave and resolves
-   * once every instance is ready. On the first instance that fails, stops
-   * the others and rejects with a StartFailure.
+   * Starts the requested services (all when empty) and resolves once every
+   * instance is ready. Every process is spawned at once and loads its code
+   * beside the others; each service is let through its start gate once the
+   * services it calls (for a gateway: every other service) are ready and its
+   * database is open, so start order is still dependency order (start-plan.ts).
+   * On the first instance that fails, stops the others and rejects with a
+   * StartFailure.
    */
   async start(requested: readonly string[]): Promise<void> {
     const { manifest, paths } = this.#options;
@@ -156,18 +173,30 @@ export class Supervisor {
     this.#waves = startWaves(manifest, this.#services);
     this.#order = this.#waves.flat();
     this.#changed();
+    const after = startsAfter(manifest, this.#waves);
+    const readyOf = new Map<string, Promise<void>>();
+    const launches: Promise<void>[] = [];
     try {
-      for (const wave of this.#waves) {
-        const launches = wave.flatMap((service) => initialInstances(manifest, service)).map((planned) => {
+      for (const service of this.#order) {
+        const gate = Promise.all([
+          ...(after.get(service) ?? []).map((callee) => readyOf.get(callee)!),
+          this.#options.infrastructureOpen?.[service] ?? Promise.resolve(),
+        ]).then(() => undefined);
+        gate.catch(() => {}); // a callee that failed fails the start through its own launch
+        const own = initialInstances(manifest, service).map((planned) => {
           const managed = this.#add(planned.service, planned.index, planned.port, true);
+          managed.startGate = gate;
           return this.#launch(managed);
         });
-        const results = await Promise.allSettled(launches);
-        const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-        if (failed && !this.#stopping) throw failed.reason;
-        if (this.#stopping) return; // stopped during start-up (Ctrl-C, msx down)
+        const ready = Promise.all(own).then(() => undefined);
+        ready.catch(() => {});
+        readyOf.set(service, ready);
+        launches.push(...own);
       }
+      // The first failure decides: instances still at their gate would wait for it forever.
+      await Promise.all(launches);
     } catch (error) {
+      if (this.#stopping) return; // stopped during start-up (Ctrl-C, msx down): what failed was stopped by us
       this.#failure = error instanceof StartFailure ? error.info : { service: '', instance: '', reason: 'spawn', message: (error as Error).message, logTail: [] };
       await this.stop();
       this.#phase = 'failed';
@@ -176,6 +205,7 @@ export class Supervisor {
     }
     if (this.#stopping) return;
     this.#phase = 'running';
+    if (this.#options.timeline) this.#options.timeline.readyAt = Date.now();
     this.#monitor = setInterval(() => void this.#checkReadiness(), this.#options.monitorIntervalMs ?? 2000);
     this.#changed();
   }
@@ -360,6 +390,7 @@ export class Supervisor {
       streak: 0,
       lastExit: undefined,
       failFast,
+      startGate: undefined,
       stopping: false,
       restartTimer: undefined,
       failedProbes: 0,
@@ -368,7 +399,14 @@ export class Supervisor {
     return managed;
   }
 
-  /** Spawns the instance and resolves when it is ready; rejects with a StartFailure if it fails fast. */
+  /**
+   * Spawns the instance and resolves when it is ready; rejects with a
+   * StartFailure if it fails fast. Its process loads its code at once and
+   * asks to start (`msx:loaded`); it is told to (`msx:start`) once its
+   * start gate opens. The ready timeout counts from then: the wait for
+   * callees is theirs to bound. A process that never asks (a runtime
+   * without the gate) simply starts, and is timed from its spawn.
+   */
   async #launch(managed: Managed): Promise<void> {
     const { root, manifest, paths } = this.#options;
     const env = instanceEnv({
@@ -386,11 +424,36 @@ export class Supervisor {
       instanceId: managed.id,
       args: instanceArgs(managed.service, env),
       cwd: root,
-      env,
       logFile: paths.logFile(managed.id),
       onLine: (line) => this.#lineListeners.forEach((listener) => listener(line, managed.id)),
-      onMessage: (message) => this.#onMessage(managed, proc, message),
+      env: { ...env, [START_GATE_VARIABLE]: '1' },
+      onMessage: (message) => {
+        const type = (message as { type?: unknown } | null)?.type;
+        if (type === 'msx:loaded') onLoaded();
+        else if (type === 'msx:listening') nudge.nudge();
+        else this.#onMessage(managed, proc, message);
+      },
     });
+    const spawnedAt = proc.startedAt;
+    // The first start of each instance only: restarts and scaling are not the start's critical path.
+    let timeline: InstanceTimeline | undefined;
+    if (this.#options.timeline && this.#phase === 'starting' && !this.#options.timeline.instances[managed.id]) this.#options.timeline.instances[managed.id] = timeline = { spawnedAt };
+    const nudge = new ReadinessNudge();
+    /** undefined while the process waits at its gate; else when its ready timeout began. */
+    let countingSince: number | undefined = spawnedAt;
+    const onLoaded = () => {
+      if (timeline) timeline.loadedAt = Date.now();
+      const release = () => {
+        if (managed.process !== proc || managed.stopping) return;
+        countingSince = Date.now();
+        if (timeline) timeline.releasedAt = countingSince;
+        proc.send({ type: 'msx:start' });
+        nudge.nudge();
+      };
+      if (!managed.startGate) return release();
+      countingSince = undefined;
+      managed.startGate.then(release, () => {}); // a failed gate: the start is being stopped
+    };
     managed.process = proc;
     managed.state = 'starting';
     managed.ready = false;
@@ -402,7 +465,7 @@ export class Supervisor {
       this.#onExit(managed, proc, exit);
     });
     try {
-      await waitForReady(managed.id, managed.url, this.#options.readyTimeoutMs, exitedEarly.signal);
+      await waitForReady(managed.id, managed.url, { timeoutMs: this.#options.readyTimeoutMs, signal: exitedEarly.signal, countingSince: () => countingSince, nudge });
     } catch (error) {
       if (managed.stopping) return;
       const reason = error instanceof NotReadyError && error.reason === 'timeout' ? 'timeout' : 'exited';
@@ -424,6 +487,7 @@ export class Supervisor {
       });
     }
     if (managed.stopping || managed.process !== proc) return;
+    if (timeline) timeline.readyAt = Date.now();
     managed.failFast = false;
     managed.state = 'ready';
     managed.ready = true;
@@ -553,6 +617,9 @@ function status(m: Managed): LocalInstance {
     lastExit: m.lastExit,
   };
 }
+
+/** Set in every instance's environment: its runtime waits at the start gate (runtime/src/service/startGate.ts). */
+const START_GATE_VARIABLE = 'MSX_START_GATE';
 
 /**
  * How long an instance that left the registry keeps accepting connections:
