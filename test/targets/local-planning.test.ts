@@ -6,7 +6,7 @@ import { instanceEnv, MissingBusUrlError } from '../../src/targets/local/instanc
 import { localPaths } from '../../src/targets/local/local-paths.js';
 import { registryContent } from '../../src/targets/local/registry-file.js';
 import { nextRestart, DEFAULT_RESTART_POLICY } from '../../src/targets/local/restart-policy.js';
-import { initialInstances, nextIndexes, scaledPortCandidates, selectServices, startWaves, stopWaves, UnknownServiceError } from '../../src/targets/local/start-plan.js';
+import { initialInstances, nextIndexes, scaledPortCandidates, selectServices, startsAfter, startWaves, stopWaves, UnknownServiceError } from '../../src/targets/local/start-plan.js';
 import type { LocalInstance } from '../../src/targets/local/local-instance.js';
 
 const { manifest } = parseManifest(`
@@ -29,6 +29,28 @@ test('start waves follow calls, and the gateway starts last', () => {
     ['gateway'],
   ]);
   assert.deepEqual(stopWaves([['a'], ['b', 'c'], ['gw']]), [['gw'], ['b', 'c'], ['a']]);
+});
+
+test('each service starts after its own callees, not after a whole wave; the gateway after everyone', () => {
+  const after = startsAfter(manifest, startWaves(manifest, Object.keys(manifest.services)));
+  assert.deepEqual(Object.fromEntries(after), {
+    users: [],
+    products: [],
+    notifications: [],
+    payments: ['users'],
+    orders: ['users', 'products', 'payments'],
+    gateway: ['users', 'products', 'notifications', 'payments', 'orders'],
+  });
+  const { manifest: cyclic } = parseManifest(`
+version: 1
+name: c
+services:
+  a: { kind: http, port: 3001, calls: [b, c] }
+  b: { kind: http, port: 3002, calls: [a] }
+  c: { kind: http, port: 3003 }
+`);
+  // a and b call each other: each waits only for what started before their wave.
+  assert.deepEqual(Object.fromEntries(startsAfter(cyclic, startWaves(cyclic, ['a', 'b', 'c']))), { c: [], a: ['c'], b: [] });
 });
 
 test('a call cycle still starts, together, after the rest', () => {
