@@ -15,7 +15,7 @@ import { isDatabaseError, serveEmbeddedPostgres } from '../../src/data/index.js'
 
 const plainUrl = (url: string) => url.replace('msx_engine=1', '').replace(/\?$/, '');
 
-test('a client that connects while the engine is still opening is served once it is open', { timeout: 60_000 }, async (t) => {
+test('a client that connects while the engine is still opening is served once it is open', { timeout: 180_000 }, async (t) => {
   const served = await serveEmbeddedPostgres({});
   t.after(() => served.close());
   let open = false;
@@ -29,7 +29,7 @@ test('a client that connects while the engine is still opening is served once it
   assert.equal(open, true);
 });
 
-test('an engine that cannot open rejects opened and closes the connections that waited for it', { timeout: 60_000 }, async (t) => {
+test('an engine that cannot open rejects opened and closes the connections that waited for it', { timeout: 180_000 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'msx-serve-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const notADirectory = join(dir, 'file');
