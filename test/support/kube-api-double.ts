@@ -412,7 +412,7 @@ export class KubeApiDouble {
     res.flushHeaders();
     const from = q.get('resourceVersion');
     const subscriber: WatchSubscriber = { type, namespace, labelSelector: q.get('labelSelector') ?? undefined, fieldSelector: q.get('fieldSelector') ?? undefined, res };
-    if (from && from !== '0' && Number(from) < this.compactedRv) {
+    if (from && from !== '0' && Number(from) <= this.compactedRv) {
       // What the API server sends when the watch cache no longer holds that version.
       res.end(`${JSON.stringify({ type: 'ERROR', object: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `too old resource version: ${from} (${this.compactedRv})`, reason: 'Expired', code: 410 } })}\n`);
       return;

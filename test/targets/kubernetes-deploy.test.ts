@@ -162,15 +162,15 @@ test('--dry-run sends dryRun=All, prints the fields that would change, and store
     assert.equal(system.double.list('Deployment').length, 0);
 
     assert.equal((await system.run(['deploy'])).exitCode, 0);
-    system.writeManifest({ orders: '{ kind: http, port: 3002, replicas: 3, env: { LOG_LEVEL: debug } }' });
-    writeFileSync(join(system.dir, '.env'), 'JWT_SECRET=rotated\nMSX_SERVICE_TOKEN_SECRET=another\n');
+    system.writeManifest({ orders: '{ kind: http, port: 3002, replicas: 3, env: { FEATURE_FLAG: enabled } }' });
+    writeFileSync(join(system.dir, '.env'), 'JWT_SECRET=rotated\nMSX_SERVICE_TOKEN_SECRET=another\nGATEWAY_IDENTITY_SECRET=third\nORDERS_DB_PASSWORD=db-password\n');
     const writesBefore = system.double.writes().length;
     const dry = await system.run(['deploy', '--dry-run']);
     assert.equal(dry.exitCode, 0, dry.stderr);
     const sent = system.double.writes().slice(writesBefore);
     assert.ok(sent.length > 0 && sent.every((r) => r.query.dryRun === 'All'), 'every write was a dry run');
     assert.match(dry.stdout, /would change Deployment shop\/orders\n\s+~ spec\.replicas: 2 → 3/);
-    assert.match(dry.stdout, /would change ConfigMap shop\/orders\n\s+\+ data\.LOG_LEVEL: "debug"/);
+    assert.match(dry.stdout, /would change ConfigMap shop\/orders\n\s+\+ data\.FEATURE_FLAG: "enabled"/);
     assert.match(dry.stdout, /~ data\.JWT_SECRET: \(secret value\) → \(secret value\)/);
     assert.doesNotMatch(dry.stdout, /rotated|cm90YXRlZA/);
     assert.match(dry.stdout, /unchanged\s+Namespace shop/);

@@ -26,11 +26,11 @@ test('after msx deploy, msx ps lists the pods: ready, restarts, age, node, CPU a
   try {
     const table = await system.run(['ps']);
     assert.equal(table.exitCode, 0, table.stderr);
-    assert.match(table.stdout, /service\s+instance\s+pid\s+port\s+state\s+ready\s+restarts\s+uptime\s+cpu\s+mem\s+node/);
-    assert.match(table.stdout, /orders\s+orders-[a-z0-9]+-[a-z0-9]+\s+-\s+3000\s+ready\s+yes\s+0\s+\d+s\s+\d+\.\d%\s+\d+ MB\s+node-\d/);
-    const json = JSON.parse((await system.run(['ps', '--json'])).stdout) as { service: string; ready: boolean; node: string; cpuPercent: number }[];
+    assert.match(table.stdout, /service\s+instance\s+node\s+ip\s+state\s+ready\s+restarts\s+uptime\s+cpu\s+mem/);
+    assert.match(table.stdout, /orders\s+orders-[a-z0-9]+-[a-z0-9]+\s+node-\d\s+10\.0\.0\.\d+:3000\s+ready\s+yes\s+0\s+\d+s\s+\d+\.\d%\s+\d+ MB/);
+    const json = JSON.parse((await system.run(['ps', '--json'])).stdout) as { service: string; ready: boolean; details: { node?: string }; cpuPercent: number }[];
     assert.deepEqual(json.filter((i) => i.service === 'orders').length, 2);
-    assert.ok(json.every((i) => i.ready && i.node && i.cpuPercent > 0));
+    assert.ok(json.every((i) => i.ready && i.details.node && i.cpuPercent > 0));
     // The database runs too, as a StatefulSet.
     assert.ok(json.some((i) => i.service === 'orders-db' || /postgres|db/.test(i.service)), JSON.stringify(json.map((i) => i.service)));
 
