@@ -67,7 +67,7 @@ export const LABEL_ARGS = [
 export const ESBUILD_VERSION = '^0.28.2';
 
 const HEALTH_PROBE =
-  "fetch('http://127.0.0.1:'+(process.env.PORT||" + IMAGE_PORT + ")+'/ready',{signal:AbortSignal.timeout(2500)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))";
+  "fetch('http://127.0.0.1:'+(process.env.PORT||" + IMAGE_PORT + ")+'/ready',{signal:AbortSignal.timeout(8000)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))";
 
 // Lets CommonJS dependencies inside the ES module bundle require node's built-ins.
 const REQUIRE_BANNER = "import{createRequire as __msxCreateRequire}from'node:module';const require=__msxCreateRequire(import.meta.url);";
@@ -122,7 +122,7 @@ ENV NODE_ENV=production HOST=0.0.0.0 PORT=${IMAGE_PORT}
 WORKDIR /app
 USER 1000:1000
 EXPOSE ${IMAGE_PORT}
-HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \\
+HEALTHCHECK --interval=10s --timeout=10s --start-period=30s --retries=3 \\
   CMD ["node", "-e", "${HEALTH_PROBE}"]
 ENTRYPOINT ["node", "dist/src/main.mjs"]
 COPY --from=build /out/app/ ./

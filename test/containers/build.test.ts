@@ -157,7 +157,8 @@ test('a service container gets healthy on a read-only root file system, and SIGT
       if (health !== 'healthy') await new Promise((resolve) => setTimeout(resolve, 1000));
     }
     const logs = await docker(['logs', name], { reject: false });
-    assert.equal(health, 'healthy', `users never got healthy:\n${logs.stdout}\n${logs.stderr}`);
+    const probes = await docker(['inspect', name, '--format', '{{json .State.Health}}'], { reject: false });
+    assert.equal(health, 'healthy', `users never got healthy:\n${logs.stdout}\n${logs.stderr}\nhealth checks: ${probes.stdout}`);
     const ready = await fetch(`http://127.0.0.1:${port}/ready`);
     assert.equal(ready.status, 200);
     await docker(['stop', '--time', '30', name]);
