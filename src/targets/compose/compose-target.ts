@@ -64,11 +64,24 @@ async function up(root: string, manifest: Manifest, docker: Docker, options: UpO
   // Compose itself waits for each dependency's health before starting what depends on it, so `up -d` may take the whole start: watch the containers meanwhile.
   let composeDone = false;
   let composeError: unknown;
-  const composeUp = cli.run(['up', '-d', '--remove-orphans'], { signal: options.signal }).then(() => (composeDone = true), (error: unknown) => {
+  const deadline = started + options.readyTimeoutMs * (startWaves(manifest, services).length + 2) + 60_000;
+  // Compose gives up on a dependency the moment its healthcheck reports unhealthy, though on a loaded machine a
+  // healthcheck can time out once and pass the next time: while the time lasts, ask compose again.
+  const composeUp = (async () => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await cli.run(['up', '-d', '--remove-orphans'], { signal: options.signal });
+        return;
+      } catch (error) {
+        const flapped = error instanceof CliError && (error.options.details ?? []).some((line) => /is unhealthy/.test(line));
+        if (!flapped || attempt >= 3 || Date.now() > deadline - options.readyTimeoutMs || options.signal?.aborted) throw error;
+        await sleep(options.readyTimeoutMs / 4);
+      }
+    }
+  })().then(() => (composeDone = true), (error: unknown) => {
     composeDone = true;
     composeError = error;
   });
-  const deadline = started + options.readyTimeoutMs * (startWaves(manifest, services).length + 2) + 60_000;
   let lastSeen = '';
   for (;;) {
     const instances = await ps(docker, project, services).catch(() => []);
