@@ -16,6 +16,7 @@ import { scaleCommand } from './commands/scale.js';
 import { tokenCommand } from './commands/token.js';
 import { traceCommand } from './commands/trace.js';
 import { upCommand } from './commands/up.js';
+import { upgradeCommand } from './commands/upgrade.js';
 import { CliError } from './errors/cli-error.js';
 import { noSpaceCliError } from './errors/no-space.js';
 import { MSX_VERSION } from './package-root.js';
@@ -43,7 +44,7 @@ Durations take a unit (500ms, 30s, 10m, 2h, 1d); a bare number means seconds.
 Exit codes: 0 ok, 1 failure, 2 usage or configuration error.
 Set NO_COLOR=1 to turn colour off.`);
 
-  for (const command of [newCommand(), addCommand(), configCommand(), generateCommand(), doctorCommand(), upCommand(), deployCommand(), downCommand(), psCommand(), logsCommand(), scaleCommand(), tokenCommand(), traceCommand(), metricsCommand(), buildCommand(), renderCommand(), ...plannedCommands()]) program.addCommand(command);
+  for (const command of [newCommand(), addCommand(), configCommand(), generateCommand(), doctorCommand(), upCommand(), deployCommand(), downCommand(), psCommand(), logsCommand(), scaleCommand(), tokenCommand(), traceCommand(), metricsCommand(), upgradeCommand(), buildCommand(), renderCommand(), ...plannedCommands()]) program.addCommand(command);
 
   // Usage errors are ours to report (exit code 2), not commander's (exit code 1).
   const exitOverride = (command: Command) => {

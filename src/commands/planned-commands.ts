@@ -6,9 +6,7 @@ import { CliError } from '../errors/cli-error.js';
  * yet. Each answers plainly that it is not available, with exit code 1, so a
  * script never mistakes it for success.
  */
-const PLANNED: readonly { name: string; args: string; summary: string; arrives: string }[] = [
-  { name: 'upgrade', args: '', summary: 'replace the runtime of an existing system without touching its code', arrives: 'the runtime upgrade work' },
-];
+const PLANNED: readonly { name: string; args: string; summary: string; arrives: string }[] = [];
 
 export function plannedCommands(): Command[] {
   return PLANNED.map((planned) => {

@@ -217,6 +217,9 @@ export const manifestSchema = z.strictObject({
   services: z.record(name, serviceSchema).refine((services) => Object.keys(services).length > 0, {
     error: 'must list at least one service',
   }),
+  keep: z.array(z.string().min(1).refine((path) => !path.startsWith('/') && !path.split('/').includes('..'), { error: 'must be a path inside the system folder, relative to it' }))
+    .default([])
+    .describe('msx-owned files you have taken over (paths relative to the system folder): msx never rewrites them (msx up, generate, upgrade) and says so'),
   infrastructure: infrastructureSchema.prefault({}),
 });
 

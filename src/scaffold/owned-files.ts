@@ -7,6 +7,7 @@ import type { Manifest } from '../manifest/schema.js';
 import { replaceFilesTogether } from './file-transaction.js';
 import { EVENTS_MODULE_FILE, eventsModule } from './events-module.js';
 import { gatewayConfigModule } from './gateway-config.js';
+import { stampOwnedContent } from './owned-stamp.js';
 
 /** The gateway's msx-owned module, relative to its service folder. */
 export const GATEWAY_CONFIG_FILE = 'src/gateway.generated.ts';
@@ -36,7 +37,9 @@ export function ownedFiles(root: string, manifest: Manifest): OwnedFile[] {
   for (const name of Object.keys(manifest.services)) {
     if (existsSync(join(root, 'services', name))) files.push(...serviceOwnedFiles(manifest, name));
   }
-  return files;
+  // A file listed under `keep:` in msx.yaml is the user's now: msx neither writes nor checks it.
+  const kept = new Set(manifest.keep);
+  return files.filter((file) => !kept.has(file.path));
 }
 
 /** The files msx owns at the system's root: the JSON Schema of msx.yaml and the Dockerfile msx build uses. */
@@ -54,11 +57,12 @@ export function systemOwnedFiles(): OwnedFile[] {
  */
 export function serviceOwnedFiles(manifest: Manifest, name: string): OwnedFile[] {
   const dir = `services/${name}`;
+  const owned = (path: string, content: string, role: string): OwnedFile => ({ path, content: stampOwnedContent(path, content), role, source: 'msx.yaml' });
   if (manifest.services[name]!.kind === 'gateway') {
-    return [{ path: `${dir}/${GATEWAY_CONFIG_FILE}`, content: gatewayConfigModule(manifest), role: 'gateway routes, auth, rate limits and CORS', source: 'msx.yaml' }];
+    return [owned(`${dir}/${GATEWAY_CONFIG_FILE}`, gatewayConfigModule(manifest), 'gateway routes, auth, rate limits and CORS')];
   }
   const events = eventsModule(manifest, name);
-  return events === undefined ? [] : [{ path: `${dir}/${EVENTS_MODULE_FILE}`, content: events, role: `event types and wiring of ${name}`, source: 'msx.yaml' }];
+  return events === undefined ? [] : [owned(`${dir}/${EVENTS_MODULE_FILE}`, events, `event types and wiring of ${name}`)];
 }
 
 /** The owned files whose content on disk differs from what msx.yaml gives them (or that are missing). */

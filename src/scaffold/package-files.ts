@@ -1,5 +1,6 @@
 import { ESBUILD_VERSION } from '../containers/dockerfile.js';
 import type { Manifest } from '../manifest/schema.js';
+import { MSX_VERSION } from '../package-root.js';
 import { runtimeDependencySpec, type RuntimeBundle } from './runtime-bundle.js';
 
 /**
@@ -36,6 +37,9 @@ export function systemPackageJson(manifest: Manifest): string {
     // runtime's embedded bus uses better-sqlite3, a native addon that must
     // build at install time.
     allowScripts: { 'better-sqlite3': true },
+    // Which msx made (or last upgraded) this system: every command compares
+    // it with its own version, and `msx upgrade` migrates from it.
+    msx: { version: MSX_VERSION },
   });
 }
 
