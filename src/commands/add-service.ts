@@ -17,6 +17,7 @@ import { colour } from '../ui/colour.js';
 import { info, printJson } from '../ui/output.js';
 import { workingDir } from './command-context.js';
 import { checkServiceName } from './service-list.js';
+import { requireMatchingVersions } from '../upgrade/version-check.js';
 
 interface AddServiceOptions {
   kind: 'http' | 'worker';
@@ -56,6 +57,7 @@ Examples:
 
 async function addService(root: string, name: string, options: AddServiceOptions): Promise<void> {
   const { manifest, document } = loadManifest(root);
+  requireMatchingVersions(root);
   checkServiceName(name);
   if (name in manifest.services) {
     throw usageError(`service "${name}" already exists in ${MANIFEST_FILE}`, 'choose another name, or edit its entry in msx.yaml');

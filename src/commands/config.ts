@@ -6,6 +6,7 @@ import { resolvedManifest } from '../manifest/resolved-manifest.js';
 import { gatewayConfig } from '../scaffold/gateway-config.js';
 import { printJson } from '../ui/output.js';
 import { workingDir } from './command-context.js';
+import { warnOnVersionMismatch } from '../upgrade/version-check.js';
 
 interface ConfigOptions {
   json?: boolean;
@@ -29,6 +30,7 @@ msx.yaml is reported with file:line:col and exit code 2.`)
     .action((options: ConfigOptions, command: Command) => {
       const root = workingDir(command);
       const { manifest } = loadManifest(root);
+      warnOnVersionMismatch(root);
       if (options.gateway) {
         const config = gatewayConfig(manifest);
         if (!config) throw new CliError('this system has no gateway', { exitCode: 2, hint: 'add a service with "kind: gateway" to msx.yaml' });

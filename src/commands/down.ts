@@ -5,6 +5,7 @@ import { resolveTarget, targetOption } from '../targets/resolve-target.js';
 import { colour } from '../ui/colour.js';
 import { info, printJson } from '../ui/output.js';
 import { workingDir } from './command-context.js';
+import { warnOnVersionMismatch } from '../upgrade/version-check.js';
 
 export function downCommand(): Command {
   return new Command('down')
@@ -22,6 +23,7 @@ it has not exited after 15s.`)
     .action(async (options: { volumes?: boolean; json?: boolean; target?: string }, command: Command) => {
       const root = workingDir(command);
       const { manifest } = loadManifest(root);
+      warnOnVersionMismatch(root);
       const target = resolveTarget(root, { target: options.target, manifest });
       const result = await target.down({ volumes: Boolean(options.volumes) });
       removeDeployment(root, target.kind);

@@ -5,6 +5,7 @@ import { describeChange, ownedFiles, regenerateOwnedFiles, staleOwnedFiles } fro
 import { colour } from '../ui/colour.js';
 import { info, printJson } from '../ui/output.js';
 import { workingDir } from './command-context.js';
+import { requireMatchingVersions } from '../upgrade/version-check.js';
 
 interface GenerateOptions {
   check?: boolean;
@@ -29,6 +30,7 @@ not them.`)
     .action((options: GenerateOptions, command: Command) => {
       const root = workingDir(command);
       const { manifest } = loadManifest(root);
+      requireMatchingVersions(root);
       const all = ownedFiles(root, manifest);
       const changed = options.check ? staleOwnedFiles(root, manifest) : regenerateOwnedFiles(root, manifest);
       const changeOf = (path: string) => changed.find((c) => c.path === path)?.change ?? 'unchanged';

@@ -7,6 +7,7 @@ import { LEVELS } from '../logs/log-line.js';
 import { resolveTarget, targetOption } from '../targets/resolve-target.js';
 import { colour } from '../ui/colour.js';
 import { workingDir } from './command-context.js';
+import { warnOnVersionMismatch } from '../upgrade/version-check.js';
 
 interface LogsOptions {
   follow?: boolean;
@@ -45,6 +46,7 @@ on compose they are the containers' logs, read through the Docker engine.`)
     .action(async (sources: string[], options: LogsOptions, command: Command) => {
       const root = workingDir(command);
       const { manifest } = loadManifest(root);
+      warnOnVersionMismatch(root);
       const since = options.since;
       const minLevel = options.level === undefined ? undefined : LEVELS[options.level.toLowerCase()];
       if (options.level !== undefined && minLevel === undefined) throw usageError(`--level must be one of ${Object.keys(LEVELS).join(', ')}, got "${options.level}"`);

@@ -6,6 +6,7 @@ import { isRunningState, type InstanceStatus } from '../targets/target.js';
 import { colour } from '../ui/colour.js';
 import { info, printJson, printTable } from '../ui/output.js';
 import { workingDir } from './command-context.js';
+import { warnOnVersionMismatch } from '../upgrade/version-check.js';
 
 export function psCommand(): Command {
   return new Command('ps')
@@ -25,6 +26,7 @@ restarts counts the crashes that were (or are about to be) restarted.`)
     .action(async (options: { json?: boolean; target?: string }, command: Command) => {
       const root = workingDir(command);
       const { manifest } = loadManifest(root);
+      warnOnVersionMismatch(root);
       const target = resolveTarget(root, { target: options.target, manifest });
       const instances = await target.ps();
       if (options.json) return printJson(instances);

@@ -5,6 +5,7 @@ import { resolveTarget, targetOption } from '../targets/resolve-target.js';
 import { colour } from '../ui/colour.js';
 import { info, printJson } from '../ui/output.js';
 import { workingDir } from './command-context.js';
+import { warnOnVersionMismatch } from '../upgrade/version-check.js';
 
 /** Parses `orders=3 products=2` into counts, rejecting anything else with the bad word. */
 export function parseScaleArgs(args: readonly string[], known: readonly string[]): Record<string, number> {
@@ -38,6 +39,7 @@ The count lasts until msx down; msx.yaml (replicas) says how many msx up starts.
     .action(async (args: string[], options: { json?: boolean; target?: string }, command: Command) => {
       const root = workingDir(command);
       const { manifest } = loadManifest(root);
+      warnOnVersionMismatch(root);
       const counts = parseScaleArgs(args, Object.keys(manifest.services));
       const changes = await resolveTarget(root, { target: options.target, manifest }).scale(counts);
       if (options.json) return printJson(changes);

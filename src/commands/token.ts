@@ -9,6 +9,7 @@ import { parseEnvFile } from '../scaffold/secrets.js';
 import { signUserToken } from '../token/user-token.js';
 import { info, printJson } from '../ui/output.js';
 import { workingDir } from './command-context.js';
+import { warnOnVersionMismatch } from '../upgrade/version-check.js';
 
 interface TokenOptions {
   sub: string;
@@ -38,6 +39,7 @@ ${DURATION_HELP}`)
     .action((options: TokenOptions, command: Command) => {
       const root = workingDir(command);
       const { manifest } = loadManifest(root);
+      warnOnVersionMismatch(root);
       const ttlMs = options.ttl;
       if (!options.sub) throw usageError('--sub must not be empty');
       const auth = gatewayAuth(manifest);

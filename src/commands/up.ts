@@ -14,6 +14,7 @@ import { isOutputClosed, onOutputClosed } from '../ui/output-closed.js';
 import { info, printJson, printTable } from '../ui/output.js';
 import { workingDir } from './command-context.js';
 import { rebuildChangedServices } from './rebuild-changed.js';
+import { requireMatchingVersions } from '../upgrade/version-check.js';
 
 interface UpCommandOptions {
   detach?: boolean;
@@ -54,6 +55,7 @@ folder; run npm install and npm run build first: msx up runs services/*/dist.`)
       const root = workingDir(command);
       const readyTimeoutMs = options.timeout;
       const { manifest } = loadManifest(root);
+      requireMatchingVersions(root);
       // What msx.yaml says is what runs: the gateway gets its config from
       // msx.yaml at start; the files msx owns are brought in line and the user told.
       // Only once the target has found the system not running: an up of a running system changes nothing.

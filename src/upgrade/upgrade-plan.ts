@@ -56,7 +56,8 @@ class StagedTree {
   }
 
   write(path: string, content: string | Buffer | undefined, why: string): void {
-    this.#staged.set(path, { content: typeof content === 'string' ? Buffer.from(content) : content, why });
+    const earlier = this.#staged.get(path)?.why;
+    this.#staged.set(path, { content: typeof content === 'string' ? Buffer.from(content) : content, why: earlier && earlier !== why ? `${earlier}; ${why}` : why });
   }
 
   /** The staged writes that change something on disk. */

@@ -21,6 +21,8 @@ export interface VersionMismatch {
  */
 export function versionMismatch(root: string): VersionMismatch | undefined {
   const system = readSystemVersions(root);
+  // A system with neither a recorded version nor a vendored runtime was not made by msx new (a hand-written one): nothing to compare.
+  if (system.recorded === undefined && system.runtimeFiles.length === 0) return undefined;
   if (!semver.valid(system.msx)) return undefined; // not ours to judge: a hand-written version
   if (semver.lt(system.msx, MSX_VERSION)) {
     return {
