@@ -6,6 +6,7 @@ import { BuildProgressView, formatSeconds } from '../ui/build-progress.js';
 import { colour } from '../ui/colour.js';
 import { info, printJson, printTable } from '../ui/output.js';
 import { workingDir } from './command-context.js';
+import { requireMatchingVersions } from '../upgrade/version-check.js';
 
 interface BuildCommandOptions {
   push?: boolean;
@@ -47,6 +48,7 @@ Needs a Docker engine (DOCKER_HOST is honoured) and package-lock.json (npm insta
     .action(async (services: string[], options: BuildCommandOptions, command: Command) => {
       const root = workingDir(command);
       const { manifest } = loadManifest(root);
+      requireMatchingVersions(root);
       const changed = regenerateOwnedFiles(root, manifest);
       for (const file of changed) process.stderr.write(`${describeChange(file)}\n`);
       const { buildImages, selectServices } = await import('../containers/build-images.js');

@@ -10,6 +10,7 @@ import { rolloutError, TIMEOUT_EXIT_CODE } from '../targets/kubernetes/rollout-r
 import { colour } from '../ui/colour.js';
 import { info, printJson, printTable } from '../ui/output.js';
 import { workingDir } from './command-context.js';
+import { requireMatchingVersions } from '../upgrade/version-check.js';
 
 interface DeployCommandOptions {
   context?: string;
@@ -60,6 +61,7 @@ configuration error, ${TIMEOUT_EXIT_CODE} rollouts not finished within --timeout
     .action(async (options: DeployCommandOptions, command: Command) => {
       const root = workingDir(command);
       const { manifest } = loadManifest(root);
+      requireMatchingVersions(root);
       const dryRun = Boolean(options.dryRun);
       const say = options.json ? () => undefined : info;
       const abort = new AbortController();

@@ -11,6 +11,7 @@ import { DOT_ENV } from '../targets/compose/system-secrets-file.js';
 import { colour } from '../ui/colour.js';
 import { info, printJson } from '../ui/output.js';
 import { workingDir } from './command-context.js';
+import { requireMatchingVersions } from '../upgrade/version-check.js';
 
 interface RenderComposeOptions {
   out?: string;
@@ -51,6 +52,7 @@ msx.yaml's infrastructure.compose.publish says otherwise.`)
       if (options.stdout && options.out) throw usageError('--stdout and --out both say where the file goes; give one');
       const root = workingDir(command);
       const { manifest } = loadManifest(root);
+      requireMatchingVersions(root);
 
       if (options.stdout) {
         // Nothing is written, not even missing secrets: only the names in .env are read.

@@ -9,6 +9,7 @@ import { parseEnvFile } from '../scaffold/secrets.js';
 import { colour } from '../ui/colour.js';
 import { info, printJson } from '../ui/output.js';
 import { invocationDir, workingDir } from './command-context.js';
+import { requireMatchingVersions } from '../upgrade/version-check.js';
 
 interface RenderKubernetesOptions {
   out?: string;
@@ -53,6 +54,7 @@ alone. Images are named by the content-hash tags msx build gives them.`)
     .action(async (options: RenderKubernetesOptions, command: Command) => {
       const root = workingDir(command);
       const { manifest } = loadManifest(root);
+      requireMatchingVersions(root);
       if (options.includeSecrets && !options.stdout) {
         throw usageError(
           '--include-secrets only works with --stdout: secret values are never written to files',

@@ -46,7 +46,7 @@ export function ownedFiles(root: string, manifest: Manifest): OwnedFile[] {
 export function systemOwnedFiles(): OwnedFile[] {
   return [
     { path: SCHEMA_FILE, content: `${JSON.stringify(manifestJsonSchema(), null, 2)}\n`, role: 'JSON Schema of msx.yaml', source: 'msx' },
-    { path: DOCKERFILE_FILE, content: serviceDockerfile(), role: 'Dockerfile msx build builds every service with', source: 'msx' },
+    { path: DOCKERFILE_FILE, content: stampOwnedContent(DOCKERFILE_FILE, serviceDockerfile()), role: 'Dockerfile msx build builds every service with', source: 'msx' },
   ];
 }
 

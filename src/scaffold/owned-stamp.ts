@@ -15,7 +15,7 @@ type CommentStyle = '//' | '#' | undefined;
 
 function commentStyle(path: string): CommentStyle {
   const name = basename(path);
-  if (name === 'Dockerfile' || name.endsWith('.Dockerfile')) return '#';
+  if (name.startsWith('Dockerfile') || name.endsWith('.Dockerfile')) return '#';
   switch (extname(name)) {
     case '.ts': case '.mts': case '.js': case '.mjs': return '//';
     case '.yaml': case '.yml': case '.sh': return '#';

@@ -10,15 +10,16 @@ import { dirname, join } from 'node:path';
 export interface Compatibility {
   /**
    * msx 0.1's services served any caller, and the tests it generated call
-   * them directly. With this on, a service that has no secret at all (so it
-   * can verify nobody: an in-process test) serves callers unverified instead
-   * of answering 401. A service given either secret — every one msx starts,
-   * on any target — verifies every caller regardless.
+   * them with no credentials. With this on, a service running under
+   * `node --test` that msx did not start (no MSX_INSTANCE: an in-process
+   * test) serves a caller who presents no credentials as unverified, instead
+   * of answering 401. Credentials that are presented are still verified, and
+   * a service msx starts, on any target, verifies every caller regardless.
    */
-  readonly unverifiedCallersWithoutSecrets: boolean;
+  readonly unverifiedCallersInTests: boolean;
 }
 
-const NONE: Compatibility = { unverifiedCallersWithoutSecrets: false };
+const NONE: Compatibility = { unverifiedCallersInTests: false };
 
 /** The switches of the system around `start` (the nearest package.json above it with an `msx` field). */
 export function systemCompatibility(start: string = process.cwd()): Compatibility {
@@ -29,7 +30,7 @@ export function systemCompatibility(start: string = process.cwd()): Compatibilit
     } catch {
       pkg = undefined;
     }
-    if (pkg?.msx !== undefined) return { unverifiedCallersWithoutSecrets: pkg.msx.compatibility?.unverifiedCallersWithoutSecrets === true };
+    if (pkg?.msx !== undefined) return { unverifiedCallersInTests: pkg.msx.compatibility?.unverifiedCallersInTests === true };
     if (dirname(dir) === dir) break;
   }
   return NONE;

@@ -50,12 +50,12 @@ export const ownedFileHashes: SystemMigration = {
     const text = context.read('package.json');
     if (text === undefined) return;
     // 0.2's services verify every caller; the tests 0.1 generated call them
-    // directly, with no secret set. This keeps those tests passing without
-    // weakening any service msx starts (those always have the secrets).
+    // with no credentials. This keeps those tests passing without weakening
+    // any service msx starts (see runtime/src/service/compatibility.ts).
     const pkg = JSON.parse(text) as { msx?: { compatibility?: Record<string, unknown> } };
-    pkg.msx = { ...pkg.msx, compatibility: { ...pkg.msx?.compatibility, unverifiedCallersWithoutSecrets: true } };
+    pkg.msx = { ...pkg.msx, compatibility: { ...pkg.msx?.compatibility, unverifiedCallersInTests: true } };
     context.write('package.json', `${JSON.stringify(pkg, null, 2)}\n`, 'keeps the tests msx 0.1 generated passing (msx.compatibility)');
-    context.note('services now verify every caller (the gateway\'s signed identity or a service token). Your tests from msx 0.1 call services directly, so package.json gets msx.compatibility.unverifiedCallersWithoutSecrets: a service with no secret set (an in-process test) serves unverified callers; every service msx starts has the secrets and verifies callers. Update the tests to call as the gateway does (gatewayIdentityHeaders from @msx/runtime/auth, as a new msx new system\'s tests do), then remove the switch');
+    context.note('services now verify every caller (the gateway\'s signed identity or a service token). Your tests from msx 0.1 call services directly, so package.json gets msx.compatibility.unverifiedCallersInTests: under node --test, a service msx did not start serves callers with no credentials unverified; every service msx starts verifies every caller. Update the tests to call as the gateway does (gatewayIdentityHeaders from @msx/runtime/auth, as a new msx new system\'s tests do), then remove the switch');
     context.note('msx-owned files now end with a "msx-owned sha256:…" line: leave it; msx upgrade uses it to tell its own files from files you edited');
   },
 };
