@@ -67,7 +67,13 @@ folder; run npm install and npm run build first: msx up runs services/*/dist.`)
       const target = resolveTarget(root, { target: options.target, manifest, purpose: 'start' });
       await assertNotRunningElsewhere(root, target, manifest);
       // Recorded before anything starts: a deployment that fails half-way is still found by msx down.
-      writeDeployment(root, target.kind, manifest.name);
+      // On a full disk the start itself fails next and names what it could not write, so the record waits for it.
+      try {
+        writeDeployment(root, target.kind, manifest.name);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code !== 'ENOSPC' && code !== 'EDQUOT') throw error;
+      }
 
       const view = options.json ? undefined : new UpProgressView();
       const cancel = new AbortController();

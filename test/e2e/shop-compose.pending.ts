@@ -1,3 +1,9 @@
+// NOT YET PART OF THE SUITE: written against the compose target but never run
+// to the end (the session ran out of time), so scripts/run-tests.mjs does not
+// collect it (*.test.ts only). Run it by hand on a machine with the engine and
+// the stand-in images (bash scripts/ci-images.sh):
+//   node --import tsx --test test/e2e/shop-compose.pending.ts
+// and rename it back to shop-compose.test.ts once it passes on v2 and v1.
 /**
  * The reference shop on the compose target, end to end on a real Docker
  * engine, once with compose v2 and once with v1 (MSX_COMPOSE picks which):
