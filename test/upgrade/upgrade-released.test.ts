@@ -22,6 +22,7 @@ const MSX_VERSION = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'u
 /** Files msx owns or manages in a system; everything else is the user's and must come out of the upgrade byte for byte. */
 function isMsxManaged(path: string): boolean {
   return path === 'msx.schema.json'
+    || path === 'Dockerfile.generated'
     || path === 'package.json'
     || path === 'package-lock.json'
     || path.startsWith('vendor/')

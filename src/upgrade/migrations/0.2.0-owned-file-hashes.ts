@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { ESBUILD_VERSION } from '../../containers/dockerfile.js';
 import { SCHEMA_FILE } from '../../manifest/manifest-text.js';
 import type { SystemMigration } from './migration.js';
 
@@ -52,9 +53,14 @@ export const ownedFileHashes: SystemMigration = {
     // 0.2's services verify every caller; the tests 0.1 generated call them
     // with no credentials. This keeps those tests passing without weakening
     // any service msx starts (see runtime/src/service/compatibility.ts).
-    const pkg = JSON.parse(text) as { msx?: { compatibility?: Record<string, unknown> } };
+    const pkg = JSON.parse(text) as { msx?: { compatibility?: Record<string, unknown> }; devDependencies?: Record<string, string> };
     pkg.msx = { ...pkg.msx, compatibility: { ...pkg.msx?.compatibility, unverifiedCallersInTests: true } };
     context.write('package.json', `${JSON.stringify(pkg, null, 2)}\n`, 'keeps the tests msx 0.1 generated passing (msx.compatibility)');
+    // msx build bundles each service with the system's own esbuild (0.2 systems list it; 0.1 had no msx build).
+    if (pkg.devDependencies?.esbuild === undefined) {
+      pkg.devDependencies = { ...pkg.devDependencies, esbuild: ESBUILD_VERSION };
+      context.write('package.json', `${JSON.stringify(pkg, null, 2)}\n`, 'adds esbuild, which msx build bundles services with');
+    }
     context.note('services now verify every caller (the gateway\'s signed identity or a service token). Your tests from msx 0.1 call services directly, so package.json gets msx.compatibility.unverifiedCallersInTests: under node --test, a service msx did not start serves callers with no credentials unverified; every service msx starts verifies every caller. Update the tests to call as the gateway does (gatewayIdentityHeaders from @msx/runtime/auth, as a new msx new system\'s tests do), then remove the switch');
     context.note('msx-owned files now end with a "msx-owned sha256:…" line: leave it; msx upgrade uses it to tell its own files from files you edited');
   },
