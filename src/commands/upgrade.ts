@@ -8,6 +8,7 @@ import { loadManifest, MANIFEST_FILE } from '../manifest/load-manifest.js';
 import { colour } from '../ui/colour.js';
 import { info, printJson } from '../ui/output.js';
 import { AppliedChanges, UpgradeInterrupted } from '../upgrade/apply-changes.js';
+import { derivedOutputs, rerender } from '../upgrade/derived-outputs.js';
 import { uncommittedChanges } from '../upgrade/git-state.js';
 import { planUpgrade, type FileChange, type UpgradePlan } from '../upgrade/upgrade-plan.js';
 import { workingDir } from './command-context.js';
@@ -103,6 +104,7 @@ function printPlan(plan: UpgradePlan, json: boolean, install: boolean): void {
       edited: plan.edited,
       notes: plan.notes,
       install,
+      rerender: plan.derived.map((o) => ({ path: o.path, command: `msx ${o.command.join(' ')}` })),
     });
     return;
   }
@@ -116,6 +118,7 @@ function printPlan(plan: UpgradePlan, json: boolean, install: boolean): void {
     else info(colour.dim(`  binary, ${change.after?.length ?? change.before?.length ?? 0} bytes`));
   }
   if (install) info(`\nthen: npm install`);
+  for (const output of plan.derived) info(`then: msx ${output.command.join(' ')} (re-renders ${output.path})`);
   for (const note of plan.notes) info(`${colour.dim('note')} ${note}`);
 }
 
@@ -135,7 +138,8 @@ async function pauseFor(step: string, interrupted: () => boolean): Promise<void>
   while (!interrupted()) await new Promise((resolve) => setTimeout(resolve, 20));
 }
 
-async function runUpgrade(root: string, plan: UpgradePlan, options: UpgradeOptions): Promise<void> {
+async function runUpgrade(root: string, planned: UpgradePlan, options: UpgradeOptions): Promise<void> {
+  let plan = planned;
   const applied = new AppliedChanges(root);
   let interrupted = false;
   let npm: ResultPromise | undefined;
@@ -191,6 +195,13 @@ async function runUpgrade(root: string, plan: UpgradePlan, options: UpgradeOptio
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+  }
+  // compose.yaml and the Kubernetes folder, when the system has them: rendered anew by this msx.
+  const { manifest } = loadManifest(root);
+  for (const output of derivedOutputs(root, manifest)) {
+    const result = await rerender(root, output);
+    if (result.ok) info(`${colour.green('✔')} re-rendered ${output.path} (msx ${output.command.join(' ')})`);
+    else plan = { ...plan, notes: [...plan.notes, `could not re-render ${output.path} (msx ${output.command.join(' ')}): ${result.message}; run that command after fixing what it says`] };
   }
   printSummary(plan, options);
 }

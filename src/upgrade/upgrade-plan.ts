@@ -9,6 +9,7 @@ import { ownedFiles } from '../scaffold/owned-files.js';
 import { runtimeBundle, runtimeDependencySpec, SYSTEM_VENDOR_DIR } from '../scaffold/runtime-bundle.js';
 import { MANIFEST_MIGRATIONS, MANIFEST_VERSION, migrationsBetween, SYSTEM_MIGRATIONS } from './migrations/index.js';
 import type { SystemMigration } from './migrations/migration.js';
+import { derivedOutputs, type DerivedOutput } from './derived-outputs.js';
 import { classifyOwnedFile } from './owned-file-state.js';
 import { readSystemVersions, serviceFolders, vendoredRuntimeFiles } from './system-versions.js';
 
@@ -39,6 +40,8 @@ export interface UpgradePlan {
   readonly foreignRuntime: readonly string[];
   /** What the user should read afterwards. */
   readonly notes: readonly string[];
+  /** Output for other tools that msx renders anew after the upgrade (compose.yaml, the Kubernetes folder). */
+  readonly derived: readonly DerivedOutput[];
 }
 
 /** Staged file contents: what the upgrade will write, read back by later steps. */
@@ -174,5 +177,6 @@ export function planUpgrade(root: string, migrations: readonly SystemMigration[]
     edited,
     foreignRuntime: versions.foreignRuntime,
     notes,
+    derived: derivedOutputs(root, manifest),
   };
 }

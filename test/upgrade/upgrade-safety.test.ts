@@ -11,6 +11,7 @@ import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, st
 import { join, relative } from 'node:path';
 import { after, before, test } from 'node:test';
 import { execa } from 'execa';
+import { parseDocument } from 'yaml';
 import { MSX_BIN, msx, tempDir, userEnv } from '../support/msx.js';
 import { oldMsx, RELEASED_COMMIT } from '../support/old-msx.js';
 
@@ -158,6 +159,26 @@ for (const step of ['write', 'install', 'npm', 'summary'] as const) {
     assert.deepEqual(treeHashes(root), before);
   });
 }
+
+test('compose.yaml, output msx renders for docker compose, is rendered anew by the upgrade', async () => {
+  const root = await copyOfOldSystem();
+  const first = await msx(['upgrade', '--no-install'], { cwd: root, env: userEnv() });
+  assert.equal(first.exitCode, 0, first.stderr);
+  const rendered = await msx(['render', 'compose'], { cwd: root, env: userEnv() });
+  assert.equal(rendered.exitCode, 0, rendered.stderr);
+  const manifest = join(root, 'msx.yaml');
+  const doc = parseDocument(readFileSync(manifest, 'utf8'));
+  doc.setIn(['services', 'orders', 'replicas'], 2);
+  writeFileSync(manifest, doc.toString());
+  await git(root, ['add', '-A']);
+  await git(root, ['commit', '-qm', 'compose output, two orders']);
+  const dry = await msx(['upgrade', '--dry-run'], { cwd: root, env: userEnv() });
+  assert.match(dry.stdout, /then: msx render compose \(re-renders compose\.yaml\)/, dry.stderr);
+  const again = await msx(['upgrade', '--no-install'], { cwd: root, env: userEnv() });
+  assert.equal(again.exitCode, 0, again.stderr);
+  assert.match(again.stdout, /re-rendered compose\.yaml/);
+  assert.match(readFileSync(join(root, 'compose.yaml'), 'utf8'), /^  orders:\n(?:    .*\n)*?    scale: 2$/m);
+});
 
 test('a system msx made now needs no upgrade, and its owned files carry their content hash', async () => {
   const created = await msx(['new', 'fresh', '--services', 'users', '--yes'], { cwd: temp.dir, env: userEnv() });
