@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { msx } from '../support/msx.js';
+import { msx, tempDir } from '../support/msx.js';
 
 const COMMANDS = ['new', 'add', 'config', 'generate', 'doctor', 'up', 'down', 'ps', 'logs', 'scale', 'metrics', 'trace', 'token', 'build', 'deploy', 'render'];
 
@@ -29,11 +29,14 @@ test('output piped into a reader that stops early ends quietly', async () => {
   assert.doesNotMatch(result.stderr, /EPIPE|Error/);
 });
 
-test('commands not available yet say so and fail with exit code 1', async () => {
-  for (const name of ['upgrade']) {
-    const result = await msx([name]);
-    assert.equal(result.exitCode, 1, name);
-    assert.match(result.stderr, new RegExp(`msx ${name} is not available yet`));
+test('msx upgrade outside a system says there is no msx.yaml, with exit code 2', async () => {
+  const { dir, cleanup } = tempDir('msx-no-system-');
+  try {
+    const result = await msx(['upgrade', '--dry-run'], { cwd: dir });
+    assert.equal(result.exitCode, 2, result.stderr);
+    assert.match(result.stderr, /no msx\.yaml in/);
+  } finally {
+    cleanup();
   }
 });
 

@@ -141,6 +141,8 @@ test('under a supervisor (IPC channel), SIGTERM announces draining first and wai
   const child = await startChild(t, { SHUTDOWN_DELAY_MS: '20000' }, { ipc: true });
   const announced = new Promise<{ message: unknown; health: Outcome }>((resolve) => {
     child.proc.on('message', (message) => {
+      // Other announcements (msx:listening at start) are not what this test is about.
+      if ((message as { type?: unknown }).type !== 'msx:draining') return;
       // Still listening when it tells us: the supervisor drops it from the registry before it refuses anyone.
       void get(`${child.url}/health`).then((health) => {
         child.proc.send({ type: 'msx:drain-ack', delayMs: 100 });
