@@ -20,34 +20,28 @@ export class AppliedChanges {
   apply(changes: readonly FileChange[], shouldStop: () => boolean = () => false): void {
     for (const change of changes) {
       if (shouldStop()) throw new UpgradeInterrupted();
-      const path = join(this.#root, change.path);
-      if (change.after === undefined) {
-        rmSync(path, { force: true });
-      } else {
-        mkdirSync(dirname(path), { recursive: true });
-        const temp = `${path}.msx-upgrade-${process.pid}`;
-        writeFileSync(temp, change.after);
-        renameSync(temp, path);
-      }
+      putContent(join(this.#root, change.path), change.after);
       this.#done.push(change);
     }
   }
 
   /** Every file back as it was before `apply`, newest change first. */
   undo(): void {
-    for (const change of this.#done.reverse()) {
-      const path = join(this.#root, change.path);
-      if (change.before === undefined) {
-        rmSync(path, { force: true });
-      } else {
-        mkdirSync(dirname(path), { recursive: true });
-        const temp = `${path}.msx-upgrade-${process.pid}`;
-        writeFileSync(temp, change.before);
-        renameSync(temp, path);
-      }
-    }
+    for (const change of this.#done.reverse()) putContent(join(this.#root, change.path), change.before);
     this.#done.length = 0;
   }
+}
+
+/** Gives the file this content (written beside it, then renamed over it), or deletes it for `undefined`. */
+function putContent(path: string, content: Buffer | undefined): void {
+  if (content === undefined) {
+    rmSync(path, { force: true });
+    return;
+  }
+  mkdirSync(dirname(path), { recursive: true });
+  const temp = `${path}.msx-upgrade-${process.pid}`;
+  writeFileSync(temp, content);
+  renameSync(temp, path);
 }
 
 /** Ctrl-C (or SIGTERM) during the upgrade: everything is put back. */
