@@ -8,7 +8,7 @@
  * node_modules (a symlink: the commits tested here have the same lockfile,
  * checked below), and it is built as its own `npm run build` would.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -25,7 +25,19 @@ export async function oldMsx(commit: string): Promise<{ bin: string; root: strin
   const sha = resolved.stdout.trim();
   const root = join(tmpdir(), `msx-old-${sha.slice(0, 12)}`);
   const bin = join(root, 'bin', 'msx.js');
-  if (existsSync(join(root, '.built'))) return { bin, root };
+  if (existsSync(join(root, '.built'))) {
+    // The cache outlives the checkout that built it: its node_modules is always this checkout's.
+    const link = join(root, 'node_modules');
+    if (!existsSync(link) || realpathSync(link) !== realpathSync(join(REPO_ROOT, 'node_modules'))) {
+      rmSync(link, { force: true });
+      try {
+        symlinkSync(join(REPO_ROOT, 'node_modules'), link);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error; // another test process re-linked it first
+      }
+    }
+    return { bin, root };
+  }
 
   const staging = `${root}.${process.pid}`;
   rmSync(staging, { recursive: true, force: true });
