@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DNS_LABEL, DNS_LABEL_RULE } from './names.js';
+import { alertsSchema } from './alerts-schema.js';
 import { DURATION, durationMs } from './duration.js';
 import { CPU_QUANTITY, CPU_QUANTITY_RULE, MEMORY_QUANTITY, MEMORY_QUANTITY_RULE } from './quantities.js';
 
@@ -79,6 +80,7 @@ const commonServiceFields = {
   env: z.record(envVarName, z.string()).default({}).describe('Extra environment variables (no secrets: those belong in .env)'),
   resources: resourcesSchema,
   autoscaling: autoscalingSchema.optional(),
+  alerts: alertsSchema,
 };
 
 export const httpServiceSchema = z.strictObject({

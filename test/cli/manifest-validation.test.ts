@@ -69,6 +69,14 @@ test('wrong types, unknown kinds and bad references are each reported', async ()
   assert.match(result.stderr, /2 problems/);
 });
 
+test('alert thresholds: a percentage for errorRate and a latency without a unit are each refused at their line, with the fix', async () => {
+  const text = original.replace(/(  users:\n    kind: http\n)/, '$1    alerts:\n      errorRate: 5\n      latencyP99: 500ms5\n');
+  const result = await withManifest(text);
+  assert.equal(result.exitCode, 2);
+  assert.match(result.stderr, new RegExp(`msx\\.yaml:${lineOf(text, 'errorRate: 5')}:\\d+\\s+services\\.users\\.alerts\\.errorRate: .*a share, not a percentage: 0\\.05 is 5%`));
+  assert.match(result.stderr, new RegExp(`msx\\.yaml:${lineOf(text, 'latencyP99: 500ms5')}:\\d+\\s+services\\.users\\.alerts\\.latencyP99: .*duration such as 250ms`));
+});
+
 test('a missing msx.yaml says where to run the command', async (t) => {
   const empty = tempDir();
   t.after(empty.cleanup);
