@@ -15,7 +15,7 @@
  * (same id, so at least once), bounded by `publishTimeoutMs`.
  */
 import type { ChannelModel, ConfirmChannel, ConsumeMessage, RecoveringChannelModel } from 'amqplib';
-import type { DeadLetter, EventBus, EventEnvelope, EventHandler, PublishInput, SubscribeOptions, Subscription } from './bus.js';
+import type { ConsumerGroupState, DeadLetter, EventBus, EventEnvelope, EventHandler, PublishInput, SubscribeOptions, Subscription } from './bus.js';
 import { assertExchange, assertGroup as assertGroupTopology, deadLetterQueue, groupQueues, type GroupQueues } from './amqp-topology.js';
 import { dispatch, parseEnvelope } from './dispatch.js';
 import { createEnvelope, encodeEnvelope } from './envelope.js';
@@ -227,6 +227,7 @@ class AmqpBus implements EventBus {
       });
       if (outcome === 'confirmed') {
         this.options.metrics.published(envelope.type);
+        this.options.recent.record(envelope, 'published');
         return envelope;
       }
       if (outcome === 'nacked') {
@@ -303,6 +304,87 @@ class AmqpBus implements EventBus {
     return letters;
   }
 
+  async countDeadLetters(group: string): Promise<number> {
+    return (await this.messageCounts([deadLetterQueue(group)]))[0]!;
+  }
+
+  async redrive(group: string, eventId: string | 'all'): Promise<number> {
+    assertGroup(group);
+    const generation = await this.generation(Date.now() + this.options.publishTimeoutMs);
+    const channel = await generation.model.createConfirmChannel();
+    channel.on('error', () => {});
+    let moved = 0;
+    try {
+      const queue = deadLetterQueue(group);
+      // Only what is there now: an event re-driven here that fails again comes back to the end of the queue.
+      const { messageCount } = await channel.checkQueue(queue);
+      for (let i = 0; i < messageCount; i++) {
+        const message = await channel.get(queue, { noAck: false });
+        if (message === false) break;
+        const id = parseEnvelope(message.content.toString('utf8'))?.id ?? String(message.properties.messageId);
+        // Left unacknowledged: closing the channel puts the others back, in order.
+        if (eventId !== 'all' && id !== eventId) continue;
+        const { [ATTEMPT_HEADER]: _attempt, 'x-msx-error': _error, 'x-msx-failed-at': _failedAt, ...headers } = message.properties.headers ?? {};
+        await new Promise<void>((resolve, reject) => {
+          // The default exchange, to the group's own queue: only this group gets it again, as a first attempt.
+          channel.sendToQueue(group, message.content, { ...message.properties, headers, persistent: true }, (err: unknown) => {
+            if (err) reject(err instanceof Error ? err : new Error(String(err)));
+            else resolve();
+          });
+        });
+        channel.ack(message);
+        moved++;
+      }
+    } catch (err) {
+      // 404: the group never subscribed, so it has no dead letters.
+      if ((err as { code?: unknown }).code !== 404) throw err;
+    } finally {
+      await channel.close().catch(() => {});
+    }
+    return moved;
+  }
+
+  async consumerGroups(): Promise<readonly ConsumerGroupState[]> {
+    const byGroup = new Map<string, AmqpSubscription>();
+    for (const sub of this.subscriptions) if (!byGroup.has(sub.group)) byGroup.set(sub.group, sub);
+    const states: ConsumerGroupState[] = [];
+    for (const [group, sub] of [...byGroup].sort(([a], [b]) => a.localeCompare(b))) {
+      const patterns = [...new Set([...this.subscriptions].filter((s) => s.group === group).flatMap((s) => s.patterns))].sort();
+      const waiting = [sub.queues.main, ...sub.queues.delays.values()];
+      const counts = await this.messageCounts([...waiting, sub.queues.deadLetter]);
+      const deadLetters = counts.pop()!;
+      states.push({ group, patterns, pending: counts.reduce((a, b) => a + b, 0), deadLetters });
+    }
+    return states;
+  }
+
+  recentEvents() {
+    return this.options.recent.list();
+  }
+
+  /** Ready messages of each queue, 0 for one that does not exist (each check on its own channel: a 404 closes it). */
+  private async messageCounts(queues: readonly string[]): Promise<number[]> {
+    const generation = await this.generation(Date.now() + this.options.publishTimeoutMs);
+    const counts: number[] = [];
+    let channel = await generation.model.createChannel();
+    channel.on('error', () => {});
+    try {
+      for (const queue of queues) {
+        try {
+          counts.push((await channel.checkQueue(queue)).messageCount);
+        } catch (err) {
+          if ((err as { code?: unknown }).code !== 404) throw err;
+          counts.push(0);
+          channel = await generation.model.createChannel();
+          channel.on('error', () => {});
+        }
+      }
+    } finally {
+      await channel.close().catch(() => {});
+    }
+    return counts;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     await Promise.all([...this.subscriptions].map((s) => s.close()));
@@ -334,7 +416,7 @@ class AmqpBus implements EventBus {
 }
 
 class AmqpSubscription implements Subscription {
-  private readonly queues: GroupQueues;
+  readonly queues: GroupQueues;
   private attached: { generation: Generation; ready: Promise<void> } | undefined;
   private channel: ConfirmChannel | undefined;
   private consumerTag: string | undefined;
@@ -399,7 +481,7 @@ class AmqpSubscription implements Subscription {
         return;
       }
       const context = { attempt, redelivered: message.fields.redelivered, group: this.group };
-      const verdict = await dispatch(this.handler, envelope, context, this.policy, options.metrics);
+      const verdict = await dispatch(this.handler, envelope, context, this.policy, options.metrics, options.recent);
       switch (verdict.outcome) {
         case 'ack':
           channel.ack(message);

@@ -9,6 +9,7 @@
  * get every event. A group's queue exists from its first `subscribe` on, so
  * events published while the group's service is down wait for it.
  */
+import type { RecentEvent } from './recent-events.js';
 
 /** What a publisher provides; the bus fills in the rest of the envelope. */
 export interface PublishInput<T = unknown> {
@@ -116,6 +117,20 @@ export interface DeadLetter {
   readonly failedAt: string;
 }
 
+/** A consumer group this bus consumes for, and what waits in it. */
+export interface ConsumerGroupState {
+  readonly group: string;
+  /** The topic patterns the group's queue is bound with. */
+  readonly patterns: readonly string[];
+  /**
+   * Events in the group's queue not yet acknowledged: waiting, being handled,
+   * or waiting for a retry. (RabbitMQ: ready messages of the group's queue
+   * and of its delay queues; messages handed to a consumer are not counted.)
+   */
+  readonly pending: number;
+  readonly deadLetters: number;
+}
+
 export interface EventBus {
   /** Name of the adapter, e.g. `amqp` or `embedded` (for logs and `/ready`). */
   readonly kind: string;
@@ -143,6 +158,21 @@ export interface EventBus {
   isReady(): boolean;
   /** Up to `limit` (default 100) dead letters of `group`, oldest first, left in place. */
   deadLetters(group: string, limit?: number): Promise<readonly DeadLetter[]>;
+  /** How many dead letters `group` holds (0 for a group that never subscribed). */
+  countDeadLetters(group: string): Promise<number>;
+  /**
+   * Moves the dead letter of `group` whose event id is `eventId` (or every
+   * dead letter of the group, for `'all'`) back to the group's queue, as a
+   * first attempt: the group's handler gets it again, and if it fails again
+   * it is retried and dead-lettered anew, with its new error. Only that
+   * group gets it, never the other groups bound to the event's type.
+   * Resolves to how many were moved (0 when there was no such dead letter).
+   */
+  redrive(group: string, eventId: string | 'all'): Promise<number>;
+  /** The groups this bus subscribed to, with what waits in each. */
+  consumerGroups(): Promise<readonly ConsumerGroupState[]>;
+  /** The events this bus published or handled lately, newest first (bounded; `recent-events.ts`). */
+  recentEvents(): readonly RecentEvent[];
   /** Closes every subscription (waiting for in-flight handlers) and the transport. */
   close(): Promise<void>;
 }

@@ -5,6 +5,7 @@
  */
 import type { DeliveryContext, EventEnvelope, EventHandler } from './bus.js';
 import type { BusMetrics } from './metrics.js';
+import type { RecentEvents } from './recent-events.js';
 import { retryDelay, type RetryPolicy } from './retry-policy.js';
 
 export type Verdict =
@@ -18,7 +19,9 @@ export async function dispatch(
   context: DeliveryContext,
   policy: RetryPolicy,
   metrics: BusMetrics,
+  recent: RecentEvents,
 ): Promise<Verdict> {
+  recent.record(envelope, 'consumed', context.group);
   const started = performance.now();
   let verdict: Verdict;
   try {

@@ -91,6 +91,10 @@ export class EmbeddedStore {
   private readonly nextVisible;
   private readonly countPending;
   private readonly selectDeadLetters;
+  private readonly countDeadLettersOf;
+  private readonly requeueDeadLetters;
+  private readonly deleteDeadLetters;
+  private readonly selectBindings;
   private readonly publishTx;
   private readonly ackTx;
   private readonly deadLetterTx;
@@ -125,6 +129,17 @@ export class EmbeddedStore {
     this.selectDeadLetters = db.prepare<[string, number], DeadLetterRow>(
       'SELECT queue, envelope, attempts, error, failed_at FROM dead_letters WHERE queue = ? ORDER BY id LIMIT ?',
     );
+    this.countDeadLettersOf = db.prepare<[string]>('SELECT count(*) FROM dead_letters WHERE queue = ?').pluck();
+    // A re-driven event starts over as a first attempt, in the group's own queue only.
+    this.requeueDeadLetters = db.prepare<[{ queue: string; eventId: string | null; now: number }]>(
+      `INSERT INTO messages (queue, event_id, envelope, visible_at)
+       SELECT queue, event_id, envelope, @now FROM dead_letters
+       WHERE queue = @queue AND (@eventId IS NULL OR event_id = @eventId) ORDER BY id`,
+    );
+    this.deleteDeadLetters = db.prepare<[{ queue: string; eventId: string | null }]>(
+      'DELETE FROM dead_letters WHERE queue = @queue AND (@eventId IS NULL OR event_id = @eventId)',
+    );
+    this.selectBindings = db.prepare<[string]>('SELECT pattern FROM bindings WHERE queue = ? ORDER BY pattern').pluck();
 
     // IMMEDIATE: take the write lock up front, so a concurrent writer makes
     // us wait (busy_timeout) instead of failing on a read→write upgrade.
@@ -214,6 +229,24 @@ export class EmbeddedStore {
 
   deadLetters(queue: string, limit: number): DeadLetterRow[] {
     return this.selectDeadLetters.all(queue, limit);
+  }
+
+  countDeadLetters(queue: string): number {
+    return this.countDeadLettersOf.get(queue) as number;
+  }
+
+  /** Moves `queue`'s dead letters of `eventId` (every one, for undefined) back to the queue, in one transaction; returns how many. */
+  redrive(queue: string, eventId: string | undefined, now: number): number {
+    return this.db.transaction(() => {
+      const moved = this.requeueDeadLetters.run({ queue, eventId: eventId ?? null, now }).changes;
+      this.deleteDeadLetters.run({ queue, eventId: eventId ?? null });
+      return moved;
+    }).immediate();
+  }
+
+  /** The patterns `queue` is bound with. */
+  patterns(queue: string): string[] {
+    return this.selectBindings.all(queue) as string[];
   }
 
   close(): void {

@@ -15,7 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
-import type { DeadLetter, EventBus, EventEnvelope, EventHandler, PublishInput, SubscribeOptions, Subscription } from './bus.js';
+import type { ConsumerGroupState, DeadLetter, EventBus, EventEnvelope, EventHandler, PublishInput, SubscribeOptions, Subscription } from './bus.js';
 import { dispatch, parseEnvelope } from './dispatch.js';
 import { EmbeddedStore, type ClaimedMessage, type NewMessage } from './embedded-store.js';
 import { createEnvelope, encodeEnvelope } from './envelope.js';
@@ -176,6 +176,34 @@ class EmbeddedBus implements EventBus {
     }));
   }
 
+  async countDeadLetters(group: string): Promise<number> {
+    if (this.closed) throw new BusError('BUS_CLOSED', 'The bus is closed');
+    return this.store.countDeadLetters(group);
+  }
+
+  async redrive(group: string, eventId: string | 'all'): Promise<number> {
+    if (this.closed) throw new BusError('BUS_CLOSED', 'The bus is closed');
+    assertGroup(group);
+    const moved = this.store.redrive(group, eventId === 'all' ? undefined : eventId, Date.now());
+    if (moved > 0) this.wake();
+    return moved;
+  }
+
+  async consumerGroups(): Promise<readonly ConsumerGroupState[]> {
+    if (this.closed) return [];
+    const groups = [...new Set([...this.subscriptions].map((s) => s.group))].sort();
+    return groups.map((group) => ({
+      group,
+      patterns: this.store.patterns(group),
+      pending: this.store.pending(group),
+      deadLetters: this.store.countDeadLetters(group),
+    }));
+  }
+
+  recentEvents() {
+    return this.options.recent.list();
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     await Promise.all([...this.subscriptions].map((s) => s.close()));
@@ -234,6 +262,7 @@ class EmbeddedBus implements EventBus {
       }
       for (const p of publishes) {
         this.options.metrics.published(p.envelope.type);
+        this.options.recent.record(p.envelope, 'published');
         p.resolve(p.envelope);
       }
       this.wake();
@@ -362,7 +391,7 @@ class EmbeddedSubscription implements Subscription {
         return;
       }
       const context = { attempt: row.attempt, redelivered: row.claims > row.attempt, group: this.group };
-      const verdict = await dispatch(this.handler, envelope, context, this.policy, options.metrics);
+      const verdict = await dispatch(this.handler, envelope, context, this.policy, options.metrics, options.recent);
       outcome = verdict.outcome;
       switch (verdict.outcome) {
         case 'ack':

@@ -16,6 +16,7 @@ import { traceBus } from './traced-bus.js';
 
 export type {
   BackoffOptions,
+  ConsumerGroupState,
   DeadLetter,
   DeliveryContext,
   EventBus,
@@ -25,6 +26,7 @@ export type {
   SubscribeOptions,
   Subscription,
 } from './bus.js';
+export type { RecentEvent } from './recent-events.js';
 export type { TraceContext, TraceContextProvider } from './envelope.js';
 export type { BusLogger, CommonBusOptions } from './options.js';
 export { BusError, isBusError, type BusErrorCode } from './errors.js';

@@ -6,6 +6,7 @@ import type { Registry } from 'prom-client';
 import type { TraceContextProvider } from './envelope.js';
 import { BusError } from './errors.js';
 import { createBusMetrics, type BusMetrics } from './metrics.js';
+import { RecentEvents } from './recent-events.js';
 
 /** The subset of a pino logger the bus uses (reconnects, dropped acks). */
 export interface BusLogger {
@@ -31,6 +32,8 @@ export interface CommonBusOptions {
 export interface ResolvedCommonOptions {
   readonly service: string;
   readonly metrics: BusMetrics;
+  /** What this bus published and handled lately, for the admin surface. */
+  readonly recent: RecentEvents;
   readonly traceContext: TraceContextProvider | undefined;
   readonly publishTimeoutMs: number;
   readonly drainTimeoutMs: number;
@@ -46,6 +49,7 @@ export function resolveCommonOptions(options: CommonBusOptions): ResolvedCommonO
   return {
     service: options.service,
     metrics: createBusMetrics(options.registry),
+    recent: new RecentEvents(),
     traceContext: options.traceContext,
     publishTimeoutMs: positive('publishTimeoutMs', options.publishTimeoutMs, 10_000),
     drainTimeoutMs: positive('drainTimeoutMs', options.drainTimeoutMs, 10_000),

@@ -165,6 +165,76 @@ export function busContract(adapter: string, setup: () => Promise<BusFixture>): 
       await bus.close();
     });
 
+    it('re-drives one dead letter, or all, to its group only; a re-driven event that fails again is dead-lettered anew', async () => {
+      const group = fx.name('redrive');
+      const other = fx.name('redrive-other');
+      const bus = await fx.open(group);
+      let broken = true;
+      const handled: string[] = [];
+      const otherGot: string[] = [];
+      await bus.subscribe('invoice.*', (e) => {
+        if (broken) throw new Error(`mailer down for ${String((e.data as { n: number }).n)}`);
+        handled.push(e.id);
+      }, FAST);
+      await bus.subscribe('invoice.*', (e) => { otherGot.push(e.id); }, { ...FAST, group: other });
+      const events = [];
+      for (let n = 1; n <= 3; n++) events.push(await bus.publish({ type: 'invoice.sent', data: { n } }));
+      await eventually('three dead letters', async () => (await bus.countDeadLetters(group)) === 3, 10_000, () => bus.countDeadLetters(group));
+      await eventually('the other group to handle all three', () => otherGot.length === 3, 10_000);
+      assert.equal(await bus.countDeadLetters(fx.name('never-subscribed')), 0);
+      assert.equal(await bus.redrive(group, 'no-such-id'), 0);
+
+      // Still broken: the re-driven event starts over (3 attempts) and comes back with its new error.
+      assert.equal(await bus.redrive(group, events[0]!.id), 1);
+      await eventually('the re-driven event back in the dead letters', async () => {
+        const letters = await bus.deadLetters(group);
+        return letters.length === 3 && letters.some((l) => l.event.id === events[0]!.id);
+      }, 10_000);
+      const again = (await bus.deadLetters(group)).find((l) => l.event.id === events[0]!.id)!;
+      assert.equal(again.attempts, 3, 'a re-driven event gets its attempts afresh');
+      assert.match(again.error, /mailer down for 1/);
+
+      // Fixed: one re-drive delivers that event once; then all the rest.
+      broken = false;
+      assert.equal(await bus.redrive(group, events[1]!.id), 1);
+      await eventually('the re-driven event handled', () => handled.includes(events[1]!.id), 10_000);
+      assert.equal(await bus.countDeadLetters(group), 2);
+      assert.equal(await bus.redrive(group, 'all'), 2);
+      await eventually('every event handled', () => handled.length === 3, 10_000, () => handled);
+      await sleep(100); // would expose a duplicate arriving late
+      assert.deepEqual([...handled].sort(), events.map((e) => e.id).sort(), 'each handled exactly once');
+      assert.equal(await bus.countDeadLetters(group), 0);
+      assert.equal(otherGot.length, 3, 're-driving never reaches another group');
+      await bus.close();
+    });
+
+    it('reports its consumer groups (patterns, pending, dead letters) and the events it saw lately', async () => {
+      const group = fx.name('groups');
+      const bus = await fx.open(group);
+      const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+      let release: () => void = () => {};
+      const gate = new Promise<void>((resolve) => { release = resolve; });
+      await bus.subscribe(['stock.*', 'price.changed'], async () => { await gate; }, { ...FAST, concurrency: 1 });
+      const first = await bus.publish({ type: 'stock.low', data: {}, headers: { traceparent } });
+      await bus.publish({ type: 'stock.low', data: {} });
+      await bus.publish({ type: 'price.changed', data: {} });
+      await eventually('the first event to be handed to the handler', () => bus.recentEvents().some((e) => e.direction === 'consumed'), 10_000);
+      const [state] = await bus.consumerGroups();
+      assert.equal(state!.group, group);
+      assert.deepEqual(state!.patterns, ['price.changed', 'stock.*']);
+      assert.ok(state!.pending >= 2, `two events wait behind the one being handled: ${JSON.stringify(state)}`);
+      assert.equal(state!.deadLetters, 0);
+      release();
+      await eventually('nothing pending', async () => (await bus.consumerGroups())[0]!.pending === 0, 10_000);
+      const recent = bus.recentEvents();
+      const published = recent.find((e) => e.id === first.id && e.direction === 'published');
+      assert.equal(published?.type, 'stock.low');
+      assert.equal(published?.traceId, '0af7651916cd43dd8448eb211c80319c');
+      assert.ok(recent.some((e) => e.id === first.id && e.direction === 'consumed' && e.group === group));
+      assert.equal(recent.filter((e) => e.direction === 'published').length, 3);
+      await bus.close();
+    });
+
     it('a throwing handler never blocks the other events of its queue', async () => {
       const group = fx.name('noblock');
       const bus = await fx.open(group);

@@ -84,6 +84,10 @@ function recordingQueues(bus: EventBus, queues: Set<string>): EventBus {
     },
     isReady: () => bus.isReady(),
     deadLetters: (group, limit) => bus.deadLetters(group, limit),
+    countDeadLetters: (group) => bus.countDeadLetters(group),
+    redrive: (group, id) => bus.redrive(group, id),
+    consumerGroups: () => bus.consumerGroups(),
+    recentEvents: () => bus.recentEvents(),
     close: () => bus.close(),
   };
 }
