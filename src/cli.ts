@@ -5,6 +5,7 @@ import { configCommand } from './commands/config.js';
 import { deployCommand } from './commands/deploy.js';
 import { doctorCommand } from './commands/doctor.js';
 import { downCommand } from './commands/down.js';
+import { selectEnvironment } from './commands/environment-selection.js';
 import { generateCommand } from './commands/generate.js';
 import { logsCommand } from './commands/logs.js';
 import { metricsCommand } from './commands/metrics.js';
@@ -18,6 +19,7 @@ import { traceCommand } from './commands/trace.js';
 import { upCommand } from './commands/up.js';
 import { upgradeCommand } from './commands/upgrade.js';
 import { CliError } from './errors/cli-error.js';
+import { ENVIRONMENT_VARIABLE } from './manifest/environments.js';
 import { noSpaceCliError } from './errors/no-space.js';
 import { MSX_VERSION } from './package-root.js';
 import { errColour } from './ui/colour.js';
@@ -29,6 +31,7 @@ export function buildProgram(): Command {
     .description('Scaffold and operate Node.js microservice systems from one manifest, msx.yaml.')
     .version(MSX_VERSION, '-V, --version')
     .option('-C, --cwd <dir>', 'run as if msx was started in <dir>')
+    .option('--env <name>', "environment of msx.yaml to use (environments:), e.g. staging (default: the deployment's, else the target's default environment)")
     .showSuggestionAfterError(true)
     .configureHelp({ sortSubcommands: false, showGlobalOptions: true })
     .addHelpText('after', `
@@ -37,12 +40,16 @@ Examples:
   $ cd demo && npm install && npm test           # build and test it
   $ msx add service billing                      # grow it
   $ msx config                                   # msx.yaml resolved, as it runs
+  $ msx config --env prod                        # ... with environment prod's overrides
   $ msx doctor                                   # what this machine offers
 
 Commands find msx.yaml in the folder they run in or the nearest one above it.
 Durations take a unit (500ms, 30s, 10m, 2h, 1d); a bare number means seconds.
 Exit codes: 0 ok, 1 failure, 2 usage or configuration error.
 Set NO_COLOR=1 to turn colour off.`);
+
+  // Chosen once, before any command reads msx.yaml, and passed on in MSX_ENV (see environment-selection.ts).
+  program.hook('preAction', (_program, actionCommand) => selectEnvironment(actionCommand));
 
   for (const command of [newCommand(), addCommand(), configCommand(), generateCommand(), doctorCommand(), upCommand(), deployCommand(), downCommand(), psCommand(), logsCommand(), scaleCommand(), tokenCommand(), traceCommand(), metricsCommand(), upgradeCommand(), buildCommand(), renderCommand(), ...plannedCommands()]) program.addCommand(command);
 
@@ -57,11 +64,16 @@ Set NO_COLOR=1 to turn colour off.`);
 
 /** Runs msx with `argv` and returns the exit code. Never throws. */
 export async function main(argv: readonly string[]): Promise<number> {
+  // The run's environment goes into MSX_ENV (environment-selection.ts); a later run in this process chooses afresh.
+  const shellEnvironment = process.env[ENVIRONMENT_VARIABLE];
   try {
     await buildProgram().parseAsync([...argv], { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
     return report(error);
+  } finally {
+    if (shellEnvironment === undefined) delete process.env[ENVIRONMENT_VARIABLE];
+    else process.env[ENVIRONMENT_VARIABLE] = shellEnvironment;
   }
 }
 

@@ -7,6 +7,8 @@ import { MANIFEST_FILE } from '../manifest/load-manifest.js';
 export interface GlobalOptions {
   /** -C <dir>: run as if msx was started in <dir>. */
   readonly cwd?: string;
+  /** --env <name>: the environment of msx.yaml to use (see environment-selection.ts). */
+  readonly env?: string;
 }
 
 /** The folder msx was started in: -C <dir> when given, else the process's cwd. */

@@ -69,7 +69,7 @@ folder; run npm install and npm run build first: msx up runs services/*/dist.`)
       // Recorded before anything starts: a deployment that fails half-way is still found by msx down.
       // On a full disk the start itself fails next and names what it could not write, so the record waits for it.
       try {
-        writeDeployment(root, target.kind, manifest.name);
+        writeDeployment(root, target.kind, manifest.name, manifest.environment?.name);
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
         if (code !== 'ENOSPC' && code !== 'EDQUOT') throw error;

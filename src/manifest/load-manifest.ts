@@ -9,6 +9,7 @@ import { knownKeysAt } from './schema-keys.js';
 import { manifestSchema, type Manifest } from './schema.js';
 import { semanticChecks } from './semantic-checks.js';
 import { decodeUtf8 } from './utf8.js';
+import { applyEnvironment, ENVIRONMENT_VARIABLE, locateInEnvironment, requestedEnvironment } from './environments.js';
 import { zodIssuesToDiagnostics } from './zod-diagnostics.js';
 
 export const MANIFEST_FILE = 'msx.yaml';
@@ -26,8 +27,12 @@ export interface LoadedManifest {
   readonly root: string;
 }
 
-/** Reads and validates `<root>/msx.yaml`, or throws a CliError that says what to fix. */
-export function loadManifest(root: string): LoadedManifest {
+/**
+ * Reads and validates `<root>/msx.yaml`, or throws a CliError that says what
+ * to fix. The manifest is resolved for the environment this run uses
+ * (--env, passed on as MSX_ENV), when there is one.
+ */
+export function loadManifest(root: string, environment: string | undefined = requestedEnvironment()): LoadedManifest {
   const file = join(root, MANIFEST_FILE);
   const label = relative(process.cwd(), file) || file;
   let bytes: Buffer;
@@ -57,7 +62,7 @@ export function loadManifest(root: string): LoadedManifest {
       hint: 'save msx.yaml as UTF-8 (e.g. iconv -f latin1 -t utf-8 msx.yaml), then run the command again',
     }]);
   }
-  const { manifest, document, warnings } = parseManifest(decoded.text, label);
+  const { manifest, document, warnings } = parseManifest(decoded.text, label, environment);
   for (const warning of warnings) {
     const [first, ...rest] = formatDiagnostics(label, [warning]);
     process.stderr.write(`${errColour.yellow('warning')} ${first}\n${rest.map((line) => `  ${line}\n`).join('')}`);
@@ -65,8 +70,12 @@ export function loadManifest(root: string): LoadedManifest {
   return { manifest, document, file, root, warnings };
 }
 
-/** Parses and validates manifest text; `label` names the file in messages. */
-export function parseManifest(source: string, label = MANIFEST_FILE): { manifest: Manifest; document: Document; warnings: Located[] } {
+/**
+ * Parses and validates manifest text; `label` names the file in messages.
+ * With `environment`, the manifest returned is the one that environment
+ * runs: its overrides applied, and validated again as a whole.
+ */
+export function parseManifest(source: string, label = MANIFEST_FILE, environment?: string): { manifest: Manifest; document: Document; warnings: Located[] } {
   const lineCounter = new LineCounter();
   const document = parseDocument(source, { lineCounter, prettyErrors: false, uniqueKeys: true });
 
@@ -104,15 +113,36 @@ export function parseManifest(source: string, label = MANIFEST_FILE): { manifest
     throw new ManifestError(label, [{ path: [], line: 1, column: 1, message: 'must be a mapping with version, name and services', hint: 'start from the msx.yaml that `msx new` writes' }]);
   }
 
+  const base = validate(data, document, lineCounter, label);
+  if (environment === undefined) return { manifest: base.manifest, document, warnings: base.warnings };
+
+  const known = Object.keys(base.manifest.environments);
+  if (!known.includes(environment)) {
+    throw new CliError(`unknown environment "${environment}" (--env or ${ENVIRONMENT_VARIABLE})`, {
+      exitCode: 2,
+      hint: known.length > 0
+        ? `${label} defines: ${known.join(', ')}`
+        : `${label} defines no environments; add one under environments: (e.g. environments: { staging: { services: { users: { replicas: 2 } } } })`,
+    });
+  }
+  // The environment's overrides are merged into the data and the result is checked like any manifest;
+  // a problem is shown where the environment wrote the value.
+  const applied = validate(applyEnvironment(data as Record<string, unknown>, environment), document, lineCounter, label,
+    (diagnostic) => locateInEnvironment(diagnostic, data as Record<string, unknown>, environment));
+  const spec = base.manifest.environments[environment]!;
+  return { manifest: { ...applied.manifest, environment: { name: environment, secrets: spec.secrets } }, document, warnings: applied.warnings };
+}
+
+function validate(data: unknown, document: Document, lineCounter: LineCounter, label: string, relocate: (d: Diagnostic) => Diagnostic = (d) => d): { manifest: Manifest; warnings: Located[] } {
   const parsed = manifestSchema.safeParse(data, { reportInput: true });
   const found: Diagnostic[] = parsed.success
     ? semanticChecks(parsed.data)
     : zodIssuesToDiagnostics(parsed.error.issues, (path) => knownKeysAt(manifestSchema, data, path));
-  const located = found.map((d) => locate(document, lineCounter, d)).sort((a, b) => a.line - b.line || a.column - b.column);
+  const located = found.map((d) => locate(document, lineCounter, relocate(d))).sort((a, b) => a.line - b.line || a.column - b.column);
   const errors = located.filter((d) => d.severity !== 'warning');
 
   if (errors.length > 0 || !parsed.success) throw new ManifestError(label, errors);
-  return { manifest: parsed.data, document, warnings: located.filter((d) => d.severity === 'warning') };
+  return { manifest: parsed.data, warnings: located.filter((d) => d.severity === 'warning') };
 }
 
 /** Nodes that aliases may expand to, in all. msx.yaml needs a handful at most. */

@@ -1,5 +1,6 @@
 import type { Diagnostic } from './diagnostic.js';
 import { capacityChecks } from './capacity-checks.js';
+import { environmentChecks } from './environments.js';
 import type { Manifest } from './schema.js';
 
 /**
@@ -81,6 +82,7 @@ export function semanticChecks(manifest: Manifest): Diagnostic[] {
 
   problems.push(...unpublishedSubscriptions(manifest));
   problems.push(...capacityChecks(manifest));
+  problems.push(...environmentChecks(manifest));
 
   if (gateways.length > 1) {
     problems.push({ path: ['services', gateways[1]!, 'kind'], message: `only one gateway is supported; "${gateways[0]}" is already one` });

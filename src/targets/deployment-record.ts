@@ -17,6 +17,8 @@ export interface DeploymentRecord {
   readonly system: string;
   /** When `up` started it, ISO 8601. */
   readonly startedAt: string;
+  /** The environment of msx.yaml it runs (`--env`), so later commands resolve the same one; absent without one. */
+  readonly environment?: string | undefined;
 }
 
 export function deploymentFile(root: string): string {
@@ -28,15 +30,16 @@ export function readDeployment(root: string): DeploymentRecord | undefined {
   try {
     const data = JSON.parse(readFileSync(deploymentFile(root), 'utf8')) as Partial<DeploymentRecord>;
     if (data.version !== 1 || typeof data.target !== 'string' || typeof data.system !== 'string') return undefined;
-    return { version: 1, target: data.target, system: data.system, startedAt: String(data.startedAt ?? '') };
+    const environment = typeof data.environment === 'string' ? data.environment : undefined;
+    return { version: 1, target: data.target, system: data.system, startedAt: String(data.startedAt ?? ''), ...(environment === undefined ? {} : { environment }) };
   } catch {
     return undefined;
   }
 }
 
-export function writeDeployment(root: string, target: string, system: string): void {
+export function writeDeployment(root: string, target: string, system: string, environment?: string): void {
   mkdirSync(join(root, '.msx'), { recursive: true, mode: 0o700 });
-  const record: DeploymentRecord = { version: 1, target, system, startedAt: new Date().toISOString() };
+  const record: DeploymentRecord = { version: 1, target, system, startedAt: new Date().toISOString(), ...(environment === undefined ? {} : { environment }) };
   writeFileAtomically(deploymentFile(root), `${JSON.stringify(record, null, 2)}\n`);
 }
 

@@ -17,6 +17,8 @@ export function serviceIdentityEnv(manifest: Manifest, service: string): Record<
     MSX_SERVICE: service,
     MSX_SYSTEM: manifest.name,
   };
+  // The environment of msx.yaml it runs in (--env), for the service's own configuration (e.g. its keys in Consul).
+  if (manifest.environment) env.MSX_ENVIRONMENT = manifest.environment.name;
   // The gateway runs what msx.yaml says now, not what was compiled into it
   // (runGateway prefers MSX_GATEWAY_CONFIG over gateway.generated.ts).
   if (spec.kind === 'gateway') env.MSX_GATEWAY_CONFIG = JSON.stringify(gatewayConfig(manifest));
