@@ -13,6 +13,7 @@ import { openAmqpBus, type AmqpBusOptions } from './amqp.js';
 import { openEmbeddedBus, type EmbeddedBusOptions } from './embedded.js';
 import type { CommonBusOptions } from './options.js';
 import { traceBus } from './traced-bus.js';
+import { exposeBus } from '../admin/admin-sources.js';
 
 export type {
   BackoffOptions,
@@ -46,11 +47,24 @@ export interface CreateBusOptions
 /** Resolves `url` (or `MSX_BUS_URL`) to an adapter and opens it; publishes and deliveries are traced when tracing is on. */
 export async function createBus(options: CreateBusOptions): Promise<EventBus> {
   const url = (options.url ?? process.env.MSX_BUS_URL ?? '').trim() || 'embedded';
-  if (url === 'embedded') return traceBus(await openEmbeddedBus(options));
-  if (/^amqps?:\/\//i.test(url)) return traceBus(await openAmqpBus({ ...options, url }));
+  if (url === 'embedded') return exposed(traceBus(await openEmbeddedBus(options)), options);
+  if (/^amqps?:\/\//i.test(url)) return exposed(traceBus(await openAmqpBus({ ...options, url })), options);
   throw new BusError(
     'BUS_CONFIG_INVALID',
     `Expected the bus \`url\` (or MSX_BUS_URL) to be "embedded" or an amqp:// / amqps:// URL, got ${JSON.stringify(/:\/\//.test(url) ? redactUrl(url) : url)}`,
     { data: { url: redactUrl(url) } },
   );
+}
+
+/** Shown on the admin surface of the service whose registry it got, until closed. */
+function exposed(bus: EventBus, options: CreateBusOptions): EventBus {
+  const hide = exposeBus(options.registry, bus);
+  const close = bus.close.bind(bus);
+  return new Proxy(bus, {
+    get(target, property) {
+      if (property === 'close') return async () => { hide(); await close(); };
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }

@@ -19,3 +19,4 @@ export { SagaOrchestrator, type OrchestratorOptions, type SagaLogger, type SagaO
 export type { SagaFailure, SagaStatus } from './saga-log.js';
 export { StepRejectedError, isStepRejection } from './errors/step-rejected-error.js';
 export { SagaError, isSagaError, type SagaErrorCode } from './errors/saga-error.js';
+export { querySagas, type SagaQuery, type SagaState, type SagaStepView, type SagaView } from './saga-query.js';

@@ -39,6 +39,7 @@ import { isStepRejection } from './errors/step-rejected-error.js';
 import type { RetrySettings, SagaDefinition, SagaStep, StepContext } from './saga-definition.js';
 import { SagaLog, type SagaFailure, type SagaRecord } from './saga-log.js';
 import { createSagaMetrics, type SagaMetrics } from './saga-metrics.js';
+import { exposeSagas } from '../admin/admin-sources.js';
 
 export interface SagaOutcome {
   readonly sagaId: string;
@@ -107,6 +108,7 @@ export class SagaOrchestrator {
   readonly #inFlight = new Map<string, Drive>();
   readonly #abort = new AbortController();
   readonly #heartbeat: NodeJS.Timeout;
+  readonly #hideFromAdmin: () => void;
   #sweepTimer: NodeJS.Timeout | undefined;
   /** Sagas the sweep took over that are still being driven (bounded by `resumeConcurrency`). */
   #sweeping = 0;
@@ -125,6 +127,10 @@ export class SagaOrchestrator {
     this.#heartbeat = setInterval(() => void this.#renewLeases(), Math.max(50, Math.floor(resolved.leaseMs / 3)));
     this.#heartbeat.unref();
     if (resolved.sweepIntervalMs > 0) this.#scheduleSweep();
+    this.#hideFromAdmin = exposeSagas(options.registry, {
+      db: options.db,
+      stepsOf: new Map(options.sagas.map((saga) => [saga.name, saga.steps.map((step) => step.name)])),
+    });
   }
 
   /** This instance's lease owner id in the saga log. */
@@ -240,6 +246,7 @@ export class SagaOrchestrator {
     this.#abort.abort(new SagaError('SAGA_STOPPED', 'The saga orchestrator was stopped'));
     clearInterval(this.#heartbeat);
     clearTimeout(this.#sweepTimer);
+    this.#hideFromAdmin();
     await Promise.allSettled([...this.#inFlight.values()].map((drive) => drive.outcome));
   }
 

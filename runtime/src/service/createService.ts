@@ -11,6 +11,7 @@ import { ShutdownError } from './errors/ShutdownError.js';
 import { initTracing } from '../tracing/init-tracing.js';
 import type { Tracing } from '../tracing/tracing.js';
 import { callerCheck } from './callerCheck.js';
+import { adminRoutes } from '../admin/admin-routes.js';
 import { httpMetrics } from './httpMetrics.js';
 import { createLogger } from './logger.js';
 import { notFound, problemHandler } from './problemResponses.js';
@@ -82,6 +83,7 @@ export function createService<S extends ConfigShape = {}>(options: ServiceOption
   root.use(requestTracing(name));
   root.use(requestContext(log));
   root.use(probeRouter);
+  root.use(adminRoutes(name, registry, env));
   root.use(requestLog(), httpMetrics(registry));
   root.use(verifyCaller);
   if (options.parseJsonBody !== false) root.use(express.json({ limit: config.BODY_LIMIT }));
