@@ -169,6 +169,29 @@ export interface TraceSource {
   recent(limit?: number): Promise<Trace[]>;
 }
 
+/** One call to an instance's admin surface (`/_msx/…`, served by the runtime in every service). */
+export interface AdminRequest {
+  readonly method: 'GET' | 'POST';
+  /** Path and query under the instance, starting with `/_msx/`. */
+  readonly path: string;
+  /** A service token for the instance's service, issuer `msx`. */
+  readonly token: string;
+  readonly timeoutMs: number;
+}
+
+export interface AdminResponse {
+  readonly status: number;
+  readonly body: string;
+}
+
+/** Where the dashboard and `msx events` reach each instance's admin surface: the target knows how. */
+export interface AdminSource {
+  /** The instances serving now; empty when nothing runs. */
+  endpoints(): Promise<readonly MetricsEndpoint[]>;
+  /** undefined when the instance does not answer within `timeoutMs`. */
+  request(endpoint: MetricsEndpoint, request: AdminRequest): Promise<AdminResponse | undefined>;
+}
+
 export interface Target {
   /** The target's name as `--target` takes it: `local`, `compose`, `kubernetes`. */
   readonly kind: string;
@@ -180,4 +203,5 @@ export interface Target {
   scale(counts: Readonly<Record<string, number>>): Promise<readonly ScaleChange[]>;
   traces(): TraceSource;
   metrics(): MetricsSource;
+  admin(): AdminSource;
 }

@@ -4,9 +4,10 @@ import { CliError, failure, usageError } from '../../errors/cli-error.js';
 import { formatEntry } from '../../logs/log-format.js';
 import type { Manifest } from '../../manifest/schema.js';
 import { remoteTraceSource } from '../../observability/remote-traces.js';
+import { adminFetch } from '../admin-fetch.js';
 import { errColour } from '../../ui/colour.js';
 import { startWaves } from '../start-order.js';
-import type { DownOptions, DownResult, InstanceStatus, LogEntry, LogQuery, MetricsSource, ScaleChange, Target, TraceSource, UpOptions, UpProgress, UpResult } from '../target.js';
+import type { AdminSource, DownOptions, DownResult, InstanceStatus, LogEntry, LogQuery, MetricsSource, ScaleChange, Target, TraceSource, UpOptions, UpProgress, UpResult } from '../target.js';
 import { composeCli } from './compose-cli.js';
 import { containerStatus, containerUsage, systemContainers, type SystemContainer } from './compose-containers.js';
 import { composeLogs } from './compose-logs.js';
@@ -39,6 +40,7 @@ export function composeTarget(root: string, manifest: () => Manifest): Target {
     scale: async (counts) => scale(root, manifest(), await engine(), counts),
     traces: () => collectorTraces(engine, project),
     metrics: () => containerMetrics(engine, project, services),
+    admin: () => containerAdmin(containerMetrics(engine, project, services), engine, project),
   };
 }
 
@@ -246,6 +248,19 @@ function containerMetrics(engine: () => Promise<Docker>, project: () => string, 
       } catch {
         return undefined;
       }
+    },
+  };
+}
+
+/** Each service container's admin surface, on its address in the project's network (the same instances as metrics). */
+function containerAdmin(metrics: MetricsSource, engine: () => Promise<Docker>, project: () => string): AdminSource {
+  return {
+    endpoints: () => metrics.endpoints(),
+    async request(endpoint, request) {
+      const docker = await engine();
+      const container = (await systemContainers(docker, project(), { services: [endpoint.service] })).find((c) => c.instance === endpoint.instance);
+      if (!container?.address) return undefined;
+      return adminFetch(`http://${container.address}:${CONTAINER_PORT}`, request);
     },
   };
 }

@@ -23,7 +23,7 @@ export function localMetrics(paths: LocalPaths): MetricsSource {
   };
 }
 
-function localEndpoints(paths: LocalPaths): LocalEndpoint[] {
+export function localEndpoints(paths: LocalPaths): LocalEndpoint[] {
   const state = readState(paths);
   if (state !== undefined && Array.isArray(state.instances) && state.instances.length > 0) {
     return state.instances.filter((i) => SCRAPED_STATES.has(i.state)).map((i) => ({ service: i.service, instance: i.id, url: i.url }));

@@ -11,6 +11,7 @@ import { MissingDatabaseUrlError } from './embedded-infrastructure.js';
 import { instanceEnv, MissingBusUrlError } from './instance-env.js';
 import { toInstanceStatus, type LocalInstance } from './local-instance.js';
 import { localMetrics } from './local-metrics.js';
+import { localAdmin } from './local-admin.js';
 import { localPaths, type LocalPaths } from './local-paths.js';
 import { formatEntry } from '../../logs/log-format.js';
 import { parseLogLine } from '../../logs/log-line.js';
@@ -43,6 +44,7 @@ export function localTarget(root: string, manifest: () => Manifest): Target {
     scale: (counts) => scale(paths, counts),
     traces: () => ({ location: paths.tracesDir, recent: (limit) => recentTraces(paths.tracesDir, limit) }),
     metrics: () => localMetrics(paths),
+    admin: () => localAdmin(paths),
   };
 }
 

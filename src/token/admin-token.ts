@@ -1,0 +1,30 @@
+import { createHmac, randomUUID } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CliError } from '../errors/cli-error.js';
+import { parseEnvFile } from '../scaffold/secrets.js';
+
+/** The issuer the runtime's admin surface (runtime/src/admin/admin-routes.ts) accepts. */
+export const ADMIN_TOKEN_ISSUER = 'msx';
+const SECRET_VARIABLE = 'MSX_SERVICE_TOKEN_SECRET';
+
+/**
+ * A short-lived service token for one service's admin surface: HS256 over
+ * the system's MSX_SERVICE_TOKEN_SECRET, `type: service`, issuer `msx`,
+ * audience the service — exactly what the runtime's verifier checks. Signed
+ * with node:crypto, as `msx token` does, so no JOSE library loads here.
+ */
+export function signAdminToken(secret: string, service: string, ttlSeconds = 60, now = Math.floor(Date.now() / 1000)): string {
+  const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const payload = { type: 'service', iss: ADMIN_TOKEN_ISSUER, sub: ADMIN_TOKEN_ISSUER, aud: service, iat: now, exp: now + ttlSeconds, jti: randomUUID() };
+  const body = `${encode({ alg: 'HS256', typ: 'JWT' })}.${encode(payload)}`;
+  return `${body}.${createHmac('sha256', secret).update(body).digest('base64url')}`;
+}
+
+/** MSX_SERVICE_TOKEN_SECRET from the environment, else the system's `.env` (msx new generates it there). */
+export function serviceTokenSecret(root: string): string {
+  const envFile = join(root, '.env');
+  const secret = process.env[SECRET_VARIABLE] || (existsSync(envFile) ? parseEnvFile(readFileSync(envFile, 'utf8'))[SECRET_VARIABLE] : undefined);
+  if (!secret) throw new CliError(`no ${SECRET_VARIABLE} in the environment or in .env`, { exitCode: 2, hint: 'msx new writes it into .env; copy it from the system that created this folder' });
+  return secret;
+}
