@@ -1,23 +1,7 @@
-import { Command, CommanderError } from 'commander';
-import { addCommand } from './commands/add-service.js';
-import { buildCommand } from './commands/build.js';
-import { configCommand } from './commands/config.js';
-import { deployCommand } from './commands/deploy.js';
-import { doctorCommand } from './commands/doctor.js';
-import { downCommand } from './commands/down.js';
-import { selectEnvironment } from './commands/environment-selection.js';
-import { generateCommand } from './commands/generate.js';
-import { logsCommand } from './commands/logs.js';
-import { metricsCommand } from './commands/metrics.js';
-import { newCommand } from './commands/new.js';
+import { Command, CommanderError, Help } from 'commander';
+import { COMMAND_INDEX, type CommandEntry } from './commands/command-index.js';
+import { invokedCommandName } from './commands/invoked-command.js';
 import { plannedCommands } from './commands/planned-commands.js';
-import { psCommand } from './commands/ps.js';
-import { renderCommand } from './commands/render.js';
-import { scaleCommand } from './commands/scale.js';
-import { tokenCommand } from './commands/token.js';
-import { traceCommand } from './commands/trace.js';
-import { upCommand } from './commands/up.js';
-import { upgradeCommand } from './commands/upgrade.js';
 import { CliError } from './errors/cli-error.js';
 import { ENVIRONMENT_VARIABLE } from './manifest/environments.js';
 import { noSpaceCliError } from './errors/no-space.js';
@@ -26,14 +10,21 @@ import { errColour } from './ui/colour.js';
 
 export { handleOutputError } from './ui/output-closed.js';
 
-export function buildProgram(): Command {
+/**
+ * The msx program, with the real definition (options, help, action) of the
+ * commands in `load` and a stand-in that only names and describes each
+ * other one: enough for `msx --help`, suggestions and dispatch, without
+ * loading their code. `main` loads the one command argv runs.
+ */
+export async function buildProgram(load: 'all' | ((entry: CommandEntry) => boolean)): Promise<Command> {
+  const standInTerms = new Map<Command, string>();
   const program = new Command('msx')
     .description('Scaffold and operate Node.js microservice systems from one manifest, msx.yaml.')
     .version(MSX_VERSION, '-V, --version')
     .option('-C, --cwd <dir>', 'run as if msx was started in <dir>')
     .option('--env <name>', "environment of msx.yaml to use (environments:), e.g. staging (default: the deployment's, else the target's default environment)")
     .showSuggestionAfterError(true)
-    .configureHelp({ sortSubcommands: false, showGlobalOptions: true })
+    .configureHelp({ sortSubcommands: false, showGlobalOptions: true, subcommandTerm: (command) => standInTerms.get(command) ?? new Help().subcommandTerm(command) })
     .addHelpText('after', `
 Examples:
   $ msx new demo --services users,orders --yes   # scaffold a system
@@ -49,9 +40,19 @@ Exit codes: 0 ok, 1 failure, 2 usage or configuration error.
 Set NO_COLOR=1 to turn colour off.`);
 
   // Chosen once, before any command reads msx.yaml, and passed on in MSX_ENV (see environment-selection.ts).
-  program.hook('preAction', (_program, actionCommand) => selectEnvironment(actionCommand));
+  // Imported when a command runs (it reads msx.yaml with the YAML parser), not for --help.
+  program.hook('preAction', async (_program, actionCommand) => (await import('./commands/environment-selection.js')).selectEnvironment(actionCommand));
 
-  for (const command of [newCommand(), addCommand(), configCommand(), generateCommand(), doctorCommand(), upCommand(), deployCommand(), downCommand(), psCommand(), logsCommand(), scaleCommand(), tokenCommand(), traceCommand(), metricsCommand(), upgradeCommand(), buildCommand(), renderCommand(), ...plannedCommands()]) program.addCommand(command);
+  const commands = await Promise.all(COMMAND_INDEX.map(async (entry) => {
+    if (load === 'all' || load(entry)) return entry.load();
+    const standIn = new Command(entry.name).description(entry.summary).allowUnknownOption().allowExcessArguments();
+    standIn.action(() => {
+      throw new Error(`msx ${entry.name} ran without its definition loaded`);
+    });
+    standInTerms.set(standIn, entry.term);
+    return standIn;
+  }));
+  for (const command of [...commands, ...plannedCommands()]) program.addCommand(command);
 
   // Usage errors are ours to report (exit code 2), not commander's (exit code 1).
   const exitOverride = (command: Command) => {
@@ -67,7 +68,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   // The run's environment goes into MSX_ENV (environment-selection.ts); a later run in this process chooses afresh.
   const shellEnvironment = process.env[ENVIRONMENT_VARIABLE];
   try {
-    await buildProgram().parseAsync([...argv], { from: 'user' });
+    const standIns = await buildProgram(() => false);
+    const invoked = invokedCommandName(standIns, argv);
+    const program = invoked === undefined ? standIns : await buildProgram((entry) => entry.name === invoked);
+    await program.parseAsync([...argv], { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
     return report(error);

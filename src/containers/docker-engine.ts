@@ -1,4 +1,6 @@
-import Docker from 'dockerode';
+import { createRequire } from 'node:module';
+import type Docker from 'dockerode';
+import type DockerModem from 'docker-modem';
 import { CliError } from '../errors/cli-error.js';
 
 /**
@@ -6,11 +8,33 @@ import { CliError } from '../errors/cli-error.js';
  * (unix://, tcp://, with DOCKER_TLS_VERIFY and DOCKER_CERT_PATH) the way the
  * docker CLI does, because dockerode's modem reads the same variables.
  *
- * This module loads dockerode, so commands import it lazily (inside their
- * action), never at `msx --help`'s start-up.
+ * dockerode (with the gRPC, protobuf and SSH stacks it loads) is required
+ * here, when the first client is made, not when this module is imported:
+ * loading it costs more CPU than node's own start, and most commands that
+ * can reach this module (msx render, msx ps on another target) never talk
+ * to an engine. It is a CommonJS package, so a synchronous require works.
  */
 export function dockerEngine(): Docker {
-  return new Docker();
+  const DockerClient = createRequire(import.meta.url)('dockerode') as typeof Docker;
+  return new DockerClient();
+}
+
+/**
+ * The image's id in the engine, or undefined when the engine does not have
+ * it or does not answer within `timeoutMs`. One GET /images/{name}/json
+ * through docker-modem, dockerode's own transport (the same DOCKER_HOST,
+ * TLS and SSH handling), without loading the rest of dockerode: commands
+ * that only need this id (msx render computes the images' content tags)
+ * skip dockerode's gRPC and protobuf stacks.
+ */
+export async function imageIdInEngine(ref: string, timeoutMs: number): Promise<string | undefined> {
+  const Modem = createRequire(import.meta.url)('docker-modem') as typeof DockerModem;
+  const modem = new Modem({ timeout: timeoutMs });
+  return new Promise((resolve) => {
+    modem.dial({ path: `/images/${ref}/json`, method: 'GET', statusCodes: { 200: true, 404: 'no such image', 500: 'server error' } }, (error, info) => {
+      resolve(error ? undefined : ((info as { Id?: unknown } | undefined)?.Id as string | undefined));
+    });
+  });
 }
 
 /** Where the engine is expected, for messages: DOCKER_HOST or the default socket. */

@@ -5,7 +5,7 @@ import type { Manifest } from '../manifest/schema.js';
 import { nodeBaseImage } from './base-image.js';
 import { buildContext, contextHash, type BuildContext } from './build-context.js';
 import { SERVICE_DOCKERFILE } from './dockerfile.js';
-import { dockerEngine } from './docker-engine.js';
+import { imageIdInEngine } from './docker-engine.js';
 
 /** The names one service's image goes by. */
 export interface ImageTag {
@@ -84,7 +84,8 @@ export function systemVersion(root: string): string {
 }
 
 async function baseImageId(docker: Docker | undefined, ref: string): Promise<string | undefined> {
-  const engine = docker ?? dockerEngine();
+  if (!docker) return imageIdInEngine(ref, BASE_INSPECT_TIMEOUT_MS);
+  const engine = docker;
   let timer: NodeJS.Timeout | undefined;
   try {
     const info = await Promise.race([

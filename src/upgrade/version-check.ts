@@ -1,4 +1,7 @@
-import semver from 'semver';
+// The three functions it needs, not the whole of semver (ranges, classes: some 50 modules every command would load).
+import semverGt from 'semver/functions/gt.js';
+import semverLt from 'semver/functions/lt.js';
+import semverValid from 'semver/functions/valid.js';
 import { CliError } from '../errors/cli-error.js';
 import { MSX_VERSION } from '../package-root.js';
 import { runtimeBundle } from '../scaffold/runtime-bundle.js';
@@ -23,15 +26,15 @@ export function versionMismatch(root: string): VersionMismatch | undefined {
   const system = readSystemVersions(root);
   // A system with neither a recorded version nor a vendored runtime was not made by msx new (a hand-written one): nothing to compare.
   if (system.recorded === undefined && system.runtimeFiles.length === 0) return undefined;
-  if (!semver.valid(system.msx)) return undefined; // not ours to judge: a hand-written version
-  if (semver.lt(system.msx, MSX_VERSION)) {
+  if (!semverValid(system.msx)) return undefined; // not ours to judge: a hand-written version
+  if (semverLt(system.msx, MSX_VERSION)) {
     return {
       older: 'system',
       message: `this system was made by msx ${system.msx}${system.recorded ? '' : ' (or earlier)'}, older than this msx (${MSX_VERSION}): its runtime and generated files are out of date`,
       hint: 'run "msx upgrade --dry-run" to see what changes, then "msx upgrade"',
     };
   }
-  if (semver.gt(system.msx, MSX_VERSION)) {
+  if (semverGt(system.msx, MSX_VERSION)) {
     return {
       older: 'msx',
       message: `this system was made by msx ${system.msx}, newer than this msx (${MSX_VERSION})`,
