@@ -105,6 +105,12 @@ export const COMMAND_INDEX: readonly CommandEntry[] = [
     load: async () => (await import('./metrics.js')).metricsCommand(),
   },
   {
+    name: 'dashboard',
+    term: 'dashboard [options]',
+    summary: 'the running system in a browser: map, instances, logs, traces, metrics, events and sagas',
+    load: async () => (await import('./dashboard.js')).dashboardCommand(),
+  },
+  {
     name: 'upgrade',
     term: 'upgrade [options]',
     summary: 'move this system to this msx: new runtime, regenerated msx-owned files, migrated msx.yaml; never touches your code',

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { readDashboardRecord } from '../dashboard/server/dashboard-record.js';
 import { DURATION_HELP, durationFlag } from '../manifest/duration.js';
 import { loadManifest } from '../manifest/load-manifest.js';
 import { formatEntry } from '../logs/log-format.js';
@@ -127,6 +128,8 @@ folder; run npm install and npm run build first: msx up runs services/*/dist.`)
       if (!options.json) {
         printTable(UP_COLUMNS, upRows(result.instances));
         if (result.gatewayUrl) info(`\n${colour.bold('gateway')} ${colour.cyan(result.gatewayUrl)}   try: curl -H "Authorization: Bearer $(msx token)" ${result.gatewayUrl}/…`);
+        const dashboard = readDashboardRecord(root);
+        info(dashboard ? `${colour.bold('dashboard')} ${colour.cyan(dashboard.url)}` : `${colour.bold('dashboard')} ${colour.dim('msx dashboard (opens the running system in a browser)')}`);
       }
       run = result.attached;
       if (options.watch && !options.json) info(colour.dim('watching services/*/src: a change rebuilds and restarts its service'));

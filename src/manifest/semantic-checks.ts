@@ -2,6 +2,7 @@ import type { Diagnostic } from './diagnostic.js';
 import { capacityChecks } from './capacity-checks.js';
 import { environmentChecks } from './environments.js';
 import type { Manifest } from './schema.js';
+import { topicMatches } from './topic-pattern.js';
 
 /**
  * Rules that span several keys and so cannot live in the schema: port clashes,
@@ -129,17 +130,6 @@ function unpublishedSubscriptions(manifest: Manifest): Diagnostic[] {
     });
   }
   return warnings;
-}
-
-/** AMQP topic matching, as the bus routes: `*` is exactly one word, `#` zero or more. */
-function topicMatches(pattern: string, type: string): boolean {
-  const match = (p: readonly string[], t: readonly string[]): boolean => {
-    if (p.length === 0) return t.length === 0;
-    const [head, ...rest] = p;
-    if (head === '#') return match(rest, t) || (t.length > 0 && match(p, t.slice(1)));
-    return t.length > 0 && (head === '*' || head === t[0]) && match(rest, t.slice(1));
-  };
-  return match(pattern.split('.'), type.split('.'));
 }
 
 function freePort(taken: Map<number, string>, near: number): number {

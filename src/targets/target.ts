@@ -201,6 +201,12 @@ export interface Target {
   /** Writes matching entries in time order; with `follow`, keeps going until `signal` aborts. */
   logs(query: LogQuery, write: (entry: LogEntry) => void, signal?: AbortSignal): Promise<void>;
   scale(counts: Readonly<Record<string, number>>): Promise<readonly ScaleChange[]>;
+  /**
+   * Replaces one instance (by id) with a fresh run of it, which then counts
+   * one more restart; resolves once it is ready again. Optional while a
+   * target has no way to do it yet (the dashboard then offers no restart).
+   */
+  restart?(instance: string): Promise<void>;
   traces(): TraceSource;
   metrics(): MetricsSource;
   admin(): AdminSource;

@@ -11,6 +11,7 @@ import { ScaleError, type Supervisor } from './supervisor.js';
  *
  *   GET  /state            the supervisor's state
  *   POST /scale {counts}   → 200 [changes] once instances are ready / drained
+ *   POST /restart {instance} → 200 once the instance is ready again (404 unknown instance)
  *   POST /stop             → 202, then stops everything
  */
 export async function startControlServer(supervisor: Supervisor, onStop: () => void): Promise<{ info: ControlInfo; close(): Promise<void> }> {
@@ -30,6 +31,17 @@ export async function startControlServer(supervisor: Supervisor, onStop: () => v
         return send(res, 200, await supervisor.scale(body.counts ?? {}));
       } catch (error) {
         if (error instanceof ScaleError) return send(res, 400, { error: error.message, service: error.service });
+        return send(res, 500, { error: (error as Error).message });
+      }
+    }
+    if (req.method === 'POST' && req.url === '/restart') {
+      const body = (await readBody(req)) as { instance?: unknown };
+      if (typeof body.instance !== 'string') return send(res, 400, { error: 'instance is required' });
+      if (!supervisor.snapshot().instances.some((i) => i.id === body.instance)) return send(res, 404, { error: `no instance ${body.instance}` });
+      try {
+        await supervisor.restartInstance(body.instance);
+        return send(res, 200, { restarted: body.instance });
+      } catch (error) {
         return send(res, 500, { error: (error as Error).message });
       }
     }

@@ -42,6 +42,7 @@ export function localTarget(root: string, manifest: () => Manifest): Target {
     ps: () => ps(paths),
     logs: (query, write, signal) => logs(paths, query, write, signal),
     scale: (counts) => scale(paths, counts),
+    restart: (instance) => restart(paths, instance),
     traces: () => ({ location: paths.tracesDir, recent: (limit) => recentTraces(paths.tracesDir, limit) }),
     metrics: () => localMetrics(paths),
     admin: () => localAdmin(paths),
@@ -256,6 +257,17 @@ async function scale(paths: LocalPaths, counts: Readonly<Record<string, number>>
   } catch (error) {
     if (error instanceof ControlError && error.status === 400) throw usageError(error.message);
     throw failure(`scale failed: ${(error as Error).message}`, 'msx logs shows why an instance did not become ready');
+  }
+}
+
+async function restart(paths: LocalPaths, instance: string): Promise<void> {
+  const client = await ControlClient.reach(paths);
+  if (!client) throw failure('the system is not running', 'start it with msx up -d');
+  try {
+    await client.call('POST', '/restart', { instance }, 5 * 60_000);
+  } catch (error) {
+    if (error instanceof ControlError && error.status === 404) throw usageError(error.message, 'msx ps lists the instances');
+    throw failure(`restarting ${instance} failed: ${(error as Error).message}`, `msx logs ${instance} shows why`);
   }
 }
 

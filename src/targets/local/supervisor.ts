@@ -302,6 +302,24 @@ export class Supervisor {
     return restarted;
   }
 
+  /**
+   * Restarts one instance (the dashboard's restart action): drained and
+   * stopped like a scale-down, then a new process on the same port that
+   * rejoins the registry once ready; its restart count goes up by one.
+   * Serialised with `scale`. Rejects with a RestartError for an unknown
+   * instance or one that does not become ready again.
+   */
+  restartInstance(id: string): Promise<void> {
+    const run = this.#scaling.then(async () => {
+      if (this.#phase !== 'running') throw new RestartError('', id, `the system is ${this.#phase}, not running`);
+      const managed = this.#instances.get(id);
+      if (managed === undefined || managed.stopping) throw new RestartError('', id, `no running instance ${id}`);
+      await this.#relaunch(managed);
+    });
+    this.#scaling = run.catch(() => undefined);
+    return run;
+  }
+
   /** Replaces an instance's process with a new one on the same port: out of rotation and drained first, back once ready. */
   async #relaunch(managed: Managed): Promise<void> {
     await this.#takeOut(managed, this.#options.drainDelayMs ?? 2500);
