@@ -111,6 +111,18 @@ export const COMMAND_INDEX: readonly CommandEntry[] = [
     load: async () => (await import('./dashboard.js')).dashboardCommand(),
   },
   {
+    name: 'openapi',
+    term: 'openapi [options] [service]',
+    summary: "the OpenAPI 3.1 documents of the services' contracts and of the gateway's public API",
+    load: async () => (await import('./openapi.js')).openapiCommand(),
+  },
+  {
+    name: 'contracts',
+    term: 'contracts [command]',
+    summary: "keep the services' APIs backward compatible: compare each contract with the one committed in contracts/",
+    load: async () => (await import('./contracts.js')).contractsCommand(),
+  },
+  {
     name: 'upgrade',
     term: 'upgrade [options]',
     summary: 'move this system to this msx: new runtime, regenerated msx-owned files, migrated msx.yaml; never touches your code',

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { CliError } from '../errors/cli-error.js';
 import { loadManifest } from '../manifest/load-manifest.js';
 import { describeChange, ownedFiles, regenerateOwnedFiles, staleOwnedFiles } from '../scaffold/owned-files.js';
+import { typedClientFiles } from '../contracts/typed-client-files.js';
 import { colour } from '../ui/colour.js';
 import { info, printJson } from '../ui/output.js';
 import { workingDir } from './command-context.js';
@@ -14,7 +15,7 @@ interface GenerateOptions {
 
 export function generateCommand(): Command {
   return new Command('generate')
-    .description('regenerate every file msx derives from msx.yaml (the gateway\'s routes module, msx.schema.json); --check only reports')
+    .description('regenerate every file msx derives from msx.yaml and the services\' contracts (the gateway\'s routes module, typed clients, msx.schema.json); --check only reports')
     .option('--check', 'write nothing; exit 1 when a file differs from what msx.yaml gives it (for CI)')
     .option('--json', 'print the files and what changed as JSON')
     .addHelpText('after', `
@@ -27,12 +28,13 @@ msx up does the same before it starts anything and says what it rewrote, and
 hands the gateway what msx.yaml says at start, so an edit never needs a rebuild
 to take effect there. The files msx owns are rewritten whole: change msx.yaml,
 not them.`)
-    .action((options: GenerateOptions, command: Command) => {
+    .action(async (options: GenerateOptions, command: Command) => {
       const root = workingDir(command);
       const { manifest } = loadManifest(root);
       requireMatchingVersions(root);
-      const all = ownedFiles(root, manifest);
-      const changed = options.check ? staleOwnedFiles(root, manifest) : regenerateOwnedFiles(root, manifest);
+      const clients = await typedClientFiles(root, manifest);
+      const all = [...ownedFiles(root, manifest), ...clients];
+      const changed = options.check ? staleOwnedFiles(root, manifest, clients) : regenerateOwnedFiles(root, manifest, clients);
       const changeOf = (path: string) => changed.find((c) => c.path === path)?.change ?? 'unchanged';
       if (options.json) {
         printJson({ written: !options.check && changed.length > 0, files: all.map((f) => ({ path: f.path, role: f.role, change: changeOf(f.path) })) });

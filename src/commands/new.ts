@@ -1,7 +1,8 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { basename, relative, resolve } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Command, Option } from 'commander';
+import { typedClientFiles } from '../contracts/typed-client-files.js';
 import { CliError, usageError } from '../errors/cli-error.js';
 import { EXAMPLES, type ExampleName } from '../examples/examples.js';
 import { initialManifest } from '../manifest/initial-manifest.js';
@@ -75,7 +76,10 @@ async function runNew(target: string, options: NewOptions): Promise<void> {
     ? EXAMPLES[example].manifest(systemName)
     : initialManifest(systemName, parseServiceList(options.services ?? (interactive ? await askServices() : DEFAULT_SERVICES)));
   const manifest = manifestSchema.parse(manifestInput);
-  const files = planSystem(manifest, manifestInput, runtimeBundle(), systemSecrets(manifest), { example });
+  const planned = planSystem(manifest, manifestInput, runtimeBundle(), systemSecrets(manifest), { example });
+  // Typed clients come from the callees' contracts, which are only planned yet: loaded from memory.
+  const sources = new Map(planned.filter((f) => f.path.endsWith('.ts')).map((f) => [join(target, f.path), f.content.toString()]));
+  const files = [...planned, ...(await typedClientFiles(target, manifest, sources)).map(({ path, content }) => ({ path, content }))];
 
   const pauseMs = Number(process.env.MSX_TEST_PAUSE_BEFORE_COMMIT_MS ?? 0);
   try {

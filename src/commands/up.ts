@@ -10,6 +10,7 @@ import { removeDeployment, writeDeployment } from '../targets/deployment-record.
 import { assertNotRunningElsewhere, resolveTarget, targetOption } from '../targets/resolve-target.js';
 import { isRunningState, type AttachedRun } from '../targets/target.js';
 import { SILENT_PROGRESS, UpProgressView } from '../targets/up-progress.js';
+import { typedClientFiles } from '../contracts/typed-client-files.js';
 import { colour } from '../ui/colour.js';
 import { isOutputClosed, onOutputClosed } from '../ui/output-closed.js';
 import { info, printJson, printTable } from '../ui/output.js';
@@ -61,7 +62,7 @@ folder; run npm install and npm run build first: msx up runs services/*/dist.`)
       // msx.yaml at start; the files msx owns are brought in line and the user told.
       // Only once the target has found the system not running: an up of a running system changes nothing.
       const prepare = async () => {
-        const changed = regenerateOwnedFiles(root, manifest);
+        const changed = regenerateOwnedFiles(root, manifest, await typedClientFiles(root, manifest));
         for (const file of changed) process.stderr.write(`${describeChange(file)}\n`);
         await rebuildChangedServices(root, changed, (line) => process.stderr.write(`${line}\n`));
       };

@@ -66,17 +66,21 @@ export function serviceOwnedFiles(manifest: Manifest, name: string): OwnedFile[]
 }
 
 /** The owned files whose content on disk differs from what msx.yaml gives them (or that are missing). */
-export function staleOwnedFiles(root: string, manifest: Manifest): OwnedFileChange[] {
-  return ownedFiles(root, manifest).flatMap((file): OwnedFileChange[] => {
+export function staleOwnedFiles(root: string, manifest: Manifest, derived: readonly OwnedFile[] = []): OwnedFileChange[] {
+  return [...ownedFiles(root, manifest), ...derived].flatMap((file): OwnedFileChange[] => {
     const path = join(root, file.path);
     if (!existsSync(path)) return [{ ...file, change: 'created' }];
     return readFileSync(path, 'utf8') === file.content ? [] : [{ ...file, change: 'updated' }];
   });
 }
 
-/** Rewrites every stale owned file (all or none) and returns what changed. */
-export function regenerateOwnedFiles(root: string, manifest: Manifest): OwnedFileChange[] {
-  const stale = staleOwnedFiles(root, manifest);
+/**
+ * Rewrites every stale owned file (all or none) and returns what changed.
+ * `derived` are owned files computed from more than msx.yaml (the typed
+ * clients, from the callees' contracts: see contracts/typed-client-files.ts).
+ */
+export function regenerateOwnedFiles(root: string, manifest: Manifest, derived: readonly OwnedFile[] = []): OwnedFileChange[] {
+  const stale = staleOwnedFiles(root, manifest, derived);
   if (stale.length > 0) replaceFilesTogether(root, stale);
   return stale;
 }

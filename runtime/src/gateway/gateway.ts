@@ -1,6 +1,6 @@
 /**
  * `createGateway`: the edge of an msx system. One `node:http` server; per
- * request, in order: own endpoints (`/health`, `/ready`, `/metrics`), CORS
+ * request, in order: own endpoints (`/health`, `/ready`, `/metrics`, `/openapi.json`), CORS
  * (preflights end here), route match, body-size check, rate limit (IP
  * groups before authentication so token floods are limited too), user-token
  * verification on non-public routes, then the proxy through the service's
@@ -40,6 +40,8 @@ import { instanceName } from '../config/instance-name.js';
 import { traceparentOf, type StartedSpan } from '../tracing/spans.js';
 import { tracingEnabled, type Tracing } from '../tracing/tracing.js';
 import { UpstreamError } from './upstream-error.js';
+import { publicDocument } from './public-document.js';
+import { OPENAPI_PATH } from '../contract/openapi-document.js';
 import { Upstreams, type BreakerOptions, type UpstreamPoolOptions, type UpstreamState } from './upstreams.js';
 import { RESILIENCE_DEFAULTS } from '../resilience/defaults.js';
 
@@ -232,6 +234,15 @@ export function createGateway(options: GatewayOptions): Gateway {
     return entry.signed;
   }
   const routedServices = [...new Set(table.routes.map((r) => r.service))];
+  const openApi = publicDocument({
+    name,
+    routes: options.routes,
+    rateLimitGroups: [...rateLimits.groups],
+    upstreams,
+    auth: options.auth,
+    identityFor: (service) => (identitySecret === undefined ? undefined : anonymousIdentity(identitySecret, service)),
+    logger,
+  });
   let draining = false;
   // On from OTEL_EXPORTER_OTLP_ENDPOINT; listen() waits for the SDK to load.
   const tracingReady: Promise<Tracing> = initTracing({ service: name });
@@ -282,9 +293,18 @@ export function createGateway(options: GatewayOptions): Gateway {
   /** Own endpoints; true when handled. */
   function ownEndpoint(req: IncomingMessage, res: ServerResponse): boolean {
     const url = req.url ?? '/';
-    if (url !== '/health' && url !== '/ready' && url !== '/metrics') return false;
+    if (url !== '/health' && url !== '/ready' && url !== '/metrics' && url !== OPENAPI_PATH) return false;
     if (req.method !== 'GET' && req.method !== 'HEAD') return false;
     if (url === '/health') sendJson(res, 200, { status: 'ok', name });
+    else if (url === OPENAPI_PATH) {
+      openApi().then(
+        (document) => sendJson(res, 200, document),
+        (err: unknown) => {
+          logger.error({ err }, 'composing the OpenAPI document failed');
+          sendJson(res, 503, { status: 'unavailable' });
+        },
+      );
+    }
     else if (url === '/ready') {
       readiness().then(
         (state) => sendJson(res, state.ready ? 200 : 503, { status: state.ready ? 'ready' : 'not-ready', ...state }),

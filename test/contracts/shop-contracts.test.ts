@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { validate } from '@readme/openapi-parser';
+import { msx, tempDir } from '../support/msx.js';
+
+// The shop's contracts as a user meets them: msx openapi prints valid OpenAPI
+// 3.1, the gateway's document marks exactly msx.yaml's public routes public,
+// msx contracts check catches a field removed from users, and orders' typed
+// client of users follows users' contract.
+
+let dir: string;
+let cleanup: () => void;
+let root: string;
+
+before(async () => {
+  ({ dir, cleanup } = tempDir('msx-contracts-'));
+  const created = await msx(['new', 'shop', '--example', 'shop', '--yes'], { cwd: dir });
+  assert.equal(created.exitCode, 0, created.stderr);
+  root = join(dir, 'shop');
+});
+
+after(() => cleanup());
+
+async function documentOf(service: string): Promise<Record<string, unknown>> {
+  const result = await msx(['openapi', service], { cwd: root });
+  assert.equal(result.exitCode, 0, result.stderr);
+  return JSON.parse(result.stdout) as Record<string, unknown>;
+}
+
+test('users\' and the gateway\'s documents are valid OpenAPI 3.1', async () => {
+  for (const service of ['users', 'gateway']) {
+    const document = await documentOf(service);
+    assert.equal(document.openapi, '3.1.0');
+    const result = await validate(structuredClone(document) as never);
+    assert.equal(result.valid, true, `${service}: ${JSON.stringify((result as { errors?: unknown }).errors)}`);
+  }
+});
+
+test('the gateway\'s document lists exactly the public routes as public, under their public paths', async () => {
+  const document = (await documentOf('gateway')) as { paths: Record<string, Record<string, { security?: unknown[]; responses: Record<string, unknown> }>> };
+  const operations = Object.entries(document.paths).flatMap(([path, item]) => Object.entries(item).map(([method, op]) => ({ route: `${method.toUpperCase()} ${path}`, op })));
+  const open = operations.filter(({ op }) => Array.isArray(op.security) && op.security.length === 0).map(({ route }) => route).sort();
+  // msx.yaml: POST /api/users is public; GET /api/users/:id needs a token.
+  assert.deepEqual(open, ['POST /api/users']);
+  const getUser = document.paths['/api/users/{id}']?.get;
+  assert.ok(getUser, `GET /api/users/{id} is listed: ${operations.map((o) => o.route).join(', ')}`);
+  assert.deepEqual(getUser.security, [{ bearerAuth: [] }]);
+  assert.ok(getUser.responses['401'], 'a protected route may answer 401');
+  assert.ok(getUser.responses['429'], 'a rate-limited route may answer 429');
+  assert.equal(document.paths['/users/{id}'], undefined, 'service paths appear only as rewritten by the gateway');
+});
+
+test('a field removed from users\' response: contracts check names service, route and field, and the typed client loses it', async () => {
+  const update = await msx(['contracts', 'update'], { cwd: root });
+  assert.equal(update.exitCode, 0, update.stderr);
+  assert.ok(existsSync(join(root, 'contracts', 'users.openapi.json')));
+  const clean = await msx(['contracts', 'check'], { cwd: root });
+  assert.equal(clean.exitCode, 0, clean.stdout + clean.stderr);
+
+  const generated = await msx(['generate'], { cwd: root });
+  assert.equal(generated.exitCode, 0, generated.stderr);
+  const clientFile = join(root, 'services', 'orders', 'src', 'clients', 'users.generated.ts');
+  assert.match(readFileSync(clientFile, 'utf8'), /export interface GetUserResponse200 \{[^}]*\bname: string/);
+
+  const contractFile = join(root, 'services', 'users', 'src', 'contract.ts');
+  const source = readFileSync(contractFile, 'utf8');
+  writeFileSync(contractFile, source.replace(/export const User = z\.object\(\{([^}]*?)\n  name: z\.string\(\),/, 'export const User = z.object({$1'));
+  assert.notEqual(readFileSync(contractFile, 'utf8'), source, 'the test removed name from User');
+
+  const check = await msx(['contracts', 'check', '--json'], { cwd: root });
+  assert.equal(check.exitCode, 1, check.stdout + check.stderr);
+  const { breaking } = JSON.parse(check.stdout) as { breaking: { service: string; route: string; location: string; field?: string }[] };
+  assert.ok(
+    breaking.some((b) => b.service === 'users' && b.route === 'GET /users/{id}' && b.location === 'response 200' && b.field === 'name'),
+    JSON.stringify(breaking),
+  );
+  // The gateway's public API breaks with it, under the public path.
+  assert.ok(breaking.some((b) => b.service === 'gateway' && b.route === 'GET /api/users/{id}' && b.field === 'name'), JSON.stringify(breaking));
+  const human = await msx(['contracts', 'check'], { cwd: root, env: { NO_COLOR: '1' } });
+  assert.equal(human.exitCode, 1);
+  assert.match(human.stdout, /users\s+GET \/users\/\{id\}\s+response 200\s+name/);
+
+  const regenerated = await msx(['generate'], { cwd: root });
+  assert.equal(regenerated.exitCode, 0, regenerated.stderr);
+  assert.doesNotMatch(readFileSync(clientFile, 'utf8'), /export interface GetUserResponse200 \{[^}]*\bname: string/);
+});
