@@ -87,9 +87,10 @@ if ! engine_answers; then
     say "dockerd is running but does not answer yet; waiting"
   else
     say "starting dockerd (log: $log_dir/dockerd.log)"
-    # setsid: the engine outlives this script and the test process that ran it.
+    # setsid: the engine outlives this script and the test process that ran it;
+    # 9>&-: it must not inherit the lock, or every later run waits for it forever.
     setsid dockerd --host=unix:///var/run/docker.sock --ip=127.0.0.1 \
-      >>"$log_dir/dockerd.log" 2>&1 </dev/null &
+      >>"$log_dir/dockerd.log" 2>&1 </dev/null 9>&- &
   fi
   for _ in $(seq 1 60); do engine_answers && break; sleep 0.5; done
   engine_answers || die "dockerd did not answer within 30 s; see $log_dir/dockerd.log (last lines: $(tail -n 5 "$log_dir/dockerd.log" 2>/dev/null | tr '\n' ' '))"
