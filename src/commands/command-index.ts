@@ -41,7 +41,7 @@ export const COMMAND_INDEX: readonly CommandEntry[] = [
   {
     name: 'generate',
     term: 'generate [options]',
-    summary: 'regenerate every file msx derives from msx.yaml (the gateway\'s routes module, msx.schema.json); --check only reports',
+    summary: 'regenerate every file msx derives from msx.yaml and the services\' contracts (the gateway\'s routes module, typed clients, msx.schema.json); --check only reports',
     load: async () => (await import('./generate.js')).generateCommand(),
   },
   {
@@ -113,12 +113,12 @@ export const COMMAND_INDEX: readonly CommandEntry[] = [
   {
     name: 'openapi',
     term: 'openapi [options] [service]',
-    summary: "the OpenAPI 3.1 documents of the services' contracts and of the gateway's public API",
+    summary: "the OpenAPI 3.1 documents of the services' contracts (src/contract.ts) and of the gateway's public API",
     load: async () => (await import('./openapi.js')).openapiCommand(),
   },
   {
     name: 'contracts',
-    term: 'contracts [command]',
+    term: 'contracts',
     summary: "keep the services' APIs backward compatible: compare each contract with the one committed in contracts/",
     load: async () => (await import('./contracts.js')).contractsCommand(),
   },
