@@ -33,6 +33,16 @@ function fieldText(value: unknown): string {
 }
 
 /**
+ * The entry's fields as `method=GET path=/users status=200 …`: the key fields
+ * first, in a fixed order, then the rest; what the terminal and the
+ * dashboard's Logs page both show after the message.
+ */
+export function entryFieldsText(entry: LogEntry, keyText: (key: string) => string = (key) => `${key}=`): string {
+  const keys = [...KEY_FIELDS.filter((k) => k in entry.fields), ...Object.keys(entry.fields).filter((k) => !KEY_FIELDS.includes(k) && !HIDDEN_FIELDS.has(k))];
+  return keys.map((k) => `${keyText(k)}${fieldText(entry.fields[k])}`).join(' ');
+}
+
+/**
  * One entry for a person: `12:03:04.512 users-1 │ INFO  request completed
  * method=GET path=/users status=200 …`, the prefix padded to `width` and
  * coloured per instance, the level coloured by severity. Lines from msx
@@ -42,8 +52,7 @@ export function formatEntry(entry: LogEntry, chalk: ChalkInstance, width: number
   const time = entry.time ? new Date(entry.time).toISOString().slice(11, 23) : '            ';
   const prefix = chalk[prefixColour(entry.instance)](entry.instance.padEnd(width));
   const level = levelColour(chalk, entry.level)(levelName(entry.level).toUpperCase().padEnd(5));
-  const keys = [...KEY_FIELDS.filter((k) => k in entry.fields), ...Object.keys(entry.fields).filter((k) => !KEY_FIELDS.includes(k) && !HIDDEN_FIELDS.has(k))];
-  const fields = keys.map((k) => `${chalk.dim(`${k}=`)}${fieldText(entry.fields[k])}`).join(' ');
+  const fields = entryFieldsText(entry, (key) => chalk.dim(`${key}=`));
   const msg = entry.fields.source === 'msx' ? `${chalk.bold('msx:')} ${entry.msg}` : entry.msg;
   return `${chalk.dim(time)} ${prefix} ${chalk.dim('│')} ${level} ${msg}${fields ? ` ${fields}` : ''}`;
 }

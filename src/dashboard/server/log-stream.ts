@@ -5,6 +5,7 @@
  * ten messages, not thousands.
  */
 import { traceIdOf } from '../../logs/log-filter.js';
+import { entryFieldsText } from '../../logs/log-format.js';
 import { LEVELS } from '../../logs/log-line.js';
 import type { LogEntry, LogQuery, Target } from '../../targets/target.js';
 import type { EventStream } from './event-stream.js';
@@ -16,6 +17,8 @@ export interface PageLogLine {
   readonly s: string;
   readonly i: string;
   readonly m: string;
+  /** The fields after the message, as `msx logs` prints them (`method=GET path=/users …`). */
+  readonly f?: string;
   readonly tr?: string;
 }
 
@@ -41,7 +44,8 @@ export function logQueryOf(url: URL): LogQuery | string {
 
 function pageLine(entry: LogEntry): PageLogLine {
   const trace = traceIdOf(entry);
-  return { t: entry.time, l: entry.level, s: entry.service, i: entry.instance, m: entry.msg, ...(trace ? { tr: trace } : {}) };
+  const fields = entryFieldsText(entry);
+  return { t: entry.time, l: entry.level, s: entry.service, i: entry.instance, m: entry.msg, ...(fields ? { f: fields } : {}), ...(trace ? { tr: trace } : {}) };
 }
 
 export async function streamLogs(target: Target, query: LogQuery, stream: EventStream): Promise<void> {

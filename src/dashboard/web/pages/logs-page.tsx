@@ -11,7 +11,7 @@ import { LEVEL_NAMES, time } from '../format.js';
 import { href, replaceParams, type Route } from '../router.js';
 import { VirtualList } from '../virtual-list.js';
 
-interface Line { t: number; l: number; s: string; i: string; m: string; tr?: string }
+interface Line { t: number; l: number; s: string; i: string; m: string; f?: string; tr?: string }
 
 const KEPT = 50_000;
 const ROW = 22;
@@ -92,6 +92,7 @@ export function LogsPage({ route, overview }: { route: Route; overview: Overview
           <span class={`lvl l${line.l}`}>{LEVEL_NAMES[line.l] ?? line.l}</span>
           <span class="inst">{line.i}</span>
           <span class="msg">{line.m}</span>
+          {line.f && <span class="fields">{line.f}</span>}
           {line.tr && <a class="trace-link" href={href(`traces/${line.tr}`)} title={`trace ${line.tr}`}>trace {line.tr.slice(0, 8)}</a>}
         </>
       )} />

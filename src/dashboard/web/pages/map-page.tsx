@@ -86,7 +86,7 @@ export function MapPage({ overview, live }: { overview: Overview | undefined; li
         <span><svg width="30" height="8" aria-hidden="true"><line x1="0" y1="4" x2="30" y2="4" class="edge route" /></svg> gateway route</span>
       </p>
       <div class="map-scroll">
-        <svg class="map" width={width} height={height} viewBox={`0 0 ${width} ${height}`} role="img" aria-label={`${nodes.length} services and ${edges.length} arrows; the table below lists them`}>
+        <svg class="map" width={width} height={height} viewBox={`0 0 ${width} ${height}`} role="group" aria-label={`${nodes.length} services and ${edges.length} arrows; the table below lists them`}>
           <defs>
             {(['call', 'event', 'route'] as const).map((kind) => (
               <marker id={`arrow-${kind}`} viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
@@ -99,7 +99,7 @@ export function MapPage({ overview, live }: { overview: Overview | undefined; li
             const state = worstState(n);
             const ready = n.instances.filter((i) => i.ready).length;
             return (
-              <a href={href('instances', { service: n.name })} key={n.name} aria-label={`${n.name}: ${n.kind}, ${ready} of ${n.instances.length} instances ready`}>
+              <a href={href('instances', { service: n.name })} key={n.name}>
                 <g class={`node ${stateClass(state)}`} data-service={n.name} data-state={state}>
                   <rect x={n.x} y={n.y} width={BOX_W} height={BOX_H} rx="8" />
                   <text x={n.x + 12} y={n.y + 23} class="name">{n.name}</text>
