@@ -178,6 +178,11 @@ async function settledShop(knownIds: readonly string[], withinMs: number): Promi
       const orders: OrderView[] = [];
       for (const id of received) {
         const order = await api<OrderView>('GET', `/api/orders/${id}`);
+        // A lone orders instance that was just killed is back within seconds; until then the read is not yet an answer.
+        if (order.status === 503) {
+          last = `order ${id}: orders unavailable (${JSON.stringify(order.body)})`;
+          return undefined;
+        }
         assert.equal(order.status, 200, `order ${id}: ${JSON.stringify(order.body)}`);
         if (order.body.status !== 'confirmed' && order.body.status !== 'cancelled') {
           last = `order ${id} is ${order.body.status}`;
@@ -243,8 +248,10 @@ test('one orders instance SIGKILLed twice during 300 orders: every order ends co
   t.diagnostic(`answers: ${summarize(placed)}`);
   answeredIds.push(...placed.flatMap((p) => (p.id ? [p.id] : [])));
   assert.equal(faults.length, 2);
-  // Within 60 s of the last kill.
-  await assertInvariants(t, answeredIds, Math.max(1000, faults[1]! + 60_000 - Date.now()));
+  // Within 60 s of the last kill, the wait for the restarted instance included.
+  const deadline = faults[1]! + 60_000;
+  await untilReady(1);
+  await assertInvariants(t, answeredIds, Math.max(1000, deadline - Date.now()));
   assert.ok(placed.filter((p) => p.status !== undefined && BUSINESS_ANSWERS.has(p.status)).length >= 300, 'the stream went on until 300 orders were answered');
 });
 
