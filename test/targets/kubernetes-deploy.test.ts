@@ -98,7 +98,9 @@ test('an image that cannot be pulled, a missing secret key and a progress deadli
     system.double.script('orders', 'image-pull');
     const pull = await system.run(['deploy']);
     assert.equal(pull.exitCode, 1);
-    assert.match(pull.stderr, /ImagePullBackOff/);
+    // ErrImagePull when the kubelet's event is seen before the pod's status, ImagePullBackOff after.
+    assert.match(pull.stderr, /orders failed to roll out \(pod orders-[a-z0-9]+-[a-z0-9]+\): (ImagePullBackOff|ErrImagePull)/);
+    assert.match(pull.stderr, /hint\s+the cluster cannot pull the image/);
     assert.match(pull.stderr, /Warning Failed: Failed to pull image "shop\/orders:h-[0-9a-f]{12}"/);
 
     system.double.script('orders', 'config-error');

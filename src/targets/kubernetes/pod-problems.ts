@@ -65,6 +65,22 @@ export function podProblem(pod: PodLike, events: readonly EventLike[]): PodProbl
     }
   }
   const fatal = events.find((e) => e.type === 'Warning' && e.reason && FATAL_EVENT_REASONS.has(e.reason) && e.involvedObject?.name === name);
-  if (fatal) return { pod: name, container: undefined, reason: fatal.reason!, message: fatal.message ?? fatal.reason! };
+  if (fatal) return { pod: name, container: undefined, reason: eventProblemReason(fatal), message: fatal.message ?? fatal.reason! };
   return undefined;
+}
+
+/**
+ * The kubelet's `Failed` event often arrives before the container status
+ * that names its reason (the two come through separate watches), so the
+ * reason is read from what the event says, as the kubelet names it in the
+ * status: `ErrImagePull` for an image it cannot pull,
+ * `CreateContainerConfigError` for a missing Secret or ConfigMap key.
+ */
+function eventProblemReason(event: EventLike): string {
+  const message = event.message ?? '';
+  if (event.reason === 'Failed') {
+    if (/^Failed to pull image|ErrImagePull/.test(message)) return 'ErrImagePull';
+    if (/couldn't find key|(secret|configmap) "?[^ ]+"? not found|CreateContainerConfigError/i.test(message)) return 'CreateContainerConfigError';
+  }
+  return event.reason!;
 }
