@@ -36,7 +36,7 @@ export class LiveFeed {
   readonly #target: Target;
   readonly #options: Required<LiveFeedOptions>;
   readonly #listeners = new Set<(event: FeedEvent) => void>();
-  #timers: NodeJS.Timeout[] = [];
+  #timers: ReturnType<typeof setInterval>[] = [];
   #instances: readonly InstanceStatus[] = [];
   #instancesKey = '';
   #traces: readonly TraceSummary[] = [];

@@ -5,54 +5,17 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 
-export interface InstanceStatus {
-  id: string;
-  service: string;
-  state: string;
-  ready: boolean;
-  restarts: number;
-  startedAt?: number;
-  url?: string;
-  cpuPercent?: number;
-  memoryBytes?: number;
-  lastExit?: { code: number | null; signal: string | null; at: number };
-  details: Record<string, string | number>;
-}
+export type { InstanceStatus } from '../../targets/target.js';
+export type { TraceSummary } from '../../observability/trace-model.js';
+export type { ServiceMetrics } from '../../observability/service-metrics.js';
+export type { MetricsPoint } from '../server/live-feed.js';
+export type { MapEdge, MapNode } from '../server/system-map.js';
+import type { InstanceStatus } from '../../targets/target.js';
+import type { TraceSummary } from '../../observability/trace-model.js';
+import type { MetricsPoint } from '../server/live-feed.js';
+import type { SystemMap } from '../server/system-map.js';
 
-export interface TraceSummary {
-  traceId: string;
-  root: string;
-  rootService: string;
-  status: string;
-  durationMs: number;
-  services: string[];
-  spans: number;
-  errors: number;
-  startedAt: string;
-}
-
-export interface ServiceMetrics {
-  service: string;
-  instances: number;
-  unreachable: number;
-  requestsPerSecond: number;
-  errorRate: number | null;
-  p50Ms: number | null;
-  p95Ms: number | null;
-  p99Ms: number | null;
-  inFlight: number | null;
-  memoryBytes: number | null;
-  consumerLag: number | null;
-}
-
-export interface MetricsPoint {
-  at: number;
-  services: ServiceMetrics[];
-}
-
-export interface MapNode { name: string; kind: string; port: number; instances: { id: string; state: string; ready: boolean }[] }
-export interface MapEdge { from: string; to: string; kind: 'call' | 'event' | 'route'; label?: string }
-export interface Overview { system: string; target: string; canRestart: boolean; insight: boolean; map: { system: string; nodes: MapNode[]; edges: MapEdge[] } }
+export interface Overview { system: string; target: string; canRestart: boolean; insight: boolean; map: SystemMap }
 
 export class ApiError extends Error {}
 
