@@ -108,8 +108,9 @@ test('an order placed through the gateway appears as a trace across all six serv
   const placedAt = Date.now();
   const order = await api<{ id: string; status: string }>('POST', '/api/orders', { items: [{ productId, quantity: 1 }] });
   assert.equal(order.status, 201, JSON.stringify(order.body));
-  // The trace's row: the gateway's POST /api/orders; notifications joins once it handled order.created.
-  const row = page.locator('tr[data-trace]').filter({ hasText: 'POST /api/orders' }).filter({ hasText: 'notifications' }).first();
+  // The trace's row: the gateway's POST /api/orders, once every service's spans reached the collector
+  // (each exports in its own batches, so notifications' can arrive before orders').
+  const row = SHOP_SERVICES.reduce((rows, service) => rows.filter({ hasText: service }), page.locator('tr[data-trace]').filter({ hasText: 'POST /api/orders' })).first();
   await row.waitFor({ timeout: 30_000 });
   const seenAfterMs = Date.now() - placedAt;
   process.stdout.write(`# order trace on the Traces page ${seenAfterMs} ms after the order was placed\n`);
