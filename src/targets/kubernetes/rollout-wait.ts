@@ -145,14 +145,33 @@ function eventKey(event: EventLike | WireObject): string {
   return `${e.metadata?.name ?? ''}/${e.metadata?.resourceVersion ?? ''}`;
 }
 
-/** Pods of a workload's newest template: those of the most recently created pod's template hash (or all, for a StatefulSet). */
+/**
+ * Pods of a workload's newest template. For a Deployment that is the
+ * ReplicaSet its Progressing condition names ("ReplicaSet \"orders-5d9c\" is
+ * progressing", as the deployment controller writes it), and none at all until
+ * the controller has observed the new spec: pods left from the previous
+ * rollout (an ImagePullBackOff a moment ago) are not this rollout's problem.
+ * Without such a condition, the most recently created pod's template hash.
+ */
 function currentPods(workload: WireObject, pods: ReadonlyMap<string, WireObject>): WireObject[] {
   const match: Record<string, string> = workload.spec?.selector?.matchLabels ?? {};
   const mine = [...pods.values()].filter((p) => Object.entries(match).every(([k, v]) => p.metadata?.labels?.[k] === v));
   if (workload.kind === 'StatefulSet' || mine.length === 0) return mine;
-  const newest = mine.reduce((a, b) => (Date.parse(b.metadata?.creationTimestamp ?? '') > Date.parse(a.metadata?.creationTimestamp ?? '') ? b : a));
-  const hash = newest.metadata?.labels?.['pod-template-hash'];
+  if ((workload.metadata?.generation ?? 0) > (workload.status?.observedGeneration ?? -1)) return [];
+  const hash = newReplicaSetHash(workload) ?? newestPodHash(mine);
   return hash === undefined ? mine : mine.filter((p) => p.metadata?.labels?.['pod-template-hash'] === hash);
+}
+
+function newReplicaSetHash(deployment: WireObject): string | undefined {
+  const progressing = (deployment.status?.conditions ?? []).find((c: WireObject) => c.type === 'Progressing');
+  const named = /ReplicaSet "([^"]+)"/.exec(String(progressing?.message ?? ''))?.[1];
+  const prefix = `${deployment.metadata?.name ?? ''}-`;
+  return named?.startsWith(prefix) ? named.slice(prefix.length) : undefined;
+}
+
+function newestPodHash(pods: readonly WireObject[]): string | undefined {
+  const newest = pods.reduce((a, b) => (Date.parse(b.metadata?.creationTimestamp ?? '') > Date.parse(a.metadata?.creationTimestamp ?? '') ? b : a));
+  return newest.metadata?.labels?.['pod-template-hash'];
 }
 
 export function isPodReady(pod: WireObject): boolean {
