@@ -1,13 +1,16 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { execa } from 'execa';
-import { failure } from '../errors/cli-error.js';
+import { CliError, failure } from '../errors/cli-error.js';
+import { openInsight } from '../dashboard/data/insight.js';
+import type { Manifest } from '../manifest/schema.js';
+import type { Target } from '../targets/target.js';
 import { loadManifest } from '../manifest/load-manifest.js';
 import { startDashboardServer, type InsightReader } from '../dashboard/server/dashboard-server.js';
 import { removeDashboardRecord, writeDashboardRecord } from '../dashboard/server/dashboard-record.js';
 import { loadAssets, MissingAssetsError } from '../dashboard/server/static-assets.js';
 import { resolveTarget, targetOption } from '../targets/resolve-target.js';
 import { colour } from '../ui/colour.js';
-import { info } from '../ui/output.js';
+import { info, warn } from '../ui/output.js';
 import { workingDir } from './command-context.js';
 
 /** Where the dashboard listens unless --port says otherwise; a busy port falls back to any free one. */
@@ -46,7 +49,7 @@ URL. Ctrl-C stops it.`)
         if (error instanceof MissingAssetsError) throw failure(error.message, 'build msx first: npm run build in the msx checkout');
         throw error;
       }
-      const insight = await openInsightReader(root, manifest, target);
+      const insight = openInsightReader(root, manifest, target);
       const serve = (port: number) => startDashboardServer({
         target,
         assets,
@@ -92,10 +95,20 @@ function openBrowser(url: string): void {
   void child.catch(() => undefined);
 }
 
-/** The Events and Sagas pages' data (src/dashboard/data/); absent from a build without it. */
-async function openInsightReader(root: string, manifest: import('../manifest/schema.js').Manifest, target: import('../targets/target.js').Target): Promise<InsightReader | undefined> {
-  void root;
-  void manifest;
-  void target;
-  return undefined;
+/**
+ * The Events and Sagas pages' data (src/dashboard/data/insight.ts), read from
+ * each instance's admin surface through the target. Opening it reads the
+ * system's service-token secret from .env; a system without one (made before
+ * msx minted it) still gets every other page.
+ */
+function openInsightReader(root: string, manifest: Manifest, target: Target): InsightReader | undefined {
+  try {
+    return openInsight({ root, manifest, target });
+  } catch (error) {
+    if (error instanceof CliError) {
+      warn(`the Events and Sagas pages are off: ${error.message}`);
+      return undefined;
+    }
+    throw error;
+  }
 }

@@ -1,5 +1,5 @@
 import Table from 'cli-table3';
-import { colour } from './colour.js';
+import { colour, errColour } from './colour.js';
 
 /** Prints data for scripts: stable, indented JSON on stdout. */
 export function printJson(value: unknown): void {
@@ -24,4 +24,9 @@ export function printTable(head: readonly string[], rows: readonly (readonly str
 
 export function info(line: string): void {
   process.stdout.write(`${line}\n`);
+}
+
+/** A warning for the operator on stderr, as msx.yaml's warnings print: the command goes on. */
+export function warn(line: string): void {
+  process.stderr.write(`${errColour.yellow('warning')} ${line}\n`);
 }

@@ -1,11 +1,8 @@
 /** The Events and Sagas pages' shared stream (events per type, dead letters, sagas), open while one of them shows. */
 import { useEffect, useState } from 'preact/hooks';
+import type { DeadLetter, EventTypeStats, SagaRecord } from '../data/insight-types.js';
 
-export interface ConsumerGroupStats { group: string; service: string; pattern: string; lag: number; deadLetters: number }
-export interface EventTypeStats { type: string; publishers: string[]; consumers: ConsumerGroupStats[]; recent: { id: string; at: string; traceId?: string }[] }
-export interface DeadLetter { id: string; group: string; service: string; type: string; envelope: unknown; lastError: string; attempts: number; failedAt: string }
-export interface SagaStep { name: string; state: string; startedAt?: string; endedAt?: string; error?: string }
-export interface SagaRecord { id: string; service: string; saga: string; state: string; startedAt: string; updatedAt: string; steps: SagaStep[]; error?: string }
+export type { ConsumerGroupStats, DeadLetter, EventTypeStats, SagaRecord, SagaStep } from '../data/insight-types.js';
 
 export interface InsightState {
   events?: EventTypeStats[];

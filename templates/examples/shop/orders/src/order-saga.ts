@@ -2,6 +2,7 @@ import type { ServiceClient } from '@msx/runtime/client';
 import type { Database } from '@msx/runtime/data';
 import type { AggregateRepository } from '@msx/runtime/eventstore';
 import { defineSaga, StepRejectedError, type StepContext } from '@msx/runtime/saga';
+import { usersClient } from './clients/users.generated.js';
 import { Order, type OrderItem } from './order.js';
 
 export interface OrderSagaInput {
@@ -24,6 +25,7 @@ interface Reservation {
  */
 export function orderSaga(deps: { client: ServiceClient; db: Database; orders: AggregateRepository<Order> }) {
   const { client, db, orders } = deps;
+  const users = usersClient(client);
 
   /** Records why the saga was rejected, then rejects the step. */
   async function reject(ctx: StepContext<OrderSagaInput>, status: number, code: string, reason: string): Promise<never> {
@@ -55,14 +57,15 @@ export function orderSaga(deps: { client: ServiceClient; db: Database; orders: A
       {
         name: 'validate-user',
         action: async (ctx) => {
-          try {
-            const { body } = await client.get<{ active: boolean }>('users', `/users/${encodeURIComponent(ctx.input.userId)}`, { signal: ctx.signal });
-            if (!body.active) return reject(ctx, 404, 'USER_INACTIVE', `user ${ctx.input.userId} is not active`);
-            return { userId: ctx.input.userId };
-          } catch (error) {
-            if (statusOf(error) === 404) return reject(ctx, 404, 'USER_UNKNOWN', `unknown user ${ctx.input.userId}`);
-            throw error;
+          // The typed client of users' contract (msx generates it from services/users/src/contract.ts):
+          // a field users drops from its answer fails this service's build, not its run.
+          const user = await users.getUser({ id: ctx.input.userId }, { signal: ctx.signal });
+          if (!user.ok) {
+            if (user.status === 404) return reject(ctx, 404, 'USER_UNKNOWN', `unknown user ${ctx.input.userId}`);
+            throw new Error(`users refused to show user ${ctx.input.userId} to orders (${user.status}: ${user.problem.detail ?? user.problem.title})`);
           }
+          if (!user.body.active) return reject(ctx, 404, 'USER_INACTIVE', `user ${ctx.input.userId} is not active`);
+          return { userId: ctx.input.userId };
         },
       },
       {
