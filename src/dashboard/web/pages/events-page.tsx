@@ -23,19 +23,24 @@ export function EventsPage({ overview }: { overview: Overview | undefined }) {
     }
   };
   const groups = [...new Set((insight.deadLetters ?? []).map((d) => d.group))].sort();
+  const deadOf = (group: string, type: string) => (insight.deadLetters ?? []).filter((d) => d.group === group && d.type === type).length;
   return (
     <>
       <p role="status" aria-live="polite" class={message?.error ? 'error' : 'muted'}>{message?.text ?? ''}</p>
       {Object.entries(insight.failures).map(([what, text]) => <p key={what} class="error" role="alert">{what}: {text}</p>)}
       <h2>Event types</h2>
       <table class="grid">
-        <thead><tr><th scope="col">type</th><th scope="col">published by</th><th scope="col">consumer groups (lag, dead letters)</th><th scope="col">recent</th></tr></thead>
+        <thead><tr><th scope="col">type</th><th scope="col">published by</th><th scope="col">consumer groups (queue lag, dead letters of this type)</th><th scope="col">recent</th></tr></thead>
         <tbody>
           {(insight.events ?? []).map((e) => (
             <tr key={e.type} data-event-type={e.type}>
               <th scope="row">{e.type}</th>
               <td>{e.publishers.join(', ') || '–'}</td>
-              <td>{e.consumers.map((c) => <span key={c.group} class="group">{c.group} <span class={c.lag > 0 ? 'warn-text' : 'muted'}>lag {c.lag}</span>{c.deadLetters > 0 && <span class="bad-text"> · {c.deadLetters} dead</span>}</span>)}</td>
+              <td>{e.consumers.map((c) => {
+                // Lag is the group's queue, shared by every type it consumes; dead letters are counted for this type.
+                const dead = deadOf(c.group, e.type);
+                return <span key={c.group} class="group">{c.group} <span class={c.lag > 0 ? 'warn-text' : 'muted'}>lag {c.lag}</span>{dead > 0 && <span class="bad-text"> · {dead} dead</span>}</span>;
+              })}</td>
               <td>{e.recent.length === 0 ? '–' : <>{e.recent.length} · last {e.recent[0]!.at.slice(11, 23)}{e.recent[0]!.traceId && <> · <a href={href(`traces/${e.recent[0]!.traceId}`)}>trace</a></>}</>}</td>
             </tr>
           ))}
