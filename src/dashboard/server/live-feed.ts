@@ -47,7 +47,7 @@ export class LiveFeed {
 
   constructor(target: Target, options: LiveFeedOptions = {}) {
     this.#target = target;
-    this.#options = { instancesEveryMs: 1000, tracesEveryMs: 1000, metricsWindowMs: 2000, traceLimit: 100, ...options };
+    this.#options = { instancesEveryMs: 1000, tracesEveryMs: 500, metricsWindowMs: 2000, traceLimit: 100, ...options };
   }
 
   /** The latest of everything, for a page that just connected. */
