@@ -90,17 +90,18 @@ const libs = await build({
 });
 const libsGzip = libs.outputFiles.reduce((n, f) => n + gzipSync(f.contents, { level: 9 }).length, 0);
 
+/** Frames per second over `seconds`. A string, not a function: tsx's transform would wrap a function in helpers the page does not have. */
 async function fps(p: Page, seconds: number): Promise<number> {
-  return p.evaluate((s) => new Promise<number>((resolve) => {
+  return p.evaluate(`new Promise((resolve) => {
     let frames = 0;
     const start = performance.now();
-    const tick = (now: number) => {
+    const tick = (now) => {
       frames++;
-      if (now - start < s * 1000) requestAnimationFrame(tick);
+      if (now - start < ${seconds} * 1000) requestAnimationFrame(tick);
       else resolve((frames * 1000) / (now - start));
     };
     requestAnimationFrame(tick);
-  }), seconds);
+  })`) as Promise<number>;
 }
 
 await page.goto(`${origin}/#/logs`);

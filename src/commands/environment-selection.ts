@@ -8,8 +8,13 @@ import { readDeployment } from '../targets/deployment-record.js';
 import { readDeployment as readKubernetesDeployment } from '../targets/kubernetes/deployment-record.js';
 import { findSystemRoot, invocationDir } from './command-context.js';
 
-/** Commands that decide what runs (and so take the target's default environment), not act on what runs now. */
-const STARTING = new Set(['up', 'deploy', 'build', 'render', 'config', 'generate', 'token', 'upgrade']);
+/**
+ * Commands that decide what runs (and so take the target's default
+ * environment), not act on what runs now. `msx token` acts on what runs: its
+ * token must be one the running gateway accepts, signed with the secret of
+ * the environment the system was started in.
+ */
+const STARTING = new Set(['up', 'deploy', 'build', 'render', 'config', 'generate', 'upgrade']);
 /** Commands whose name is their target. */
 const TARGET_OF: Readonly<Record<string, string>> = { deploy: 'kubernetes', compose: 'compose', kubernetes: 'kubernetes' };
 

@@ -1,13 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Command } from 'commander';
 import { usageError } from '../errors/cli-error.js';
 import { loadManifest } from '../manifest/load-manifest.js';
-import { parseEnvFile } from '../scaffold/secrets.js';
 import { composeFile, composeFileText, composeProjectName, COMPOSE_FILE, writeComposeFile } from '../targets/compose/compose-file.js';
 import { managedSecretVariables } from '../targets/compose/compose-secrets.js';
 import type { ComposeFile } from '../targets/compose/compose-spec.js';
-import { DOT_ENV } from '../targets/compose/system-secrets-file.js';
+import { readSystemSecrets, secretsFileOf } from '../secrets/system-secrets.js';
 import { colour } from '../ui/colour.js';
 import { info, printJson } from '../ui/output.js';
 import { workingDir } from './command-context.js';
@@ -56,7 +54,7 @@ msx.yaml's infrastructure.compose.publish says otherwise.`)
 
       if (options.stdout) {
         // Nothing is written, not even missing secrets: only the names in .env are read.
-        const dotEnv = existsSync(join(root, DOT_ENV)) ? parseEnvFile(readFileSync(join(root, DOT_ENV), 'utf8')) : {};
+        const dotEnv = readSystemSecrets(root, manifest).values;
         const managed = managedSecretVariables(manifest);
         const file = composeFile({ manifest, projectName: composeProjectName(manifest), images: {}, composeVersion, userVariables: Object.keys(dotEnv).filter((n) => !managed.has(n)) });
         process.stdout.write(composeFileText(file));
@@ -83,7 +81,7 @@ msx.yaml's infrastructure.compose.publish says otherwise.`)
       const counts = Object.keys(file.services).length;
       info(`${colour.green('✔')} ${written.changed ? 'wrote' : 'unchanged:'} ${label} (${counts} services: ${Object.keys(file.services).join(', ')})`);
       for (const f of written.files.slice(1)) if (f.changed) info(`  ${colour.dim('wrote')} ${f.path}`);
-      if (written.secretsAdded.length > 0) info(`  ${colour.dim('generated into .env:')} ${written.secretsAdded.join(', ')}`);
+      if (written.secretsAdded.length > 0) info(`  ${colour.dim(`generated into ${secretsFileOf(manifest) ?? 'msx\'s environment'}:`)} ${written.secretsAdded.join(', ')}`);
       for (const p of published) info(`  ${colour.dim('published:')} ${p.service} on ${p.url}`);
       info(colour.dim(`start it with msx up --target compose, or: docker compose -p ${composeProjectName(manifest)} -f ${label} up -d --wait`));
     });

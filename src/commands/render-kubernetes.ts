@@ -1,11 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { Command } from 'commander';
 import { CliError, usageError } from '../errors/cli-error.js';
 import { loadManifest } from '../manifest/load-manifest.js';
 import { DNS_LABEL, DNS_LABEL_RULE } from '../manifest/names.js';
 import type { Manifest } from '../manifest/schema.js';
-import { parseEnvFile } from '../scaffold/secrets.js';
+import { readSystemSecrets, secretsFileOf } from '../secrets/system-secrets.js';
 import { colour } from '../ui/colour.js';
 import { info, printJson } from '../ui/output.js';
 import { invocationDir, workingDir } from './command-context.js';
@@ -71,7 +71,7 @@ alone. Images are named by the content-hash tags msx build gives them.`)
       const { serviceImages } = await import('../targets/kubernetes/render/service-images.js');
       const namespace = options.namespace ?? render.kubernetesNamespace(manifest);
       const images = await serviceImages(root, manifest);
-      const includeSecrets = options.includeSecrets ? { values: readDotEnv(root) } : undefined;
+      const includeSecrets = options.includeSecrets ? { values: readDotEnv(root, manifest) } : undefined;
       let objects;
       try {
         objects = render.kubernetesObjects({ manifest, images, namespace, ...(includeSecrets ? { includeSecrets } : {}) });
@@ -129,10 +129,11 @@ alone. Images are named by the content-hash tags msx build gives them.`)
     });
 }
 
-function readDotEnv(root: string): Record<string, string> {
-  const file = join(root, '.env');
-  if (!existsSync(file)) {
-    throw new CliError('.env is missing: --include-secrets puts its values into the Secret', { exitCode: 2, hint: 'restore .env (msx new generated it; it is git-ignored), or render without --include-secrets' });
+/** The run's secrets (`.env`, or the environment's `.env.<name>`) for --include-secrets; render never generates any. */
+function readDotEnv(root: string, manifest: Manifest): Readonly<Record<string, string>> {
+  const file = secretsFileOf(manifest);
+  if (file !== undefined && !existsSync(join(root, file))) {
+    throw new CliError(`${file} is missing: --include-secrets puts its values into the Secret`, { exitCode: 2, hint: `restore ${file} (msx new generated .env, msx up or deploy --env <name> generates .env.<name>; it is git-ignored), or render without --include-secrets` });
   }
-  return parseEnvFile(readFileSync(file, 'utf8'));
+  return readSystemSecrets(root, manifest).values;
 }

@@ -1,11 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Command } from 'commander';
 import { CliError, usageError } from '../errors/cli-error.js';
 import { DURATION_HELP, durationFlag, formatDurationMs } from '../manifest/duration.js';
 import { defaultIssuer, gatewayAuth } from '../manifest/gateway-auth.js';
 import { loadManifest, MANIFEST_FILE } from '../manifest/load-manifest.js';
-import { parseEnvFile } from '../scaffold/secrets.js';
+import { readSystemSecrets } from '../secrets/system-secrets.js';
 import { signUserToken } from '../token/user-token.js';
 import { info, printJson } from '../ui/output.js';
 import { workingDir } from './command-context.js';
@@ -52,9 +50,9 @@ ${DURATION_HELP}`)
           `ask for at most --ttl ${formatDurationMs(auth.maxTokenAgeMs)}, or raise ${auth.maxTokenAgeKey} in ${MANIFEST_FILE}`,
         );
       }
-      const envFile = join(root, '.env');
-      const secret = process.env.JWT_SECRET || (existsSync(envFile) ? parseEnvFile(readFileSync(envFile, 'utf8')).JWT_SECRET : undefined);
-      if (!secret) throw new CliError('no JWT_SECRET in the environment or in .env', { exitCode: 2, hint: 'msx new writes it into .env; copy it from the system that created this folder' });
+      const secrets = readSystemSecrets(root, manifest);
+      const secret = process.env.JWT_SECRET || secrets.values.JWT_SECRET;
+      if (!secret) throw new CliError(`no JWT_SECRET in the environment or in ${secrets.file ?? 'msx\'s environment'}`, { exitCode: 2, hint: 'msx new writes it into .env, and msx up --env <name> into .env.<name>; copy it from the system that created this folder' });
       const scopes = (options.scope ?? '').split(',').map((s) => s.trim()).filter(Boolean);
       const issuer = auth?.issuer ?? defaultIssuer(manifest.name);
       const audience = auth?.audience ?? manifest.name;

@@ -17,6 +17,7 @@ import { info, printJson, printTable } from '../ui/output.js';
 import { workingDir } from './command-context.js';
 import { rebuildChangedServices } from './rebuild-changed.js';
 import { requireMatchingVersions } from '../upgrade/version-check.js';
+import { ensureSystemSecrets, secretsAddedLine } from '../secrets/system-secrets.js';
 
 interface UpCommandOptions {
   detach?: boolean;
@@ -62,6 +63,8 @@ folder; run npm install and npm run build first: msx up runs services/*/dist.`)
       // msx.yaml at start; the files msx owns are brought in line and the user told.
       // Only once the target has found the system not running: an up of a running system changes nothing.
       const prepare = async () => {
+        const secrets = ensureSystemSecrets(root, manifest);
+        if (secrets.added.length > 0) process.stderr.write(`${secretsAddedLine(secrets)}\n`);
         const changed = regenerateOwnedFiles(root, manifest, await typedClientFiles(root, manifest));
         for (const file of changed) process.stderr.write(`${describeChange(file)}\n`);
         await rebuildChangedServices(root, changed, (line) => process.stderr.write(`${line}\n`));

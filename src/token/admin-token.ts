@@ -1,8 +1,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { CliError } from '../errors/cli-error.js';
-import { parseEnvFile } from '../scaffold/secrets.js';
+import type { Manifest } from '../manifest/schema.js';
+import { readSystemSecrets } from '../secrets/system-secrets.js';
 
 /** The issuer the runtime's admin surface (runtime/src/admin/admin-routes.ts) accepts. */
 export const ADMIN_TOKEN_ISSUER = 'msx';
@@ -21,10 +20,10 @@ export function signAdminToken(secret: string, service: string, ttlSeconds = 60,
   return `${body}.${createHmac('sha256', secret).update(body).digest('base64url')}`;
 }
 
-/** MSX_SERVICE_TOKEN_SECRET from the environment, else the system's `.env` (msx new generates it there). */
-export function serviceTokenSecret(root: string): string {
-  const envFile = join(root, '.env');
-  const secret = process.env[SECRET_VARIABLE] || (existsSync(envFile) ? parseEnvFile(readFileSync(envFile, 'utf8'))[SECRET_VARIABLE] : undefined);
-  if (!secret) throw new CliError(`no ${SECRET_VARIABLE} in the environment or in .env`, { exitCode: 2, hint: 'msx new writes it into .env; copy it from the system that created this folder' });
+/** MSX_SERVICE_TOKEN_SECRET from the environment, else the run's secrets file (`.env`, or the environment's `.env.<name>`). */
+export function serviceTokenSecret(root: string, manifest: Manifest): string {
+  const secrets = readSystemSecrets(root, manifest);
+  const secret = process.env[SECRET_VARIABLE] || secrets.values[SECRET_VARIABLE];
+  if (!secret) throw new CliError(`no ${SECRET_VARIABLE} in the environment or in ${secrets.file ?? 'msx\'s environment'}`, { exitCode: 2, hint: `msx new writes it into .env, and msx up --env <name> into .env.<name>; copy it from the system that created this folder` });
   return secret;
 }

@@ -38,7 +38,7 @@ interface AdminSaga { id: string; saga: string; state: SagaState; startedAt: str
 export function openInsight(options: InsightOptions): SystemInsight {
   const { manifest, target } = options;
   const timeoutMs = options.timeoutMs ?? 3000;
-  const secret = serviceTokenSecret(options.root);
+  const secret = serviceTokenSecret(options.root, manifest);
   const admin: AdminSource = target.admin();
 
   async function call<T>(endpoint: MetricsEndpoint, method: 'GET' | 'POST', path: string): Promise<T | undefined> {

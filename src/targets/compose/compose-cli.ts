@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { CliError, failure } from '../../errors/cli-error.js';
+import { requestedEnvironment, secretsFileName } from '../../manifest/environments.js';
 import { COMPOSE_FILE } from './compose-file.js';
 
 /** The user's own additions, passed after msx's file as compose itself would. */
@@ -38,7 +39,7 @@ export async function composeCli(root: string, project: string): Promise<Compose
     });
   }
   const [program, ...prefix] = found.command as [string, ...string[]];
-  const files = ['-f', join(root, COMPOSE_FILE), ...(existsSync(join(root, OVERRIDE_FILE)) ? ['-f', join(root, OVERRIDE_FILE)] : [])];
+  const files = ['-f', join(root, COMPOSE_FILE), ...(existsSync(join(root, OVERRIDE_FILE)) ? ['-f', join(root, OVERRIDE_FILE)] : []), ...environmentSecretsFile(root)];
   const display = found.command.join(' ');
   return {
     version: found.version,
@@ -64,6 +65,19 @@ export async function composeCli(root: string, project: string): Promise<Compose
       return { stdout: String(result.stdout), stderr: String(result.stderr) };
     },
   };
+}
+
+/**
+ * Compose reads the secrets compose.yaml interpolates from `.env` by itself;
+ * with an environment selected (--env staging) they are in `.env.staging`
+ * instead (src/secrets/system-secrets.ts). An environment whose secrets come
+ * from msx's own environment has no file: compose sees them as variables.
+ */
+function environmentSecretsFile(root: string): string[] {
+  const environment = requestedEnvironment();
+  if (environment === undefined) return [];
+  const file = join(root, secretsFileName(environment));
+  return existsSync(file) ? ['--env-file', file] : [];
 }
 
 async function detect(): Promise<{ version: 1 | 2; command: readonly string[] } | undefined> {

@@ -1,8 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { CliError } from '../../errors/cli-error.js';
 import type { Manifest } from '../../manifest/schema.js';
-import { parseEnvFile } from '../../scaffold/secrets.js';
+import { ensureSystemSecrets, readSystemSecrets } from '../../secrets/system-secrets.js';
 import { inApplyOrder, type KubeObject } from './kube-object.js';
 
 /**
@@ -16,14 +14,15 @@ export async function systemObjects(root: string, manifest: Manifest, namespace:
   const render = await import('./render/render-objects.js');
   const { validateObjects } = await import('./render/validate-objects.js');
   const { serviceImages } = await import('./render/service-images.js');
-  const envFile = join(root, '.env');
-  const dotEnv = existsSync(envFile) ? parseEnvFile(readFileSync(envFile, 'utf8')) : {};
+  // .env, or the environment's .env.<name>: generated when missing, as msx up does; never written into the cluster's files.
+  const secrets = ensureSystemSecrets(root, manifest);
+  const dotEnv = secrets.values;
   const images = await serviceImages(root, manifest);
   let objects;
   try {
     objects = [...render.kubernetesObjects({ manifest, images, namespace }), ...render.secretObjects(manifest, namespace, dotEnv)];
   } catch (error) {
-    if (error instanceof render.MissingSecretKeysError) throw new CliError(error.message, { exitCode: 2, hint: `add ${error.keys.join(', ')} to .env (a random value each), then deploy again` });
+    if (error instanceof render.MissingSecretKeysError) throw new CliError(error.message, { exitCode: 2, hint: `add ${error.keys.join(', ')} to ${secrets.file ?? 'msx\'s environment'} (a random value each), then deploy again` });
     throw error;
   }
   const issues = validateObjects(objects);

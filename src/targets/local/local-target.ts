@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { CliError, failure, usageError } from '../../errors/cli-error.js';
 import type { Manifest } from '../../manifest/schema.js';
-import { parseEnvFile } from '../../scaffold/secrets.js';
+import { ensureSystemSecrets, readSystemSecrets } from '../../secrets/system-secrets.js';
 import { errColour } from '../../ui/colour.js';
 import { recentTraces } from '../../observability/trace-query.js';
 import type { DownOptions, DownResult, InstanceStatus, LogEntry, LogQuery, ScaleChange, Target, UpOptions, UpProgress, UpResult } from '../target.js';
@@ -96,7 +96,7 @@ async function upLocked(root: string, manifest: Manifest, paths: LocalPaths, opt
   }
   try {
     // Build one environment up front: a configuration mistake fails here, not half-way through the start.
-    instanceEnv({ manifest, service: services[0]!, instanceId: 'check', port: 0, paths, processEnv: process.env, dotEnv: readDotEnv(root) });
+    instanceEnv({ manifest, service: services[0]!, instanceId: 'check', port: 0, paths, processEnv: process.env, dotEnv: readSystemSecrets(root, manifest).values });
     await preflight(root, manifest, services);
   } catch (error) {
     throw toCliError(error);
@@ -329,11 +329,6 @@ function startFailureError(info: StartFailureInfo): CliError {
       ? 'the other services were stopped; run msx up again once the port is fixed'
       : `msx logs ${info.service} shows its whole log; the other services were stopped`,
   });
-}
-
-function readDotEnv(root: string): Record<string, string> {
-  const file = join(root, '.env');
-  return existsSync(file) ? parseEnvFile(readFileSync(file, 'utf8')) : {};
 }
 
 function tailOf(file: string, lines: number): string[] {

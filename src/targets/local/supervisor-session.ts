@@ -1,7 +1,7 @@
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Manifest } from '../../manifest/schema.js';
-import { parseEnvFile } from '../../scaffold/secrets.js';
+import { ensureSystemSecrets, readSystemSecrets } from '../../secrets/system-secrets.js';
 import { startControlServer } from './control-server.js';
 import { startEmbeddedInfrastructure } from './embedded-infrastructure.js';
 import type { LocalPaths } from './local-paths.js';
@@ -47,8 +47,8 @@ export async function openSession(options: SessionOptions): Promise<SupervisorSe
   ensureStateDir(paths);
   for (const name of readdirSync(paths.logsDir)) if (name.endsWith('.log')) rmSync(join(paths.logsDir, name), { force: true });
 
-  const envFile = join(options.root, '.env');
-  const dotEnv = existsSync(envFile) ? parseEnvFile(readFileSync(envFile, 'utf8')) : {};
+  // .env, or the selected environment's .env.<name> (completed by msx up before it got here).
+  const dotEnv = ensureSystemSecrets(options.root, options.manifest).values;
   const infrastructure = await startEmbeddedInfrastructure({ manifest: options.manifest, paths, env: { ...dotEnv, ...process.env } });
   timeline.infrastructureListeningAt = Date.now();
   const supervisor = new Supervisor({
