@@ -27,7 +27,8 @@ interface TypeDeclaration {
  * OpenAPI document: for each operation an input type (path and query
  * parameters as fields, the body under `body`), a result type (each
  * declared success and 4xx as a discriminated union on `ok` and `status`),
- * and a method that calls it through the resilient client. A field the
+ * and a method that calls it through the resilient client (whose options
+ * take a `fallback` typed as the success body). A field the
  * callee drops from a response disappears from these types, so the caller's
  * `tsc` fails where it reads the field — at build time, not at run time.
  */
@@ -53,12 +54,15 @@ export async function typedClientModule(callee: string, document: OpenApiDocumen
       const body = operation.requestBody?.content['application/json']?.schema;
       if (body !== undefined) inputFields.push(`  body: ${typeOf(`${Type}Body`, body)};`);
       const outcomes: string[] = [];
+      const successBodies: string[] = [];
       const errorStatuses: number[] = [];
       for (const [status, response] of Object.entries(operation.responses)) {
         const code = Number(status);
         const json = response.content?.['application/json']?.schema;
         if (code >= 200 && code < 300) {
-          outcomes.push(`OperationSuccess<${code}, ${json ? typeOf(`${Type}Response${code}`, json) : 'undefined'}>`);
+          const successBody = json ? typeOf(`${Type}Response${code}`, json) : 'undefined';
+          successBodies.push(successBody);
+          outcomes.push(`OperationSuccess<${code}, ${successBody}>`);
         } else if (code >= 400 && code < 500 && code !== 401) {
           // 401 means this service is not allowed to call: a misconfiguration, thrown like a 5xx.
           errorStatuses.push(code);
@@ -70,7 +74,7 @@ export async function typedClientModule(callee: string, document: OpenApiDocumen
       const result = `${Type}Result`;
       declarations.push({ name: result, schema: { tsType: outcomes.join(' | ') || 'never' } });
       const doc = [operation.summary, operation.description].filter(Boolean).join(' — ');
-      members.push(`${doc ? `  /** ${method.toUpperCase()} ${path}: ${doc} */\n` : `  /** ${method.toUpperCase()} ${path} */\n`}  ${id}(${input ? `input: ${input}` : 'input?: Record<string, never>'}, options?: CallOptions): Promise<${result}>;`);
+      members.push(`${doc ? `  /** ${method.toUpperCase()} ${path}: ${doc} */\n` : `  /** ${method.toUpperCase()} ${path} */\n`}  ${id}(${input ? `input: ${input}` : 'input?: Record<string, never>'}, options?: CallOptions<${successBodies.join(' | ') || 'never'}>): Promise<${result}>;`);
       const route = {
         method: method.toUpperCase(),
         path,

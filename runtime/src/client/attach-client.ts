@@ -15,11 +15,13 @@ export interface AttachClientOptions {
 /**
  * A service client for calling other services by name, with discovery
  * chosen from the environment and closed on shutdown. Service tokens are
- * minted from `MSX_SERVICE_TOKEN_SECRET`.
+ * minted from `MSX_SERVICE_TOKEN_SECRET`. Fallbacks are counted on the
+ * service's own registry.
  */
 export function attachClient(service: Service, options: AttachClientOptions = {}): ServiceClient {
   const env = options.env ?? process.env;
   const discovery = discoveryFromEnvironment(options.defaults, env);
   service.onClose('discovery', () => discovery.close());
-  return createServiceClient({ from: service.name, discovery, env });
+  // The service's registry, so its /metrics shows msx_client_fallbacks_total.
+  return createServiceClient({ from: service.name, discovery, env, registry: service.metrics.registry });
 }

@@ -1,3 +1,4 @@
+import type { Registry } from 'prom-client';
 import type { Dispatcher } from 'undici';
 import { createServiceTokenIssuer, type ServiceTokenIssuer } from '../auth/service-token-issuer.js';
 import { SERVICE_TOKEN_SECRET_ENV } from '../auth/service-token.js';
@@ -7,6 +8,8 @@ import { createPolicyStack, type PolicyStack } from '../resilience/policy-stack.
 import type { PolicyStackOptions } from '../resilience/policy-options.js';
 import { sharedDispatcher } from './dispatcher.js';
 import { ClientConfigError } from './errors/client-config-error.js';
+import { createFallbackMetrics, type FallbackMetrics } from './fallback-metrics.js';
+import { DEFAULT_LAST_GOOD_ENTRIES, LastGoodCache } from './last-good-cache.js';
 import type { CallContext } from './trace-context.js';
 
 export interface ServiceClientOptions {
@@ -34,6 +37,14 @@ export interface ServiceClientOptions {
   readonly context?: () => CallContext | undefined;
   /** Default `process.env`. */
   readonly env?: NodeJS.ProcessEnv;
+  /** Where `msx_client_fallbacks_total` is counted: the service's registry (`attachClient` passes it). Default: not counted. */
+  readonly registry?: Registry;
+  /**
+   * How many last good answers the client keeps for calls with a
+   * `{ lastGood: true }` fallback, least recently used out first.
+   * Default 1000.
+   */
+  readonly lastGoodEntries?: number;
 }
 
 export interface ResolvedClientOptions {
@@ -44,6 +55,9 @@ export interface ResolvedClientOptions {
   readonly policy: PolicyStack;
   readonly dispatcher: Dispatcher;
   readonly context: () => CallContext | undefined;
+  /** Shared by the client and every `withContext`/`forRequest` copy of it. */
+  readonly lastGood: LastGoodCache;
+  readonly fallbackMetrics: FallbackMetrics;
 }
 
 function isPolicyStack(value: unknown): value is PolicyStack {
@@ -67,6 +81,13 @@ export function resolveClientOptions(input: ServiceClientOptions): ResolvedClien
   if (input.context !== undefined && typeof input.context !== 'function') {
     throw new ClientConfigError(`Expected the \`context\` option to be a function, got ${String(input.context)}`);
   }
+  const lastGoodEntries = input.lastGoodEntries ?? DEFAULT_LAST_GOOD_ENTRIES;
+  if (!Number.isInteger(lastGoodEntries) || lastGoodEntries < 1) {
+    throw new ClientConfigError(`Expected the \`lastGoodEntries\` option to be a whole number of at least 1, got ${String(input.lastGoodEntries)}`);
+  }
+  if (input.registry !== undefined && typeof (input.registry as Registry).getSingleMetric !== 'function') {
+    throw new ClientConfigError(`Expected the \`registry\` option to be a prom-client Registry, got ${String(input.registry)}`);
+  }
   const env = input.env ?? process.env;
   let tokens: ServiceTokenIssuer | undefined;
   if (input.tokens === undefined) {
@@ -85,5 +106,7 @@ export function resolveClientOptions(input: ServiceClientOptions): ResolvedClien
     policy: isPolicyStack(input.policy) ? input.policy : createPolicyStack(input.policy),
     dispatcher: input.dispatcher ?? sharedDispatcher(),
     context: input.context ?? (() => undefined),
+    lastGood: new LastGoodCache(lastGoodEntries),
+    fallbackMetrics: createFallbackMetrics(input.registry),
   };
 }

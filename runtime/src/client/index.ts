@@ -10,7 +10,11 @@ export {
   type ServiceClient,
   type ServiceHandle,
   type ServiceResponse,
+  FALLBACK_INSTANCE,
 } from './service-client.js';
+export { fallbackReason, type DefaultAnswer, type Degraded, type Fallback, type FallbackReason, type LastGoodAnswer } from './fallback.js';
+export { DEFAULT_LAST_GOOD_ENTRIES } from './last-good-cache.js';
+export { FALLBACKS_METRIC } from './fallback-metrics.js';
 export { resolveClientOptions, type ResolvedClientOptions, type ServiceClientOptions } from './client-options.js';
 export { sharedDispatcher, closeSharedDispatcher } from './dispatcher.js';
 export { childTraceparent, contextOfRequest, type CallContext } from './trace-context.js';

@@ -6,9 +6,11 @@ import { isIdempotent } from '../resilience/idempotency.js';
 import { resolveClientOptions, type ResolvedClientOptions, type ServiceClientOptions } from './client-options.js';
 import { ClientConfigError } from './errors/client-config-error.js';
 import { ConnectionError } from './errors/connection-error.js';
+import { fallbackReason, invalidatesLastGood, isLastGood, validateFallback, type DefaultAnswer, type Degraded, type Fallback } from './fallback.js';
+import { LastGoodCache } from './last-good-cache.js';
 import { HttpStatusError } from './errors/http-status-error.js';
 import { NoInstanceError } from './errors/no-instance-error.js';
-import { isServiceCallError, type InstanceRef } from './errors/service-call-error.js';
+import { isServiceCallError, type InstanceRef, type ServiceCallError } from './errors/service-call-error.js';
 import { readResponseBody } from './response-body.js';
 import { childTraceparent, contextOfRequest, type CallContext } from './trace-context.js';
 import { traceCall } from './trace-call.js';
@@ -17,7 +19,7 @@ export type HttpMethod = 'GET' | 'HEAD' | 'OPTIONS' | 'POST' | 'PUT' | 'PATCH' |
 const MAX_TIMER_MS = 2_147_483_647;
 const METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'PATCH', 'DELETE']);
 
-export interface CallOptions {
+export interface CallOptions<T = unknown> {
   /** Extra headers. An `authorization` header given here replaces the service token. */
   readonly headers?: Readonly<Record<string, string>>;
   readonly query?: Readonly<Record<string, string | number | boolean | undefined>>;
@@ -36,9 +38,20 @@ export interface CallOptions {
   readonly signal?: AbortSignal;
   /** Request id and trace context for this call; default: the client's bound context or `context` option. */
   readonly context?: CallContext;
+  /**
+   * What to answer when the call ultimately fails for reasons of
+   * availability — refused, reset, timed out, 5xx or 429 after the retries,
+   * breaker open, bulkhead full, no instance — instead of rejecting:
+   * `{ value }` or a function of the error (a default answer, status 200),
+   * or `{ lastGood: true }` (GET and HEAD only: the last answer that
+   * succeeded for the same service, method, path and query, kept by the
+   * client). Other 4xx answers are never replaced. The answer carries
+   * `degraded`, and `msx_client_fallbacks_total` counts it.
+   */
+  readonly fallback?: Fallback<T>;
 }
 
-export interface RequestOptions extends CallOptions {
+export interface RequestOptions<T = unknown> extends CallOptions<T> {
   /** Default `GET`. */
   readonly method?: HttpMethod;
   /** Path on the service, starting with `/`. */
@@ -52,19 +65,24 @@ export interface ServiceResponse<T = unknown> {
   readonly headers: IncomingHttpHeaders;
   /** Parsed JSON, text for other content types, `undefined` when empty. */
   readonly body: T;
-  /** The instance that answered. */
+  /** The instance that answered (for a kept answer: the one that answered then; for a default answer: `fallback`). */
   readonly instance: InstanceRef;
+  /** Set when the answer is the call's fallback, not the service's answer now: why, and from where. */
+  readonly degraded?: Degraded;
 }
+
+/** The `instance` of a default answer: no instance gave it. */
+export const FALLBACK_INSTANCE: InstanceRef = Object.freeze({ id: 'fallback', url: '' });
 
 /** Calls to one service, typed per call: `client.service('users').get<User>('/users/42')`. */
 export interface ServiceHandle {
   readonly name: string;
-  request<T = unknown>(options: RequestOptions): Promise<ServiceResponse<T>>;
-  get<T = unknown>(path: string, options?: CallOptions): Promise<ServiceResponse<T>>;
-  post<T = unknown>(path: string, body?: unknown, options?: CallOptions): Promise<ServiceResponse<T>>;
-  put<T = unknown>(path: string, body?: unknown, options?: CallOptions): Promise<ServiceResponse<T>>;
-  patch<T = unknown>(path: string, body?: unknown, options?: CallOptions): Promise<ServiceResponse<T>>;
-  delete<T = unknown>(path: string, options?: CallOptions): Promise<ServiceResponse<T>>;
+  request<T = unknown>(options: RequestOptions<T>): Promise<ServiceResponse<T>>;
+  get<T = unknown>(path: string, options?: CallOptions<T>): Promise<ServiceResponse<T>>;
+  post<T = unknown>(path: string, body?: unknown, options?: CallOptions<T>): Promise<ServiceResponse<T>>;
+  put<T = unknown>(path: string, body?: unknown, options?: CallOptions<T>): Promise<ServiceResponse<T>>;
+  patch<T = unknown>(path: string, body?: unknown, options?: CallOptions<T>): Promise<ServiceResponse<T>>;
+  delete<T = unknown>(path: string, options?: CallOptions<T>): Promise<ServiceResponse<T>>;
 }
 
 /**
@@ -82,12 +100,12 @@ export interface ServiceHandle {
 export interface ServiceClient {
   readonly from: string;
   readonly options: ResolvedClientOptions;
-  request<T = unknown>(service: string, options: RequestOptions): Promise<ServiceResponse<T>>;
-  get<T = unknown>(service: string, path: string, options?: CallOptions): Promise<ServiceResponse<T>>;
-  post<T = unknown>(service: string, path: string, body?: unknown, options?: CallOptions): Promise<ServiceResponse<T>>;
-  put<T = unknown>(service: string, path: string, body?: unknown, options?: CallOptions): Promise<ServiceResponse<T>>;
-  patch<T = unknown>(service: string, path: string, body?: unknown, options?: CallOptions): Promise<ServiceResponse<T>>;
-  delete<T = unknown>(service: string, path: string, options?: CallOptions): Promise<ServiceResponse<T>>;
+  request<T = unknown>(service: string, options: RequestOptions<T>): Promise<ServiceResponse<T>>;
+  get<T = unknown>(service: string, path: string, options?: CallOptions<T>): Promise<ServiceResponse<T>>;
+  post<T = unknown>(service: string, path: string, body?: unknown, options?: CallOptions<T>): Promise<ServiceResponse<T>>;
+  put<T = unknown>(service: string, path: string, body?: unknown, options?: CallOptions<T>): Promise<ServiceResponse<T>>;
+  patch<T = unknown>(service: string, path: string, body?: unknown, options?: CallOptions<T>): Promise<ServiceResponse<T>>;
+  delete<T = unknown>(service: string, path: string, options?: CallOptions<T>): Promise<ServiceResponse<T>>;
   service(name: string): ServiceHandle;
   /** The same client, with every call carrying `context` (request id, trace). */
   withContext(context: CallContext): ServiceClient;
@@ -108,6 +126,12 @@ function encodeBody(body: unknown, headers: Record<string, string>): string | Ui
   return JSON.stringify(body);
 }
 
+/** A default answer for `error`, marked degraded. */
+async function defaultAnswer<T>(answer: DefaultAnswer<T>, error: ServiceCallError, reason: NonNullable<ReturnType<typeof fallbackReason>>): Promise<ServiceResponse<T>> {
+  const body = typeof answer === 'function' ? await answer(error) : answer.value;
+  return { status: 200, headers: {}, body, instance: FALLBACK_INSTANCE, degraded: { reason, source: 'default', error } };
+}
+
 function pathWithQuery(path: string, query: CallOptions['query']): string {
   if (!query) return path;
   const params = new URLSearchParams();
@@ -121,9 +145,9 @@ export function createServiceClient(input: ServiceClientOptions): ServiceClient 
 }
 
 function bind(options: ResolvedClientOptions, bound: CallContext | undefined): ServiceClient {
-  const { discovery, balancer, policy, dispatcher, tokens } = options;
+  const { discovery, balancer, policy, dispatcher, tokens, lastGood, fallbackMetrics } = options;
 
-  async function call<T>(service: string, req: RequestOptions): Promise<ServiceResponse<T>> {
+  async function call<T>(service: string, req: RequestOptions<T>): Promise<ServiceResponse<T>> {
     const method = (req.method ?? 'GET').toUpperCase();
     if (!METHODS.has(method)) throw new ClientConfigError(`Expected the \`method\` option to be one of ${[...METHODS].join(', ')}, got ${JSON.stringify(req.method)}`);
     if (typeof req.path !== 'string' || !req.path.startsWith('/')) {
@@ -134,6 +158,8 @@ function bind(options: ResolvedClientOptions, bound: CallContext | undefined): S
     if (deadlineMs !== undefined && !(typeof deadlineMs === 'number' && deadlineMs > 0 && deadlineMs <= MAX_TIMER_MS)) {
       throw new ClientConfigError(`Expected the \`deadlineMs\` option to be a positive number of milliseconds up to ${MAX_TIMER_MS}, got ${String(deadlineMs)}`);
     }
+    // Before anything is sent: a last-good fallback on a POST is a mistake in the caller's code, not an outage.
+    validateFallback(req.fallback, method, service, req.path);
     const startedAt = performance.now();
     const headers = lowerCaseHeaders(req.headers);
     const idempotencyKey = req.idempotencyKey ?? headers['idempotency-key'];
@@ -197,7 +223,39 @@ function bind(options: ResolvedClientOptions, bound: CallContext | undefined): S
         ...(deadlineMs !== undefined ? { deadlineMs: Math.max(1, Math.ceil(deadlineMs - (performance.now() - startedAt))) } : {}),
       },
     );
-    return traced === undefined ? execute() : traced.run(execute);
+    const fallback = req.fallback;
+    if (fallback === undefined) return traced === undefined ? execute() : traced.run(execute);
+
+    const key = isLastGood(fallback) ? LastGoodCache.key(service, method, path) : undefined;
+    const keeping = async (): Promise<ServiceResponse<T>> => {
+      const response = await execute();
+      if (key !== undefined) lastGood.set(key, { status: response.status, headers: response.headers, body: response.body, instance: response.instance, at: Date.now() });
+      return response;
+    };
+    const recover = async (error: unknown): Promise<ServiceResponse<T>> => {
+      // A 4xx for this read is its answer now: the kept one is out of date.
+      if (key !== undefined && invalidatesLastGood(error)) lastGood.delete(key);
+      const reason = fallbackReason(error);
+      if (reason === undefined) throw error;
+      const failure = error as ServiceCallError;
+      let answer: ServiceResponse<T>;
+      if (isLastGood(fallback)) {
+        const kept = lastGood.get(key!);
+        const ageMs = kept === undefined ? undefined : Date.now() - kept.at;
+        if (kept !== undefined && (fallback.maxAgeMs === undefined || ageMs! <= fallback.maxAgeMs)) {
+          answer = { status: kept.status, headers: kept.headers, body: kept.body as T, instance: kept.instance, degraded: { reason, source: 'last-good', error: failure, ageMs: ageMs! } };
+        } else if (fallback.otherwise !== undefined) {
+          answer = await defaultAnswer(fallback.otherwise, failure, reason);
+        } else {
+          throw error;
+        }
+      } else {
+        answer = await defaultAnswer(fallback, failure, reason);
+      }
+      fallbackMetrics.used(service, reason, answer.degraded!.source);
+      return answer;
+    };
+    return traced === undefined ? keeping().catch(recover) : traced.run(keeping, recover);
   }
 
   const client: ServiceClient = {

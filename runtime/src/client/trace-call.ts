@@ -5,9 +5,20 @@ import { recordError, startSpan } from '../tracing/spans.js';
 import { tracingEnabled } from '../tracing/tracing.js';
 import type { CallContext } from './trace-context.js';
 
+/** What a recovered call answers: its mark says the fallback was used and why. */
+interface Recovered {
+  readonly status: number;
+  readonly degraded?: { readonly reason: string; readonly source: string };
+}
+
 /** A CLIENT span around one service call (all its attempts), already injected into the call's headers. */
 export interface TracedCall {
-  run<T extends { readonly status: number }>(execute: () => Promise<T>): Promise<T>;
+  /**
+   * Runs the call in the span. When it fails and `recover` answers instead
+   * (a fallback), the span still says the call failed, and carries an
+   * `msx.fallback` event and attributes naming the reason and the source.
+   */
+  run<T extends Recovered>(execute: () => Promise<T>, recover?: (error: unknown) => Promise<T>): Promise<T>;
 }
 
 /**
@@ -40,7 +51,7 @@ export function traceCall(from: string, service: string, method: string, path: s
   if (headers.traceparent === undefined) inject(headers, started.context);
   const { span } = started;
   return {
-    async run(execute) {
+    async run(execute, recover) {
       try {
         const response = await execute();
         span.setAttribute(ATTR.httpStatus, response.status);
@@ -49,7 +60,14 @@ export function traceCall(from: string, service: string, method: string, path: s
         const status = (error as { status?: unknown }).status;
         if (typeof status === 'number') span.setAttribute(ATTR.httpStatus, status);
         recordError(span, error);
-        throw error;
+        if (recover === undefined) throw error;
+        const recovered = await recover(error);
+        if (recovered.degraded !== undefined) {
+          const attributes = { [ATTR.fallbackReason]: recovered.degraded.reason, [ATTR.fallbackSource]: recovered.degraded.source };
+          span.setAttributes(attributes);
+          span.addEvent('msx.fallback', attributes);
+        }
+        return recovered;
       } finally {
         span.end();
       }

@@ -1,6 +1,7 @@
 import type { CallOptions, HttpMethod, ServiceClient } from '../client/service-client.js';
 import type { HttpStatusError, ProblemDetails } from '../client/errors/http-status-error.js';
 import { isServiceCallError } from '../client/errors/service-call-error.js';
+import type { Degraded } from '../client/fallback.js';
 
 /** How a generated typed client reaches one operation (written by `msx generate` from the callee's contract). */
 export interface OperationRoute {
@@ -19,6 +20,8 @@ export interface OperationSuccess<S extends number, B> {
   readonly ok: true;
   readonly status: S;
   readonly body: B;
+  /** Set when the call's `fallback` answered (the callee was unavailable): why, and whether it is a default or the last good answer. */
+  readonly degraded?: Degraded;
 }
 
 /** A declared refusal, answered as a problem (`404: no such user`). */
@@ -41,7 +44,9 @@ export interface OperationRefusal<S extends number, B> {
  * token, trace context) and answers the declared outcome: a success, or a
  * 4xx the contract declares as a typed error. Everything else — an
  * undeclared status, a 5xx, a timeout, an open circuit — is thrown as the
- * client's `ServiceCallError`, as an untyped call would.
+ * client's `ServiceCallError`, as an untyped call would — unless the call
+ * has a `fallback`, whose answer is returned as a success marked
+ * `degraded`.
  */
 export async function callOperation<R>(client: ServiceClient, service: string, route: OperationRoute, input: Readonly<Record<string, unknown>> | undefined, options: CallOptions = {}): Promise<R> {
   const values = input ?? {};
@@ -64,7 +69,9 @@ export async function callOperation<R>(client: ServiceClient, service: string, r
       query,
       ...(route.hasBody ? { body: values.body } : {}),
     });
-    return { ok: true, status: response.status, body: response.body } as R;
+    return (response.degraded === undefined
+      ? { ok: true, status: response.status, body: response.body }
+      : { ok: true, status: response.status, body: response.body, degraded: response.degraded }) as R;
   } catch (error) {
     if (isServiceCallError(error) && error.code === 'HTTP_STATUS' && route.errorStatuses.includes((error as HttpStatusError).status)) {
       const refused = error as HttpStatusError;

@@ -28,4 +28,7 @@ export const ATTR = {
   sagaStep: 'msx.saga.step',
   sagaPhase: 'msx.saga.phase',
   sagaId: 'msx.saga.id',
+  /** msx's own: a client call answered by its fallback, why (`timeout`, `circuit-open`…) and from what (`default`, `last-good`). */
+  fallbackReason: 'msx.fallback.reason',
+  fallbackSource: 'msx.fallback.source',
 } as const;
