@@ -5,6 +5,7 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Registry } from 'prom-client';
 import { Agent } from 'undici';
 import {
@@ -84,6 +85,9 @@ test('the last good answer stands in once the callee stopped, for the same path 
   assert.ok(typeof kept.degraded?.ageMs === 'number' && kept.degraded.ageMs >= 0);
   assert.equal(await fallbacks(registry, { callee: 'users', reason: 'unreachable', source: 'last-good' }), 1);
 
+  // Too old for this call: as if nothing were kept.
+  await sleep(5);
+  await assert.rejects(client.get('users', '/users/1', { query: { view: 'short' }, fallback: { lastGood: true, maxAgeMs: 1 } }), ConnectionError);
   // Another query is another read: nothing kept for it, so the failure itself comes back (and is not counted).
   await assert.rejects(client.get('users', '/users/1', { query: { view: 'long' }, fallback: lastGood }), ConnectionError);
   // ... unless the call says what to answer then.

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { HttpProblem, problems, validate, z, type Service } from '@msx/runtime';
 import { gatewayIdentity, requireOwnerOrScope, type RequestWithIdentity } from '@msx/runtime/auth';
+import { fallbackReason, type ServiceClient } from '@msx/runtime/client';
 import type { Database } from '@msx/runtime/data';
 import type { AggregateRepository, EventStore } from '@msx/runtime/eventstore';
 import { isSagaError, type SagaDefinition, type SagaOrchestrator } from '@msx/runtime/saga';
+import { usersClient } from './clients/users.generated.js';
 import { Order } from './order.js';
 import type { OrderSagaInput } from './order-saga.js';
 
@@ -26,10 +28,41 @@ export interface OrderRoutesDeps {
   orders: AggregateRepository<Order>;
   sagas: SagaOrchestrator;
   saga: SagaDefinition<OrderSagaInput>;
+  client: ServiceClient;
 }
 
+/** Which parts of an answer are not current, and why: `{ fields, reason, source }`. */
+interface Degradation {
+  readonly fields: readonly string[];
+  readonly reason: string;
+  /** `last-good`: the last value read; `none`: nothing known, the field is null. */
+  readonly source: 'last-good' | 'default' | 'none';
+}
+
+// Order details must not wait long on users: the name is a courtesy, the order is this service's own data.
+const USER_READ = { timeoutMs: 1_000, deadlineMs: 2_500 } as const;
+
 export function registerRoutes(service: Service, deps: OrderRoutesDeps): void {
-  const { db, store, orders, sagas, saga } = deps;
+  const { db, store, orders, sagas, saga, client } = deps;
+
+  /**
+   * The buyer's name, read from users with the last-good-answer fallback:
+   * while users is down, the name read last time (this instance keeps it),
+   * marked degraded; if none was ever read here, null, marked degraded too.
+   */
+  async function userName(req: Parameters<ServiceClient['forRequest']>[0], userId: string): Promise<{ name: string | null; degraded?: Degradation }> {
+    try {
+      const user = await usersClient(client.forRequest(req)).getUser({ id: userId }, { ...USER_READ, fallback: { lastGood: true } });
+      if (!user.ok) return { name: null }; // users answered: no such user (or not ours to show); nothing is degraded
+      if (user.degraded === undefined) return { name: user.body.name ?? null };
+      return { name: user.body.name ?? null, degraded: { fields: ['userName'], reason: user.degraded.reason, source: user.degraded.source } };
+    } catch (error) {
+      const reason = fallbackReason(error);
+      if (reason === undefined) throw error;
+      return { name: null, degraded: { fields: ['userName'], reason, source: 'none' } };
+    }
+  }
+
   // The buyer is whoever the gateway verified: identity headers signed by the gateway.
   const identity = gatewayIdentity({ required: true });
 
@@ -67,13 +100,26 @@ export function registerRoutes(service: Service, deps: OrderRoutesDeps): void {
   });
 
   // A user reads their own orders; another user's order is answered as if it did not exist. Admins and services read any.
+  // The answer names the buyer (from users); while users is down it still answers, marked `degraded`.
   service.app.get('/orders/:id', async (req, res) => {
     const id = String(req.params.id);
     if (!UUID.test(id)) throw problems.notFound(`no order ${id}`);
     const order = await orders.load(id);
     if (!order) throw problems.notFound(`no order ${id}`);
     requireOwnerOrScope(req, order.state.userId, { otherwise: 404, detail: `no order ${id}` });
-    const history = (await store.load(id)).map((event) => ({ type: event.type, version: event.version }));
-    res.json({ id, userId: order.state.userId, status: order.state.status, total: order.state.total, items: order.state.items, ...(order.state.reason ? { reason: order.state.reason } : {}), history });
+    const [events, user] = await Promise.all([store.load(id), userName(req, order.state.userId)]);
+    const history = events.map((event) => ({ type: event.type, version: event.version }));
+    res.json({
+      id,
+      userId: order.state.userId,
+      userName: user.name,
+      status: order.state.status,
+      total: order.state.total,
+      items: order.state.items,
+      ...(order.state.reason ? { reason: order.state.reason } : {}),
+      history,
+      // Present only when part of the answer is not current (users unavailable): which fields, why, from what.
+      ...(user.degraded ? { degraded: user.degraded } : {}),
+    });
   });
 }

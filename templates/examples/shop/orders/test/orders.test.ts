@@ -16,6 +16,8 @@ const identitySecret = randomBytes(48).toString('base64url');
 Object.assign(process.env, { MSX_DATA_DIR: dataDir, GATEWAY_IDENTITY_SECRET: identitySecret, MSX_SERVICE_TOKEN_SECRET: randomBytes(48).toString('base64url') });
 
 const calls: string[] = [];
+/** While true, the fake users answers 503, as a users that is down behind a proxy would. */
+let usersDown = false;
 let fake: Server;
 let service: Service;
 let url: string;
@@ -26,7 +28,10 @@ before(async () => {
     req.on('data', (c) => (body += c)).on('end', () => {
       calls.push(`${req.method} ${req.url}`);
       const send = (status: number, value: unknown) => res.writeHead(status, { 'content-type': status >= 400 ? 'application/problem+json' : 'application/json' }).end(JSON.stringify(value));
-      if (req.url?.startsWith('/users/')) return req.url.endsWith('/ghost') ? send(404, { status: 404, title: 'Not Found' }) : send(200, { id: 'u', active: true });
+      if (req.url?.startsWith('/users/')) {
+        if (usersDown) return send(503, { status: 503, title: 'Service Unavailable' });
+        return req.url.endsWith('/ghost') ? send(404, { status: 404, title: 'Not Found' }) : send(200, { id: 'u', email: 'uma@example.com', name: 'Uma', active: true });
+      }
       if (req.url === '/reservations') {
         const { items } = JSON.parse(body) as { items: { quantity: number }[] };
         const quantity = items.reduce((n, i) => n + i.quantity, 0);
@@ -121,4 +126,29 @@ test('repeated lines of one product are merged into one', async () => {
 test('orders need the gateway\'s identity', async () => {
   const res = await fetch(`${url}/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"items":[]}' });
   assert.equal(res.status, 401);
+});
+
+interface Details {
+  userName: string | null;
+  degraded?: { fields: string[]; reason: string; source: string };
+}
+
+test('order details name the buyer; with users down, the last known name, marked degraded', async () => {
+  const { id } = (await (await order('u-1', 1)).json()) as { id: string };
+  const live = (await (await fetch(`${url}/orders/${id}`, { headers: asUser('u-1') })).json()) as Details;
+  assert.equal(live.userName, 'Uma');
+  assert.equal(live.degraded, undefined);
+
+  usersDown = true;
+  try {
+    const res = await fetch(`${url}/orders/${id}`, { headers: asUser('u-1') });
+    assert.equal(res.status, 200, 'the order answers while users is down');
+    const kept = (await res.json()) as Details;
+    assert.equal(kept.userName, 'Uma');
+    assert.deepEqual(kept.degraded, { fields: ['userName'], reason: 'unavailable', source: 'last-good' });
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    assert.match(metrics, /msx_client_fallbacks_total\{[^}]*callee="users"[^}]*reason="unavailable"[^}]*\} [1-9]/);
+  } finally {
+    usersDown = false;
+  }
 });
