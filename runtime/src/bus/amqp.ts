@@ -399,15 +399,27 @@ class AmqpBus implements EventBus {
   }
 
   /** Ready-to-deliver count of each subscribed group's queue. */
-  private async lag(): Promise<Array<{ group: string; pending: number }>> {
+  private async lag(): Promise<Array<{ group: string; pending: number; deadLetters: number }>> {
     const generation = this.current;
     if (this.closed || !generation) return [];
-    const channel = await generation.model.createChannel();
+    let channel = await generation.model.createChannel();
     channel.on('error', () => {});
     try {
       const groups = [...new Set([...this.subscriptions].map((s) => s.group))];
       const rows = [];
-      for (const group of groups) rows.push({ group, pending: (await channel.checkQueue(group)).messageCount });
+      for (const group of groups) {
+        const pending = (await channel.checkQueue(group)).messageCount;
+        let deadLetters = 0;
+        try {
+          deadLetters = (await channel.checkQueue(deadLetterQueue(group))).messageCount;
+        } catch (err) {
+          // 404 (no dead letters queue yet) closes the channel: count 0 and go on with a new one.
+          if ((err as { code?: unknown }).code !== 404) throw err;
+          channel = await generation.model.createChannel();
+          channel.on('error', () => {});
+        }
+        rows.push({ group, pending, deadLetters });
+      }
       return rows;
     } finally {
       await channel.close().catch(() => {});

@@ -317,10 +317,10 @@ class EmbeddedBus implements EventBus {
     }
   }
 
-  private async lag(): Promise<Array<{ group: string; pending: number }>> {
+  private async lag(): Promise<Array<{ group: string; pending: number; deadLetters: number }>> {
     if (this.closed) return [];
     const groups = new Set([...this.subscriptions].map((s) => s.group));
-    return [...groups].map((group) => ({ group, pending: this.store.pending(group) }));
+    return [...groups].map((group) => ({ group, pending: this.store.pending(group), deadLetters: this.store.countDeadLetters(group) }));
   }
 
   removeSubscription(sub: EmbeddedSubscription): void {

@@ -8,8 +8,11 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 export type ConsumeOutcome = 'ack' | 'retry' | 'dead_letter';
 
-/** Pending (not yet acknowledged) events per group, read when Prometheus scrapes. */
-export type LagSource = () => Promise<ReadonlyArray<{ readonly group: string; readonly pending: number }>>;
+/**
+ * Per group, events pending (not yet acknowledged) and events in its dead
+ * letters, read when Prometheus scrapes.
+ */
+export type LagSource = () => Promise<ReadonlyArray<{ readonly group: string; readonly pending: number; readonly deadLetters: number }>>;
 
 export interface BusMetrics {
   published(type: string): void;
@@ -52,6 +55,21 @@ export function createBusMetrics(registry?: Registry): BusMetrics {
       },
     });
     lagSources.set(gauge, sources);
+    return gauge;
+  });
+  // What an operator must look at now (the counter of dead_letter outcomes says only that some arrived once,
+  // and counts from zero in every process): read from the queues at scrape time, like the lag.
+  getOrCreate(registry, 'bus_dead_letters', () => {
+    const gauge: Gauge = new Gauge({
+      name: 'bus_dead_letters', help: 'Events in a group\'s dead letters (exhausted their attempts; msx events re-drives them).', labelNames: ['group'], registers: [registry],
+      async collect() {
+        gauge.reset();
+        for (const source of lagSources.get(lag) ?? []) {
+          const rows = await source().catch(() => []);
+          for (const row of rows) gauge.set({ group: row.group }, row.deadLetters);
+        }
+      },
+    });
     return gauge;
   });
 

@@ -320,8 +320,28 @@ export function busContract(adapter: string, setup: () => Promise<BusFixture>): 
       assert.equal(await value('bus_consumed_total', { group, outcome: 'retry' }), 1);
       assert.equal(await value('bus_handler_duration_seconds', { group }, 'bus_handler_duration_seconds_count'), 3);
       await eventually('the lag to drain to 0', async () => (await value('bus_consumer_lag', { group })) === 0, 10_000);
+      assert.equal(await value('bus_dead_letters', { group }), 0, 'nothing dead-lettered yet');
       const text = await registry.metrics();
       assert.match(text, /# TYPE bus_consumer_lag gauge/);
+      await bus.close();
+    });
+
+    it('reports the events in a group\'s dead letters as a gauge, back to 0 once re-driven and handled', async () => {
+      const registry = new Registry();
+      const group = fx.name('dlq-gauge');
+      const bus = await fx.open(group, { registry });
+      let poisoned = true;
+      await bus.subscribe('parcel.*', () => {
+        if (poisoned) throw new Error('depot closed');
+      }, FAST);
+      await bus.publish({ type: 'parcel.sent', data: {} });
+      await bus.publish({ type: 'parcel.sent', data: {} });
+      const deadLetters = async () => (await registry.getSingleMetric('bus_dead_letters')!.get()).values.find((v) => v.labels.group === group)?.value;
+      await eventually('two dead letters in the gauge', async () => (await deadLetters()) === 2, 10_000, deadLetters);
+      assert.match(await registry.metrics(), new RegExp(`bus_dead_letters\\{group="${group}"\\} 2`));
+      poisoned = false;
+      assert.equal(await bus.redrive(group, 'all'), 2);
+      await eventually('the gauge back to 0', async () => (await deadLetters()) === 0, 10_000, deadLetters);
       await bus.close();
     });
 
