@@ -105,6 +105,12 @@ export const COMMAND_INDEX: readonly CommandEntry[] = [
     load: async () => (await import('./metrics.js')).metricsCommand(),
   },
   {
+    name: 'alerts',
+    term: 'alerts [options] [service]',
+    summary: 'the alert rules of each service (error rate, p99 latency, consumer lag, dead letters, stuck sagas, restarts), evaluated over a scrape window: firing or ok',
+    load: async () => (await import('./alerts.js')).alertsCommand(),
+  },
+  {
     name: 'dashboard',
     term: 'dashboard [options]',
     summary: 'the running system in a browser: map, instances, logs, traces, metrics, events and sagas',

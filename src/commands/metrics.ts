@@ -7,9 +7,13 @@ import { serviceMetrics, type ServiceMetrics } from '../observability/service-me
 import { formatDuration } from '../observability/waterfall.js';
 import { resolveTarget, targetOption } from '../targets/resolve-target.js';
 import type { MetricsEndpoint, MetricsSource } from '../targets/target.js';
+import { evaluateAlerts } from '../alerts/evaluate-alerts.js';
+import { printFiringAlerts } from '../alerts/alert-table.js';
+import { runningSystemRules } from '../alerts/alert-rules.js';
 import { colour } from '../ui/colour.js';
 import { info, printJson, printTable } from '../ui/output.js';
 import { workingDir } from './command-context.js';
+import { manifestIfAny } from './optional-manifest.js';
 
 function formatBytes(bytes: number | null): string {
   if (bytes === null) return '-';
@@ -38,7 +42,8 @@ function printMetrics(rows: readonly ServiceMetrics[]): void {
   );
 }
 
-async function endpointsFor(source: MetricsSource, service: string | undefined): Promise<readonly MetricsEndpoint[]> {
+/** The instances to scrape: all, or only `service`'s (exit 2 naming the running ones when it has none). */
+export async function endpointsFor(source: MetricsSource, service: string | undefined): Promise<readonly MetricsEndpoint[]> {
   const all = await source.endpoints();
   if (all.length === 0) throw new CliError('no running instances found', { exitCode: 1, hint: 'start the system with msx up -d, then run msx metrics again' });
   if (service === undefined) return all;
@@ -69,10 +74,13 @@ ${DURATION_HELP}
 Scrapes each instance's /metrics twice, a window apart: req/s and errors (5xx
 share) from http_requests_total, percentiles from the increase of the
 http_request_duration_seconds buckets, memory from process_resident_memory_bytes,
-lag from bus_consumer_lag. The instances are those of the running deployment
+lag from bus_consumer_lag. Under the table: the alert rules (msx alerts) that
+fire over the window. The instances are those of the running deployment
 (locally .msx/state.json; on compose the containers, reached on their network).`)
     .action(async (service: string | undefined, options: { window: number; watch?: boolean; json?: boolean; target?: string }, command: Command) => {
-      const source = resolveTarget(workingDir(command), { target: options.target }).metrics();
+      const root = workingDir(command);
+      const manifest = manifestIfAny(root);
+      const source = resolveTarget(root, { target: options.target, manifest }).metrics();
       let targets = await endpointsFor(source, service);
       let before: Scrapes = await scrapeAll(source, targets);
       let stopped = false;
@@ -90,6 +98,8 @@ lag from bus_consumer_lag. The instances are those of the running deployment
             if (options.watch && process.stdout.isTTY) process.stdout.write('\x1b[2J\x1b[H');
             if (options.watch) info(colour.dim(`${new Date().toLocaleTimeString()}  window ${formatDurationMs(options.window)}  (Ctrl-C to stop)`));
             printMetrics(rows);
+            const rules = runningSystemRules(manifest, rows.map((r) => r.service)).filter((r) => service === undefined || r.service === service);
+            printFiringAlerts(evaluateAlerts(rules, rows));
           }
           if (!options.watch || stopped) break;
           // Instances come and go (scale, restarts): follow them, starting their window now.

@@ -207,6 +207,8 @@ export const infrastructureSchema = z.strictObject({
       rabbitmq: storage.default('1Gi'),
       redis: storage.default('256Mi'),
     }).prefault({}).describe('Volumes of the self-contained infrastructure'),
+    alertRules: z.enum(['configMap', 'prometheusRule']).default('configMap')
+      .describe('How the alert rules are rendered: configMap (a ConfigMap holding the Prometheus rule file, for any Prometheus) or prometheusRule (a PrometheusRule object, for clusters running the Prometheus Operator)'),
   }).prefault({}),
 });
 

@@ -35,6 +35,12 @@ export interface ServiceMetrics {
   readonly memoryBytes: number | null;
   /** Events waiting for this service's consumer groups; null without a bus. */
   readonly consumerLag: number | null;
+  /** Events in this service's dead-letter queues at the second scrape; null when the service exports none (no bus, or an older runtime). */
+  readonly deadLetters: number | null;
+  /** Sagas of this service stuck in its log (compensation gave up) at the second scrape; null when the service runs no saga. */
+  readonly sagasStuck: number | null;
+  /** Instances whose process started during the window (a restart: process_start_time_seconds changed). */
+  readonly restarts: number;
 }
 
 /** Request metrics of the service kit, else the gateway's own. */
@@ -78,6 +84,36 @@ function addNullable(a: number | null, b: number | null): number | null {
   return a === null ? b : b === null ? a : a + b;
 }
 
+/**
+ * A gauge every instance reads from the same shared place (a group's queue,
+ * the saga log), per label value: the largest reading of each, added over
+ * the values. Adding instances up would count one queue once per replica.
+ * PromQL: `sum(max by (<label>) (<name>))`.
+ */
+class SharedGauge {
+  readonly #byLabel = new Map<string, number>();
+  #seen = false;
+  constructor(readonly name: string, readonly label: string) {}
+  add(exposition: Exposition): void {
+    for (const s of byName(exposition, this.name)) {
+      if (!Number.isFinite(s.value)) continue;
+      this.#seen = true;
+      const key = s.labels[this.label] ?? '';
+      this.#byLabel.set(key, Math.max(this.#byLabel.get(key) ?? 0, s.value));
+    }
+  }
+  total(): number | null {
+    return this.#seen ? [...this.#byLabel.values()].reduce((a, b) => a + b, 0) : null;
+  }
+}
+
+/** The process restarted between the scrapes: its start time moved (PromQL: `changes(process_start_time_seconds[w])`). */
+function restarted(before: Exposition, after: Exposition): boolean {
+  const was = gauge(before, 'process_start_time_seconds');
+  const is = gauge(after, 'process_start_time_seconds');
+  return was !== null && is !== null && was !== is;
+}
+
 const toMs = (seconds: number | undefined) => (seconds === undefined ? null : Math.round(seconds * 1e6) / 1e3);
 
 export function serviceMetrics(windows: readonly InstanceWindow[]): ServiceMetrics[] {
@@ -89,7 +125,10 @@ export function serviceMetrics(windows: readonly InstanceWindow[]): ServiceMetri
     let rate = 0;
     let inFlight: number | null = null;
     let memory: number | null = null;
-    let lag: number | null = null;
+    const lag = new SharedGauge('bus_consumer_lag', 'group');
+    const deadLetters = new SharedGauge('bus_dead_letters', 'group');
+    const sagasStuck = new SharedGauge('saga_stuck', 'saga');
+    let restarts = 0;
     let unreachable = 0;
     const histograms: Bucket[][] = [];
     for (const w of mine) {
@@ -106,7 +145,10 @@ export function serviceMetrics(windows: readonly InstanceWindow[]): ServiceMetri
       histograms.push(bucketDelta(histogramBuckets(w.before, names.duration), histogramBuckets(w.after, names.duration)));
       inFlight = addNullable(inFlight, gauge(w.after, 'http_requests_in_flight'));
       memory = addNullable(memory, gauge(w.after, 'process_resident_memory_bytes'));
-      lag = addNullable(lag, gauge(w.after, 'bus_consumer_lag'));
+      lag.add(w.after);
+      deadLetters.add(w.after);
+      sagasStuck.add(w.after);
+      if (restarted(w.before, w.after)) restarts++;
     }
     const latency = sumBuckets(histograms);
     return {
@@ -120,7 +162,10 @@ export function serviceMetrics(windows: readonly InstanceWindow[]): ServiceMetri
       p99Ms: requests > 0 ? toMs(histogramQuantile(0.99, latency)) : null,
       inFlight,
       memoryBytes: memory,
-      consumerLag: lag,
+      consumerLag: lag.total(),
+      deadLetters: deadLetters.total(),
+      sagasStuck: sagasStuck.total(),
+      restarts,
     };
   });
 }

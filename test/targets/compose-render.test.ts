@@ -60,6 +60,7 @@ function renderedFiles(): Record<string, string> {
   const paths = [
     'compose.yaml',
     'compose/prometheus/prometheus.yml',
+    'compose/prometheus/alerts.yml',
     'compose/grafana/provisioning/datasources/msx.yaml',
     'compose/grafana/provisioning/dashboards/msx.yaml',
     'compose/grafana/dashboards/msx-shop.json',

@@ -45,6 +45,8 @@ export const KIND_ORDER: readonly { readonly apiVersion: string; readonly kind: 
   { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', namespaced: true },
   { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', namespaced: true },
   { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', namespaced: true },
+  // Served only where the Prometheus Operator's CRD is installed; listing skips it elsewhere (404).
+  { apiVersion: 'monitoring.coreos.com/v1', kind: 'PrometheusRule', namespaced: true },
 ];
 
 /** Objects sorted by KIND_ORDER, keeping the given order within a kind; unknown kinds go last. */

@@ -8,6 +8,7 @@ import type { IHorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/
 import type { IPodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import type { INetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import type { IIngress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
+import type { IPrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
 
 /**
  * Every kind of object msx renders for Kubernetes, typed by the interfaces
@@ -26,7 +27,8 @@ export type KubeObject =
   | IHorizontalPodAutoscaler
   | IPodDisruptionBudget
   | INetworkPolicy
-  | IIngress;
+  | IIngress
+  | IPrometheusRule;
 
 export type KubeKind = KubeObject['kind'];
 
@@ -48,6 +50,7 @@ export const APPLY_ORDER: readonly KubeKind[] = [
   'PodDisruptionBudget',
   'NetworkPolicy',
   'Ingress',
+  'PrometheusRule',
 ];
 
 /**

@@ -1,5 +1,6 @@
 import type { INamespace } from 'kubernetes-models/v1/Namespace';
 import type { Manifest } from '../../../manifest/schema.js';
+import { alertRuleObjects } from './alert-rules.js';
 import { collectorObjects, postgresServer, rabbitmqServer, redisServer, serverService, statefulSetOf } from './infrastructure.js';
 import { APPLY_ORDER, type KubeObject } from './kube-object.js';
 import { systemLabels } from './labels.js';
@@ -62,6 +63,7 @@ export function kubernetesObjects(input: KubernetesObjectsInput): KubeObject[] {
   }
   objects.push(...networkPolicies(manifest, topology, namespace));
   if (topology.gateway && manifest.infrastructure.kubernetes.expose === 'ingress') objects.push(gatewayIngress(manifest, topology.gateway, namespace));
+  objects.push(...alertRuleObjects(manifest, namespace));
 
   // A stable sort: within a kind, objects keep the order they were built in (msx.yaml's order of services).
   return objects

@@ -1,6 +1,7 @@
 import { Document } from 'yaml';
 import type { Manifest } from '../../../manifest/schema.js';
 import { APPLY_ORDER, type KubeObject } from './kube-object.js';
+import { ALERTS_COMPONENT } from './alert-rules.js';
 import { INFRASTRUCTURE_LABEL, SERVICE_LABEL } from './labels.js';
 
 /** The first line of every file msx renders: how render knows a file is its own to rewrite or remove. */
@@ -57,6 +58,7 @@ function serialise(value: unknown): string {
 function fileOf(object: KubeObject): string {
   if (object.kind === 'Namespace') return 'namespace.yaml';
   if (object.kind === 'NetworkPolicy') return 'network-policies.yaml';
+  if (object.metadata?.labels?.['app.kubernetes.io/component'] === ALERTS_COMPONENT) return 'alerts.yaml';
   const labels = object.metadata?.labels ?? {};
   const component = labels[SERVICE_LABEL] ?? labels[INFRASTRUCTURE_LABEL];
   return `${component ?? 'system'}.yaml`;

@@ -8,6 +8,7 @@ import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/Horizo
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
+import { PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
 import { objectRef, type KubeObject } from './kube-object.js';
 import { unknownFields } from './unknown-fields.js';
 import { rangeProblems } from './range-checks.js';
@@ -27,7 +28,8 @@ type ValidateMethod = (this: unknown) => void;
 /**
  * The validators of the kinds msx renders, from kubernetes-models (pinned
  * in package.json), whose schemas are generated from the Kubernetes
- * OpenAPI definitions of one Kubernetes release.
+ * OpenAPI definitions of one Kubernetes release; PrometheusRule's from the
+ * Prometheus Operator's CRD.
  */
 const VALIDATORS: Readonly<Record<string, ValidateMethod>> = {
   'v1/Namespace': Namespace.prototype.validate,
@@ -40,6 +42,8 @@ const VALIDATORS: Readonly<Record<string, ValidateMethod>> = {
   'policy/v1/PodDisruptionBudget': PodDisruptionBudget.prototype.validate,
   'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy.prototype.validate,
   'networking.k8s.io/v1/Ingress': Ingress.prototype.validate,
+  // A custom resource, from the Prometheus Operator's CRD (@kubernetes-models/prometheus-operator, pinned in package.json).
+  'monitoring.coreos.com/v1/PrometheusRule': PrometheusRule.prototype.validate,
 };
 
 interface AjvError {
