@@ -98,5 +98,5 @@ test('service figures: rate, 5xx share, percentiles over the window, gauges summ
   assert.equal(orders!.memoryBytes, 90_000_000);
   assert.equal(orders!.consumerLag, 3);
   assert.equal(orders!.unreachable, 0);
-  assert.deepEqual({ ...users }, { service: 'users', instances: 1, unreachable: 1, requestsPerSecond: 0, errorRate: null, p50Ms: null, p95Ms: null, p99Ms: null, inFlight: null, memoryBytes: null, consumerLag: null });
+  assert.deepEqual({ ...users }, { service: 'users', instances: 1, unreachable: 1, requestsPerSecond: 0, errorRate: null, p50Ms: null, p95Ms: null, p99Ms: null, inFlight: null, memoryBytes: null, consumerLag: null, deadLetters: null, sagasStuck: null, restarts: 0 });
 });
