@@ -3,12 +3,15 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { validate } from '@readme/openapi-parser';
-import { msx, tempDir } from '../support/msx.js';
+import { execa } from 'execa';
+import { installSystem } from '../support/install-system.js';
+import { msx, tempDir, userEnv } from '../support/msx.js';
 
 // The shop's contracts as a user meets them: msx openapi prints valid OpenAPI
 // 3.1, the gateway's document marks exactly msx.yaml's public routes public,
 // msx contracts check catches a field removed from users, and orders' typed
-// client of users follows users' contract.
+// client of users follows users' contract, so that orders' build fails on a
+// field users drops.
 
 let dir: string;
 let cleanup: () => void;
@@ -85,4 +88,14 @@ test('a field removed from users\' response: contracts check names service, rout
   const regenerated = await msx(['generate'], { cwd: root });
   assert.equal(regenerated.exitCode, 0, regenerated.stderr);
   assert.doesNotMatch(readFileSync(clientFile, 'utf8'), /export interface GetUserResponse200 \{[^}]*\bname: string/);
+
+  // orders reads the buyer's name from users (order details): its build now fails where it does, not its run.
+  await installSystem(root);
+  const build = await execa('npm', ['run', 'build', '-w', 'services/orders'], { cwd: root, reject: false, env: userEnv() });
+  assert.notEqual(build.exitCode, 0, 'orders\' build fails on the removed field');
+  assert.match(`${build.stdout}${build.stderr}`, /src\/routes\.ts\(\d+,\d+\): error TS2339: Property 'name' does not exist on type 'GetUserResponse200'/);
+  writeFileSync(contractFile, source);
+  assert.equal((await msx(['generate'], { cwd: root })).exitCode, 0);
+  const fixed = await execa('npm', ['run', 'build', '-w', 'services/orders'], { cwd: root, reject: false, env: userEnv() });
+  assert.equal(fixed.exitCode, 0, `with the field back orders builds: ${fixed.stdout}${fixed.stderr}`);
 });
