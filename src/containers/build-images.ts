@@ -10,7 +10,7 @@ import { connectedEngine, isNotFound } from './docker-engine.js';
 import { DOCKERFILE_FILE, ESBUILD_VERSION, SERVICE_DOCKERFILE } from './dockerfile.js';
 import { planImages, type ImageTag, type PlannedImage } from './image-tags.js';
 import { pushImage, registryOf } from './image-push.js';
-import { labelBuildArgs, sourceInfo, type SourceInfo } from './source-labels.js';
+import { labelBuildArgs, MSX_LABELS, sourceInfo, type SourceInfo } from './source-labels.js';
 
 export interface BuildImagesOptions {
   /** Build only these services (default: every service with a folder under services/). */
@@ -126,7 +126,9 @@ function checkWorkspace(root: string): void {
 async function buildOne(docker: Docker, root: string, manifest: Manifest, plan: PlannedImage, source: SourceInfo, options: BuildImagesOptions): Promise<BuiltImage> {
   const started = Date.now();
   const existing = await inspectImage(docker, plan.contentTag);
-  if (existing) {
+  // The content tag alone is trusted only when the image says it was built by msx from this hash:
+  // an image tagged otherwise (by hand, or by an older msx without the service's build argument) is rebuilt.
+  if (existing && existing.Config?.Labels?.[MSX_LABELS.MSX_IMAGE_HASH] === plan.hash) {
     options.onStart?.(plan.service, false);
     await tagAs(docker, plan.contentTag, plan.readableTag);
     return { service: plan.service, tag: tagOf(plan), rebuilt: false, sizeBytes: existing.Size, durationMs: Date.now() - started };

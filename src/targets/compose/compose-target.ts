@@ -203,16 +203,45 @@ async function drain(docker: Docker, container: SystemContainer): Promise<void> 
   });
 }
 
+/** How long scale waits for the new containers to be healthy. */
+const SCALE_TIMEOUT_MS = 180_000;
+/**
+ * How long a container may stay unhealthy before scale gives up on it. On a
+ * loaded machine a healthcheck times out now and then, the engine marks the
+ * container unhealthy after a few misses, and the next check passes: that
+ * flap is waited through; a service that stays unhealthy this long is broken.
+ */
+const UNHEALTHY_GRACE_MS = 60_000;
+
 async function waitForHealthy(docker: Docker, project: string, service: string, count: number): Promise<SystemContainer[]> {
-  const deadline = Date.now() + 180_000;
+  const deadline = Date.now() + SCALE_TIMEOUT_MS;
+  const unhealthySince = new Map<string, number>();
   for (;;) {
     const running = (await systemContainers(docker, project, { services: [service] })).filter((c) => c.state === 'running');
     if (running.length === count && running.every((c) => c.health === undefined || c.health === 'healthy')) return running;
-    const bad = running.find((c) => c.health === 'unhealthy');
-    if (bad) throw failure(`${bad.instance} did not become healthy`, `msx logs ${bad.instance} shows why`);
-    if (Date.now() > deadline) throw failure(`${service} did not reach ${count} healthy containers in 3 minutes`, `msx ps shows them; msx logs ${service} shows why`);
+    const now = Date.now();
+    for (const c of running) {
+      if (c.health !== 'unhealthy') unhealthySince.delete(c.instance);
+      else if (!unhealthySince.has(c.instance)) unhealthySince.set(c.instance, now);
+    }
+    const stuck = running.find((c) => now - (unhealthySince.get(c.instance) ?? now) > UNHEALTHY_GRACE_MS);
+    if (stuck) throw await scaleFailure(docker, project, service, stuck.instance, `${stuck.instance} stayed unhealthy for ${UNHEALTHY_GRACE_MS / 1000}s`);
+    if (now > deadline) {
+      const waiting = running.find((c) => c.health !== undefined && c.health !== 'healthy');
+      const what = `${service} did not reach ${count} healthy container${count === 1 ? '' : 's'} in ${SCALE_TIMEOUT_MS / 1000}s (${running.length} running${waiting ? `, ${waiting.instance} ${waiting.health}` : ''})`;
+      throw await scaleFailure(docker, project, service, waiting?.instance, what);
+    }
     await sleep(POLL_MS);
   }
+}
+
+async function scaleFailure(docker: Docker, project: string, service: string, instance: string | undefined, message: string): Promise<CliError> {
+  const lines = instance === undefined ? [] : await lastLines(docker, project, instance, 15);
+  return new CliError(message, {
+    exitCode: 1,
+    details: lines.length > 0 ? [`last log lines of ${instance}:`, ...lines] : [],
+    hint: `msx ps shows the containers; msx logs ${service} shows why`,
+  });
 }
 
 /** msx-collector answers `GET /msx/traces` on its network address. */

@@ -24,8 +24,13 @@ export function postgresHealthcheck(user: string, database: string): ComposeHeal
   return check(['CMD', 'pg_isready', '-q', '-h', '127.0.0.1', '-p', '5432', '-U', user, '-d', database], { interval: '2s' });
 }
 
+/**
+ * Healthy once the AMQP listener accepts connections. `rabbitmq-diagnostics ping`
+ * answers as soon as the Erlang node runs, which was measured 10 s before port
+ * 5672 opened: services that waited for "healthy" then failed to connect.
+ */
 export function rabbitmqHealthcheck(): ComposeHealthcheck {
-  return check(['CMD', 'rabbitmq-diagnostics', '-q', 'ping'], { timeout: '20s' });
+  return check(['CMD', 'rabbitmq-diagnostics', '-q', 'check_port_connectivity'], { timeout: '20s' });
 }
 
 /** PING with the password from the container's environment (REDISCLI_AUTH keeps it off the command line). */
