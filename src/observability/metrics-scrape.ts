@@ -13,7 +13,14 @@ export interface Scrapes {
 }
 
 /** One scrape of each endpoint; an instance that does not answer (in time) or answers nonsense maps to undefined. */
-export async function scrapeAll(source: MetricsSource, endpoints: readonly MetricsEndpoint[], timeoutMs = 2000): Promise<Scrapes> {
+/**
+ * How long one instance may take to answer its /metrics: an instance busy on
+ * a loaded machine (or behind a container network) still counts, as it would
+ * for Prometheus, whose default is 10 s.
+ */
+const SCRAPE_TIMEOUT_MS = 5000;
+
+export async function scrapeAll(source: MetricsSource, endpoints: readonly MetricsEndpoint[], timeoutMs = SCRAPE_TIMEOUT_MS): Promise<Scrapes> {
   const at = performance.now();
   const results = await Promise.all(endpoints.map(async (e) => {
     const text = await source.scrape(e, timeoutMs).catch(() => undefined);
