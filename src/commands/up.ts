@@ -67,7 +67,8 @@ folder; run npm install and npm run build first: msx up runs services/*/dist.`)
         if (secrets.added.length > 0) process.stderr.write(`${secretsAddedLine(secrets)}\n`);
         const changed = regenerateOwnedFiles(root, manifest, await typedClientFiles(root, manifest));
         for (const file of changed) process.stderr.write(`${describeChange(file)}\n`);
-        await rebuildChangedServices(root, changed, (line) => process.stderr.write(`${line}\n`));
+        // Local instances run services/*/dist, so what changed is rebuilt here; a container target's images build from source.
+        if (target.kind === 'local') await rebuildChangedServices(root, changed, (line) => process.stderr.write(`${line}\n`));
       };
       const target = resolveTarget(root, { target: options.target, manifest, purpose: 'start' });
       await assertNotRunningElsewhere(root, target, manifest);

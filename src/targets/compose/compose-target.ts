@@ -54,6 +54,8 @@ async function up(root: string, manifest: Manifest, docker: Docker, options: UpO
   if (options.watch) throw usageError('--watch is for the local target', 'on compose, run msx up --target compose again after a change: it rebuilds what changed');
   const project = composeProjectName(manifest);
   const cli = await composeCli(root, project);
+  // The files msx owns (the gateway's config, events and typed clients) brought in line with msx.yaml before they go into images.
+  await options.prepare?.();
   const { serviceImages } = await import('./service-images.js');
   const images = await serviceImages(root, manifest, docker, (service) => process.stderr.write(`building the image of ${service}…\n`));
   const { ensureCollectorImage } = await import('./collector-image.js');
