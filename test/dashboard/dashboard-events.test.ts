@@ -13,30 +13,20 @@
  * INSERT fails; renaming it back is the fix.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import pg from 'pg';
 import type { Page } from 'playwright-core';
 import { launchBrowser, screenshot, seriousAccessibilityViolations, type TestBrowser } from '../support/browser.js';
 import { startDashboard, type RunningDashboard } from '../support/dashboard.js';
 import { until } from '../support/local-system.js';
 import { msx, userEnv } from '../support/msx.js';
+import { createNotificationsDatabase, type NotificationsDatabase } from '../support/notifications-database.js';
 import { createShop, type ShopSystem } from '../support/shop.js';
 
-const ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
-const database = `msx_dash_events_${randomBytes(4).toString('hex')}`;
-const databaseUrl = `postgres://postgres@127.0.0.1:5432/${database}`;
 let shop: ShopSystem;
 let dashboard: RunningDashboard;
 let browser: TestBrowser;
 let page: Page;
-let db: pg.Client;
-
-async function adminQuery(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try { await client.query(sql); } finally { await client.end(); }
-}
+let db: NotificationsDatabase;
 
 async function api<T>(method: string, path: string, body?: unknown, token?: string): Promise<T> {
   const response = await fetch(`${shop.gatewayUrl}${path}`, {
@@ -55,11 +45,10 @@ async function open(hash: string): Promise<void> {
 }
 
 before(async () => {
-  await adminQuery(`CREATE DATABASE ${database}`);
+  db = await createNotificationsDatabase('msx_dash_events');
   shop = await createShop('msx-dash-events-');
-  const up = await msx(['up', '-d', '--timeout', '120s'], { cwd: shop.root, env: userEnv({ NOTIFICATIONS_DATABASE_URL: databaseUrl }) });
+  const up = await msx(['up', '-d', '--timeout', '120s'], { cwd: shop.root, env: userEnv({ NOTIFICATIONS_DATABASE_URL: db.url }) });
   assert.equal(up.exitCode, 0, up.stderr);
-  db = new pg.Client({ connectionString: databaseUrl });
   await db.connect();
   dashboard = await startDashboard(shop.root);
   browser = await launchBrowser();
@@ -70,14 +59,13 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await dashboard?.stop();
-  await db?.end().catch(() => {});
   await shop?.cleanup();
-  await adminQuery(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => {});
+  await db?.drop();
 });
 
 test('a failing handler\'s event shows among the dead letters; fixed, Re-drive on the page delivers it once', async () => {
   await open('#/events');
-  await db.query('ALTER TABLE notifications RENAME TO notifications_away');
+  await db.breakHandler();
   const user = await api<{ id: string }>('POST', '/api/users', { email: 'erin@example.com', name: 'Erin' });
   // Five retries with the default backoff (1 s doubling): about half a minute.
   const letter = page.locator('section[data-group="notifications"] li[data-dead-letter]').filter({ hasText: 'user.created' });
@@ -94,16 +82,14 @@ test('a failing handler\'s event shows among the dead letters; fixed, Re-drive o
   assert.deepEqual(await seriousAccessibilityViolations(page), [], 'axe-core on the Events page');
   await screenshot(page, '7-events-dead-letter');
 
-  await db.query('ALTER TABLE notifications_away RENAME TO notifications');
+  await db.fixHandler();
   await page.getByRole('button', { name: `Re-drive user.created ${id}` }).click();
   await page.getByRole('status').filter({ hasText: '1 event sent back to notifications' }).waitFor({ timeout: 15_000 });
   await until('the welcome notification', async () => {
-    const { rows } = await db.query('SELECT count(*)::int AS n FROM notifications WHERE event_id = $1', [id]);
-    return rows[0].n > 0 ? true : undefined;
+    return (await db.notificationsOf(id)) > 0 ? true : undefined;
   }, 30_000);
   await page.locator(`li[data-dead-letter="${id}"]`).waitFor({ state: 'detached', timeout: 15_000 });
-  const { rows } = await db.query('SELECT count(*)::int AS n FROM notifications WHERE event_id = $1', [id]);
-  assert.equal(rows[0].n, 1, 'handled exactly once');
+  assert.equal(await db.notificationsOf(id), 1, 'handled exactly once');
 });
 
 test('an order\'s saga shows on the Sagas page as completed, with its steps', async () => {

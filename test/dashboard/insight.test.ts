@@ -11,28 +11,18 @@
  * fails; renaming it back is the fix.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import pg from 'pg';
 import { openInsight, type SystemInsight } from '../../src/dashboard/data/insight.js';
 import { loadManifest } from '../../src/manifest/load-manifest.js';
 import { resolveTarget } from '../../src/targets/resolve-target.js';
+import { createNotificationsDatabase, type NotificationsDatabase } from '../support/notifications-database.js';
 import { createShop, type ShopSystem } from '../support/shop.js';
 import { until } from '../support/local-system.js';
 import { msx, userEnv } from '../support/msx.js';
 
-const ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
-const database = `msx_dash_data_${randomBytes(4).toString('hex')}`;
-const databaseUrl = `postgres://postgres@127.0.0.1:5432/${database}`;
 let shop: ShopSystem;
 let insight: SystemInsight;
-let db: pg.Client;
-
-async function adminQuery(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try { await client.query(sql); } finally { await client.end(); }
-}
+let db: NotificationsDatabase;
 
 async function api<T>(method: string, path: string, body?: unknown, token?: string): Promise<T> {
   const response = await fetch(`${shop.gatewayUrl}${path}`, {
@@ -45,24 +35,22 @@ async function api<T>(method: string, path: string, body?: unknown, token?: stri
 }
 
 before(async () => {
-  await adminQuery(`CREATE DATABASE ${database}`);
+  db = await createNotificationsDatabase('msx_dash_data');
   shop = await createShop('msx-dash-data-');
-  const up = await msx(['up', '-d', '--timeout', '120s'], { cwd: shop.root, env: userEnv({ NOTIFICATIONS_DATABASE_URL: databaseUrl }) });
+  const up = await msx(['up', '-d', '--timeout', '120s'], { cwd: shop.root, env: userEnv({ NOTIFICATIONS_DATABASE_URL: db.url }) });
   assert.equal(up.exitCode, 0, up.stderr);
   const { manifest } = loadManifest(shop.root);
   insight = openInsight({ root: shop.root, manifest, target: resolveTarget(shop.root) });
-  db = new pg.Client({ connectionString: databaseUrl });
   await db.connect();
 });
 
 after(async () => {
-  await db?.end().catch(() => {});
   await shop?.cleanup();
-  await adminQuery(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => {});
+  await db?.drop();
 });
 
 test('a failing handler\'s event is a dead letter with its envelope and error; fixed and re-driven, it is handled once', async () => {
-  await db.query('ALTER TABLE notifications RENAME TO notifications_away');
+  await db.breakHandler();
   const user = await api<{ id: string }>('POST', '/api/users', { email: 'dee@example.com', name: 'Dee' });
   // Five retries with the default backoff (1 s doubling): about half a minute.
   const [letter] = await until('the welcome event among the dead letters', async () => {
@@ -83,14 +71,12 @@ test('a failing handler\'s event is a dead letter with its envelope and error; f
   assert.equal(group?.deadLetters, 1);
   assert.ok(created!.recent.some((r) => r.id === letter!.id), 'the event is among the recent ones of its type');
 
-  await db.query('ALTER TABLE notifications_away RENAME TO notifications');
+  await db.fixHandler();
   assert.equal(await insight.redrive('notifications', letter!.id), 1);
   await until('the welcome notification', async () => {
-    const { rows } = await db.query('SELECT count(*)::int AS n FROM notifications WHERE event_id = $1', [letter!.id]);
-    return rows[0].n > 0 ? true : undefined;
+    return (await db.notificationsOf(letter!.id)) > 0 ? true : undefined;
   }, 30_000);
-  const { rows } = await db.query('SELECT count(*)::int AS n FROM notifications WHERE event_id = $1', [letter!.id]);
-  assert.equal(rows[0].n, 1, 'handled exactly once');
+  assert.equal(await db.notificationsOf(letter!.id), 1, 'handled exactly once');
   assert.deepEqual((await insight.deadLetters('notifications')).filter((l) => l.id === letter!.id), []);
   assert.equal(await insight.redrive('notifications', letter!.id), 0, 'nothing left to re-drive');
 });
