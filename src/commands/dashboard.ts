@@ -98,7 +98,7 @@ function openBrowser(url: string): void {
 /**
  * The Events and Sagas pages' data (src/dashboard/data/insight.ts), read from
  * each instance's admin surface through the target. Opening it reads the
- * system's service-token secret from .env; a system without one (made before
+ * system's service-token secret from its secrets file (.env or .env.<name>); a system without one (made before
  * msx minted it) still gets every other page.
  */
 function openInsightReader(root: string, manifest: Manifest, target: Target): InsightReader | undefined {

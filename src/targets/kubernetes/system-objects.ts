@@ -1,6 +1,6 @@
 import { CliError } from '../../errors/cli-error.js';
 import type { Manifest } from '../../manifest/schema.js';
-import { ensureSystemSecrets, readSystemSecrets } from '../../secrets/system-secrets.js';
+import { ensureSystemSecrets } from '../../secrets/system-secrets.js';
 import { inApplyOrder, type KubeObject } from './kube-object.js';
 
 /**

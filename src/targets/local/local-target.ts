@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { CliError, failure, usageError } from '../../errors/cli-error.js';
 import type { Manifest } from '../../manifest/schema.js';
-import { ensureSystemSecrets, readSystemSecrets } from '../../secrets/system-secrets.js';
+import { readSystemSecrets } from '../../secrets/system-secrets.js';
 import { errColour } from '../../ui/colour.js';
 import { recentTraces } from '../../observability/trace-query.js';
 import type { DownOptions, DownResult, InstanceStatus, LogEntry, LogQuery, ScaleChange, Target, UpOptions, UpProgress, UpResult } from '../target.js';

@@ -1,7 +1,7 @@
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Manifest } from '../../manifest/schema.js';
-import { ensureSystemSecrets, readSystemSecrets } from '../../secrets/system-secrets.js';
+import { ensureSystemSecrets } from '../../secrets/system-secrets.js';
 import { startControlServer } from './control-server.js';
 import { startEmbeddedInfrastructure } from './embedded-infrastructure.js';
 import type { LocalPaths } from './local-paths.js';
