@@ -3,20 +3,20 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { runningSystemRules } from '../alerts/alert-rules.js';
 import { printAlertTable } from '../alerts/alert-table.js';
 import { evaluateAlerts } from '../alerts/evaluate-alerts.js';
-import { DURATION_HELP, durationFlag } from '../manifest/duration.js';
+import { DURATION_HELP } from '../manifest/duration.js';
 import { scrapeAll, windowsOf } from '../observability/metrics-scrape.js';
 import { serviceMetrics } from '../observability/service-metrics.js';
 import { resolveTarget, targetOption } from '../targets/resolve-target.js';
 import { printJson } from '../ui/output.js';
 import { workingDir } from './command-context.js';
-import { endpointsFor } from './metrics.js';
+import { endpointsFor, scrapeWindowOption } from './metrics.js';
 import { manifestIfAny } from './optional-manifest.js';
 
 export function alertsCommand(): Command {
   return new Command('alerts')
     .description('the alert rules of each service (error rate, p99 latency, consumer lag, dead letters, stuck sagas, restarts), evaluated over a scrape window: firing or ok')
     .argument('[service]', 'only this service\'s rules')
-    .option('--window <duration>', 'how long to measure between the two scrapes, e.g. 2s, 1m (a bare number is seconds)', durationFlag({ example: '10s', minMs: 200, maxMs: 300_000 }), 2000)
+    .addOption(scrapeWindowOption())
     .option('--json', 'print the rules and their states as JSON')
     .addOption(targetOption())
     .addHelpText('after', `

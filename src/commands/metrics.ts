@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CliError } from '../errors/cli-error.js';
 import { DURATION_HELP, durationFlag, formatDurationMs } from '../manifest/duration.js';
@@ -55,11 +55,18 @@ export async function endpointsFor(source: MetricsSource, service: string | unde
   return mine;
 }
 
+/** --window of msx metrics and msx alerts: the time between the two scrapes a window's figures come from. */
+export function scrapeWindowOption(): Option {
+  return new Option('--window <duration>', 'how long to measure between the two scrapes, e.g. 2s, 1m (a bare number is seconds)')
+    .argParser(durationFlag({ example: '10s', minMs: 200, maxMs: 300_000 }))
+    .default(2000);
+}
+
 export function metricsCommand(): Command {
   return new Command('metrics')
     .description('requests per second, errors, latency percentiles, in-flight, memory and consumer lag per service')
     .argument('[service]', 'only this service')
-    .option('--window <duration>', 'how long to measure between the two scrapes, e.g. 2s, 1m (a bare number is seconds)', durationFlag({ example: '10s', minMs: 200, maxMs: 300_000 }), 2000)
+    .addOption(scrapeWindowOption())
     .option('-w, --watch', 'keep measuring, one window after the other, until Ctrl-C')
     .option('--json', 'print the figures as JSON')
     .addOption(targetOption())
