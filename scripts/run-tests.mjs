@@ -27,7 +27,12 @@ if (files.length === 0) {
   console.error('No test files matched.');
   process.exit(1);
 }
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files], {
+// Node's own reporter on stdout (spec in a terminal, TAP otherwise, as node picks), and where the minutes went on stderr.
+const reporters = [
+  `--test-reporter=${process.stdout.isTTY ? 'spec' : 'tap'}`, '--test-reporter-destination=stdout',
+  `--test-reporter=${join(import.meta.dirname, 'slowest-test-files.mjs')}`, '--test-reporter-destination=stderr',
+];
+const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...reporters, ...files], {
   stdio: 'inherit',
   env: { ...process.env, NO_COLOR: process.env.NO_COLOR ?? '1' },
 });
