@@ -7,7 +7,8 @@
  * logs --trace across services; trace <id> across all six services;
  * metrics; Prometheus scraping every replica; scale orders=3 served by three
  * containers; a request loop through scale orders=1 with no failure; a
- * SIGKILLed orders container restarted; down and up with the data kept;
+ * SIGKILLed orders container restarted; on v2, the dashboard's page tests (as on
+ * the local target: test/support/dashboard-pages.ts); down and up with the data kept;
  * down --volumes and no volume of it is left. The infrastructure images are the stand-ins
  * scripts/ci-images.sh builds (no registry can be reached).
  */
@@ -18,7 +19,14 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { execa } from 'execa';
 import { parseDocument } from 'yaml';
+import pg from 'pg';
 import { dockerEngine } from '../../src/containers/docker-engine.js';
+import { databaseServiceName } from '../../src/targets/compose/compose-names.js';
+import { parseEnvFile } from '../../src/scaffold/secrets.js';
+import { databasePasswordVariable } from '../../src/targets/compose/compose-secrets.js';
+import { launchBrowser } from '../support/browser.js';
+import { startDashboard } from '../support/dashboard.js';
+import { checkDeadLetterRedrive, checkLogLine, checkMap, checkMetrics, checkOrderTrace, checkRestart, checkSaga, type BreakableHandler } from '../support/dashboard-pages.js';
 import { containerImages, requireDocker } from '../support/containers.js';
 import { freePort } from '../support/free-port.js';
 import { until as untilAny } from '../support/local-system.js';
@@ -195,6 +203,47 @@ for (const compose of ['v2', 'v1'] as const) {
         return up.length >= instances ? up : undefined;
       }, 90_000);
     });
+
+    // The dashboard's page tests (test/support/dashboard-pages.ts, as on the local target), once: on v2.
+    test('the dashboard on compose: map, a trace of six services, logs, restart, metrics, a dead letter re-driven, a saga', { timeout: 900_000, skip: compose === 'v1' && 'the same pages as on v2: the dashboard reads the system through the engine API, not through compose' }, async (t) => {
+      if (!available) return t.skip('no Docker engine');
+      const handler = await notificationsDatabase();
+      const dashboard = await startDashboard(root);
+      const browser = await launchBrowser();
+      try {
+        const page = await browser.newPage();
+        await page.goto(dashboard.url);
+        const shop = { page, gatewayUrl, token, productId: pen.id, screenshotPrefix: `compose-`, ps };
+        await checkMap(shop);
+        const traceMs = await checkOrderTrace(shop);
+        const logMs = await checkLogLine(shop);
+        process.stdout.write(`# compose: order trace on the Traces page after ${traceMs} ms, a log line on the Logs page after ${logMs} ms\n`);
+        await checkRestart(shop, 'users-1');
+        await checkMetrics(shop);
+        await checkDeadLetterRedrive(shop, handler);
+        await checkSaga(shop);
+      } finally {
+        await browser.close();
+        await dashboard.stop();
+        await handler.close();
+      }
+    });
+
+    /** The notifications handler made to fail by renaming its table away in notifications' own PostgreSQL container. */
+    async function notificationsDatabase(): Promise<BreakableHandler & { close(): Promise<void> }> {
+      const [container] = await dockerEngine().listContainers({ filters: { label: [`com.docker.compose.project=${name}`, `com.docker.compose.service=${databaseServiceName('notifications')}`] } });
+      assert.ok(container, 'notifications has a PostgreSQL container');
+      const host = Object.values(container.NetworkSettings.Networks)[0]!.IPAddress;
+      const secrets = parseEnvFile(readFileSync(join(root, '.env'), 'utf8'));
+      const client = new pg.Client({ host, port: 5432, user: 'notifications', database: 'notifications', password: secrets[databasePasswordVariable('notifications')] });
+      await client.connect();
+      return {
+        breakHandler: async () => void await client.query('ALTER TABLE notifications RENAME TO notifications_away'),
+        fixHandler: async () => void await client.query('ALTER TABLE notifications_away RENAME TO notifications'),
+        notificationsOf: async (eventId) => (await client.query('SELECT count(*)::int AS n FROM notifications WHERE event_id = $1', [eventId])).rows[0].n as number,
+        close: () => client.end().catch(() => undefined),
+      };
+    }
 
     test('scale orders=3 is served by three containers; a request loop through scale orders=1 sees no failure', { timeout: 600_000 }, async (t) => {
       if (!available) return t.skip('no Docker engine');

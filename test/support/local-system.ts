@@ -12,6 +12,8 @@ export interface PsRow {
   state: string;
   ready: boolean;
   restarts: number;
+  /** When the current run started, ms since epoch. */
+  startedAt?: number;
 }
 
 /**

@@ -1,16 +1,16 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Docker from 'dockerode';
 import { CliError, failure, usageError } from '../../errors/cli-error.js';
-import { formatEntry } from '../../logs/log-format.js';
 import type { Manifest } from '../../manifest/schema.js';
 import { remoteTraceSource } from '../../observability/remote-traces.js';
 import { adminFetch } from '../admin-fetch.js';
-import { errColour } from '../../ui/colour.js';
 import { startWaves } from '../start-order.js';
-import type { AdminSource, DownOptions, DownResult, InstanceStatus, LogEntry, LogQuery, MetricsSource, ScaleChange, Target, TraceSource, UpOptions, UpProgress, UpResult } from '../target.js';
+import type { AdminSource, DownOptions, DownResult, InstanceStatus, MetricsSource, ScaleChange, Target, TraceSource, UpOptions, UpProgress, UpResult } from '../target.js';
 import { composeCli } from './compose-cli.js';
 import { containerStatus, containerUsage, systemContainers, type SystemContainer } from './compose-containers.js';
 import { composeLogs } from './compose-logs.js';
+import { lastLogLines } from './last-log-lines.js';
+import { restartContainer } from './container-restart.js';
 import { COLLECTOR_PORT, composeProjectName, CONTAINER_PORT, INFRASTRUCTURE } from './compose-names.js';
 import { writeComposeFile } from './write-compose-file.js';
 
@@ -38,6 +38,7 @@ export function composeTarget(root: string, manifest: () => Manifest): Target {
       await composeLogs(docker, project(), services(), query, write, signal);
     },
     scale: async (counts) => scale(root, manifest(), await engine(), counts),
+    restart: async (instance) => restartContainer(await engine(), project(), services(), instance),
     traces: () => collectorTraces(engine, project),
     metrics: () => containerMetrics(engine, project, services),
     admin: () => containerAdmin(containerMetrics(engine, project, services), engine, project),
@@ -119,7 +120,7 @@ function gatewayUrl(manifest: Manifest, instances: readonly InstanceStatus[]): s
 
 /** A container that did not become healthy: its last log lines, and what to do. */
 async function notHealthy(docker: Docker, project: string, instance: InstanceStatus, timeoutMs: number): Promise<CliError> {
-  const lines = await lastLines(docker, project, instance.id, 15);
+  const lines = await lastLogLines(docker, project, instance.id, 15);
   return new CliError(`${instance.id} did not become healthy within ${Math.round(timeoutMs / 1000)}s (${instance.state})`, {
     exitCode: 1,
     details: lines.length > 0 ? ['last log lines:', ...lines] : [],
@@ -133,21 +134,12 @@ async function withUnhealthyLogs(docker: Docker, project: string, error: unknown
   const containers = await systemContainers(docker, project).catch(() => []);
   const bad = containers.find((c) => c.health === 'unhealthy' || c.state === 'exited' || c.state === 'restarting');
   if (!bad) return error;
-  const lines = await lastLines(docker, project, bad.instance, 15);
+  const lines = await lastLogLines(docker, project, bad.instance, 15);
   return new CliError(`${error.message}: ${bad.instance} is ${bad.health ?? bad.state}`, {
     exitCode: 1,
     details: [...(error.options.details ?? []), ...(lines.length > 0 ? [`last log lines of ${bad.instance}:`, ...lines] : [])],
     hint: `${services.includes(bad.service) ? `msx logs ${bad.service}` : `docker logs ${bad.name}`} shows its whole log; msx down stops the rest`,
   });
-}
-
-async function lastLines(docker: Docker, project: string, instance: string, count: number): Promise<string[]> {
-  const entries: LogEntry[] = [];
-  const query: LogQuery = { sources: [instance], follow: false, since: undefined, minLevel: undefined, grep: undefined, trace: undefined, tail: count };
-  const all = await systemContainers(docker, project).catch(() => []);
-  const services = [...new Set(all.map((c) => c.service))];
-  await composeLogs(docker, project, services, query, (e) => entries.push(e)).catch(() => undefined);
-  return entries.map((e) => formatEntry(e, errColour, instance.length));
 }
 
 async function down(root: string, manifest: Manifest, docker: Docker, options: DownOptions): Promise<DownResult> {
@@ -238,7 +230,7 @@ async function waitForHealthy(docker: Docker, project: string, service: string, 
 }
 
 async function scaleFailure(docker: Docker, project: string, service: string, instance: string | undefined, message: string): Promise<CliError> {
-  const lines = instance === undefined ? [] : await lastLines(docker, project, instance, 15);
+  const lines = instance === undefined ? [] : await lastLogLines(docker, project, instance, 15);
   return new CliError(message, {
     exitCode: 1,
     details: lines.length > 0 ? [`last log lines of ${instance}:`, ...lines] : [],
