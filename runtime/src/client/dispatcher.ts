@@ -1,5 +1,5 @@
 import type { Dispatcher } from 'undici';
-import { Agent } from './undici-lite.js';
+import { createAgent, type Agent } from './undici-on-demand.js';
 
 let shared: Agent | undefined;
 
@@ -10,9 +10,11 @@ let shared: Agent | undefined;
  * use, never at import.
  */
 export function sharedDispatcher(): Dispatcher {
-  shared ??= new Agent({
+  shared ??= createAgent({
     // Below Node's default server keepAliveTimeout (5 s), so we drop idle sockets before the server does.
     keepAliveTimeout: 4_000,
+    // As the gateway's pools: an instance that does not accept within this is gone, and the call goes to another.
+    connect: { timeout: 3_000 },
     keepAliveMaxTimeout: 60_000,
     connections: 128,
   });

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { request } from './undici-lite.js';
+import { request } from './undici-on-demand.js';
 import type { CallOutcome } from '../discovery/balancers/balancer.js';
 import { failureRule } from '../resilience/failure-classification.js';
 import { isIdempotent } from '../resilience/idempotency.js';

@@ -30,6 +30,14 @@ export interface BreakerOptions {
   readonly halfOpenAfterMs?: number;
 }
 
+/**
+ * How long the gateway waits for an instance to accept a connection. A live
+ * one's kernel accepts at once, however busy the process; undici's 10 s
+ * default held a request that long when discovery still listed an instance
+ * whose container was gone.
+ */
+export const UPSTREAM_CONNECT_TIMEOUT_MS = 3_000;
+
 export interface UpstreamPoolOptions {
   /** Keep-alive connections per instance. Default 128. */
   readonly connections?: number;
@@ -124,6 +132,8 @@ export class Upstreams {
     let pool = this.#pools.get(url);
     if (pool === undefined) {
       pool = new Pool(url, {
+        // A connect that takes this long will not be answered (an instance gone with its address): give up and try another.
+        connect: { timeout: UPSTREAM_CONNECT_TIMEOUT_MS },
         connections: this.poolOptions.connections ?? 128,
         keepAliveTimeout: this.poolOptions.keepAliveTimeoutMs ?? 4_000,
         pipelining: 1,

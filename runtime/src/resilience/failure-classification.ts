@@ -72,10 +72,15 @@ export const FAILURE_RULES: Readonly<Record<FailureKind, FailureRule>> = {
   unknown: { instance: 'no-verdict', breaker: false, retry: 'never', stepRetry: true },
 };
 
-/** Socket and undici codes that say the connection was never made. */
-const UNREACHABLE_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT']);
+/**
+ * Socket and undici codes that say the connection was never made. A
+ * connect that timed out is one of them: nothing was sent (an instance that
+ * went away with its address, as a removed container does, is never
+ * answered, not even with a refusal), so any method may go to another one.
+ */
+const UNREACHABLE_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT', 'UND_ERR_CONNECT_TIMEOUT']);
 /** Codes of a call that ran out of time. */
-const TIMEOUT_CODES: ReadonlySet<string> = new Set(['TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
+const TIMEOUT_CODES: ReadonlySet<string> = new Set(['TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
 /** Codes of a connection that broke once made. */
 const LOST_CODES: ReadonlySet<string> = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_RESPONSE_STATUS_CODE', 'HPE_INVALID_CONSTANT']);
 /** Codes of a call the caller did not send. */

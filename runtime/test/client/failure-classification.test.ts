@@ -1,16 +1,20 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BulkheadFullError, CircuitOpenError, ConnectionError, HttpStatusError, NoInstanceError, TimeoutError } from '../../src/client/index.js';
-import { UpstreamError } from '../../src/gateway/upstream-error.js';
+import { classifyUpstreamError, UpstreamError } from '../../src/gateway/upstream-error.js';
 import { classifyFailure, FAILURE_RULES, isRetryableFailure, isRetryableForAnyMethod, isRetryableStepFailure, isServiceFailure, RESILIENCE_DEFAULTS } from '../../src/resilience/index.js';
 import { StepRejectedError } from '../../src/saga/index.js';
 
 const refused = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
 const reset = Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
+// What undici throws when an address takes no connection at all (a container removed with its IP).
+const connectTimeout = Object.assign(new Error('Connect Timeout Error'), { code: 'UND_ERR_CONNECT_TIMEOUT' });
 
 /** One row per way a call fails, as the client, the gateway and a saga step each meet it: its kind, then what each does with it. */
 const TABLE: Array<[string, unknown, string, { breaker: boolean; retry: string; stepRetry: boolean; instance: string }]> = [
   ['client: connection refused', new ConnectionError('users', { cause: refused }), 'unreachable', { breaker: true, retry: 'any-method', stepRetry: true, instance: 'unreachable' }],
+  ['undici: connect timed out', connectTimeout, 'unreachable', { breaker: true, retry: 'any-method', stepRetry: true, instance: 'unreachable' }],
+  ['gateway: connect timed out', classifyUpstreamError(connectTimeout, 'users', false), 'unreachable', { breaker: true, retry: 'any-method', stepRetry: true, instance: 'unreachable' }],
   ['client: connection reset', new ConnectionError('users', { cause: reset }), 'connection-lost', { breaker: true, retry: 'idempotent', stepRetry: true, instance: 'failure' }],
   ['client: attempt timed out', new TimeoutError('users', 100), 'timeout', { breaker: true, retry: 'idempotent', stepRetry: true, instance: 'failure' }],
   ['client: 503 answer', new HttpStatusError('users', 503, undefined, {}), 'unavailable', { breaker: true, retry: 'idempotent', stepRetry: true, instance: 'failure' }],
@@ -42,6 +46,13 @@ describe('one failure classification for the client, the gateway and saga steps'
       assert.equal(isRetryableStepFailure(error), rule.stepRetry);
     });
   }
+
+  it('a connect that timed out is answered 503 and may go to another instance whatever the method, as a refusal', () => {
+    const error = classifyUpstreamError(connectTimeout, 'users', false);
+    assert.equal(error.kind, 'unavailable');
+    assert.equal(error.status, 503);
+    assert.equal(error.neverReached, true);
+  });
 
   it('the gateway’s errors carry the rule of their kind', () => {
     for (const kind of ['timeout', 'unavailable', 'circuit-open', 'no-instance', 'failed', 'closing', 'bad-request'] as const) {
