@@ -77,6 +77,8 @@ test('the internal routes are in their services\' documents, with the statuses t
   assert.equal(payments.paths['/refunds']?.post?.operationId, 'refundOrder');
   const orders = (await documentOf('orders')) as Document;
   assert.ok(orders.paths['/orders']?.post?.responses['409']?.content?.['application/json'], 'a cancelled order answers the order');
+  const invalid = orders.paths['/orders']?.post?.responses['400']?.content;
+  assert.ok(invalid?.['application/json'] && invalid['application/problem+json'], 'a 400 is a cancelled order, or the problem of invalid input');
 });
 
 test('a field removed from users\' response: contracts check names service, route and field, and the typed client loses it', async () => {

@@ -50,7 +50,7 @@ export const contract = defineContract('orders', {
     responses: {
       201: PlacedOrder,
       202: PendingOrder.describe('another orders instance drives the saga now; the order ends there'),
-      400: CancelledOrder.describe('cancelled: the order cannot be reserved as it is (a total no payment holds); invalid input is a problem'),
+      400: CancelledOrder.describe('cancelled: the order cannot be reserved as it is (a total no payment holds)'),
       402: CancelledOrder.describe('cancelled: the payment was declined'),
       404: CancelledOrder.describe('cancelled: an unknown or inactive user, or an unknown product'),
       409: CancelledOrder.describe('cancelled: not enough stock'),
