@@ -41,8 +41,8 @@ before(async () => {
     .replace('port: 3001', `port: ${usersPort}\n    open: true\n    alerts:\n      errorRate: 0.2`));
   const routes = join(root, 'services', 'users', 'src', 'routes.ts');
   const source = readFileSync(routes, 'utf8');
-  const at = source.indexOf("  service.app.get('/users',");
-  assert.ok(at > 0, 'the template registers GET /users');
+  const at = source.indexOf('  serveContract(service, contract, {');
+  assert.ok(at > 0, 'the template serves its contract');
   writeFileSync(routes, `${source.slice(0, at)}  service.app.get('/boom', (_req, res) => {\n    res.status(500).json({ error: 'boom' });\n  });\n\n${source.slice(at)}`);
   await installAndBuild(root);
   const up = await msx(['up', '-d'], { cwd: root, timeout: 180_000 });

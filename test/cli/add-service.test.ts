@@ -40,9 +40,10 @@ test('msx add service renders the service and routes it through the gateway', as
   assert.equal(result.exitCode, 0, result.stderr);
   const summary = JSON.parse(result.stdout);
   assert.equal(summary.port, 3002);
-  for (const f of ['src/main.ts', 'src/service.ts', 'src/routes.ts', 'test/service.test.ts', 'package.json', 'tsconfig.json']) {
+  for (const f of ['src/main.ts', 'src/service.ts', 'src/contract.ts', 'src/routes.ts', 'test/service.test.ts', 'package.json', 'tsconfig.json']) {
     assert.ok(existsSync(join(root, 'services', 'billing', f)), f);
   }
+  assert.match(readFileSync(join(root, 'services/billing/src/routes.ts'), 'utf8'), /serveContract\(service, contract, \{/);
   const gateway = readFileSync(join(root, 'services/gateway/src/gateway.generated.ts'), 'utf8');
   assert.match(gateway, /"service": "billing"/);
   assert.match(gateway, /"path": "\/api\/billing"/);
@@ -54,6 +55,22 @@ test('msx add service renders the service and routes it through the gateway', as
   assert.ok(existsSync(join(root, 'services/mailer/src/job.ts')));
   assert.match(readFileSync(join(root, '.env'), 'utf8'), /^MAILER_DB_PASSWORD=\S{20,}$/m);
   assert.doesNotMatch(readFileSync(join(root, 'services/gateway/src/gateway.generated.ts'), 'utf8'), /mailer/);
+});
+
+test('msx add service --database declares its routes in a contract that msx openapi publishes', async (t) => {
+  const root = await newSystem(t);
+  const result = await msx(['add', 'service', 'stock', '--database'], { cwd: root });
+  assert.equal(result.exitCode, 0, result.stderr);
+  const routes = readFileSync(join(root, 'services/stock/src/routes.ts'), 'utf8');
+  assert.match(routes, /serveContract\(service, contract, \{/);
+  assert.match(routes, /INSERT INTO stock/);
+  const printed = await msx(['openapi', 'stock'], { cwd: root });
+  assert.equal(printed.exitCode, 0, printed.stderr);
+  const document = JSON.parse(printed.stdout) as { paths: Record<string, Record<string, { operationId: string; requestBody?: unknown; responses: Record<string, unknown> }>> };
+  assert.deepEqual(Object.keys(document.paths).sort(), ['/stock', '/stock/{id}']);
+  assert.equal(document.paths['/stock']!.post!.operationId, 'createItem');
+  assert.ok(document.paths['/stock']!.post!.requestBody, 'the body schema is published');
+  assert.ok(document.paths['/stock/{id}']!.get!.responses['404'], 'an unknown item is a declared 404');
 });
 
 test('msx add service refuses duplicates, bad names, taken ports and existing folders', async (t) => {

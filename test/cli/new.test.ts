@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { validate as validateOpenApi } from '@readme/openapi-parser';
 import { execa } from 'execa';
 import { parse } from 'yaml';
 import { MSX_BIN, msx, tempDir } from '../support/msx.js';
@@ -19,6 +20,7 @@ test('msx new generates a complete workspace', async (t) => {
     'services/gateway/src/main.ts', 'services/gateway/src/gateway.generated.ts',
     'services/users/src/main.ts', 'services/users/src/service.ts', 'services/users/test/service.test.ts', 'services/users/package.json',
     'services/orders/src/routes.ts', 'services/mailer/src/job.ts',
+    'services/users/src/contract.ts', 'services/orders/src/contract.ts',
   ]) {
     assert.ok(existsSync(join(root, file)), `${file} should exist`);
   }
@@ -38,6 +40,23 @@ test('msx new generates a complete workspace', async (t) => {
   const schema = JSON.parse(readFileSync(join(root, 'msx.schema.json'), 'utf8'));
   assert.equal(schema.type, 'object');
   assert.ok(schema.properties.services);
+
+  // Each http service declares its example routes in a contract: msx openapi prints valid OpenAPI 3.1 from it,
+  // and the gateway's document has them under their public paths.
+  for (const service of ['users', 'orders', 'gateway']) {
+    const printed = await msx(['openapi', service], { cwd: root });
+    assert.equal(printed.exitCode, 0, printed.stderr);
+    const document = JSON.parse(printed.stdout) as { openapi: string; paths: Record<string, Record<string, { operationId?: string }>> };
+    assert.equal(document.openapi, '3.1.0');
+    const checked = await validateOpenApi(structuredClone(document) as never);
+    assert.equal(checked.valid, true, `${service}: ${JSON.stringify((checked as { errors?: unknown }).errors)}`);
+    if (service === 'users') {
+      assert.deepEqual(Object.entries(document.paths).flatMap(([path, item]) => Object.entries(item).map(([method, op]) => `${op.operationId} ${method.toUpperCase()} ${path}`)).sort(), [
+        'createItem POST /users', 'getItem GET /users/{id}', 'listItems GET /users',
+      ]);
+    }
+    if (service === 'gateway') assert.ok(document.paths['/api/orders/{id}']?.get, Object.keys(document.paths).join(', '));
+  }
 });
 
 test('secrets are fresh per system, live only in a git-ignored .env, and are private', async (t) => {

@@ -32,8 +32,8 @@ async function documentOf(service: string): Promise<Record<string, unknown>> {
   return JSON.parse(result.stdout) as Record<string, unknown>;
 }
 
-test('users\' and the gateway\'s documents are valid OpenAPI 3.1', async () => {
-  for (const service of ['users', 'gateway']) {
+test('every shop service\'s document, and the gateway\'s, is valid OpenAPI 3.1', async () => {
+  for (const service of ['users', 'products', 'payments', 'orders', 'notifications', 'gateway']) {
     const document = await documentOf(service);
     assert.equal(document.openapi, '3.1.0');
     const result = await validate(structuredClone(document) as never);
@@ -45,14 +45,40 @@ test('the gateway\'s document lists exactly the public routes as public, under t
   const document = (await documentOf('gateway')) as { paths: Record<string, Record<string, { security?: unknown[]; responses: Record<string, unknown> }>> };
   const operations = Object.entries(document.paths).flatMap(([path, item]) => Object.entries(item).map(([method, op]) => ({ route: `${method.toUpperCase()} ${path}`, op })));
   const open = operations.filter(({ op }) => Array.isArray(op.security) && op.security.length === 0).map(({ route }) => route).sort();
-  // msx.yaml: POST /api/users is public; GET /api/users/:id needs a token.
-  assert.deepEqual(open, ['POST /api/users']);
+  // msx.yaml: POST /api/users and GET /api/products are public; everything else the gateway routes needs a token.
+  assert.deepEqual(open, ['GET /api/products/{id}', 'POST /api/users']);
+  assert.deepEqual(operations.map(({ route }) => route).sort(), [
+    'GET /api/notifications',
+    'GET /api/orders/{id}',
+    'GET /api/products/{id}',
+    'GET /api/users/{id}',
+    'POST /api/orders',
+    'POST /api/products',
+    'POST /api/users',
+  ], 'the internal routes (reservations, charges, refunds) are not on the gateway');
   const getUser = document.paths['/api/users/{id}']?.get;
   assert.ok(getUser, `GET /api/users/{id} is listed: ${operations.map((o) => o.route).join(', ')}`);
   assert.deepEqual(getUser.security, [{ bearerAuth: [] }]);
   assert.ok(getUser.responses['401'], 'a protected route may answer 401');
   assert.ok(getUser.responses['429'], 'a rate-limited route may answer 429');
   assert.equal(document.paths['/users/{id}'], undefined, 'service paths appear only as rewritten by the gateway');
+});
+
+test('the internal routes are in their services\' documents, with the statuses the saga relies on', async () => {
+  type Document = { paths: Record<string, Record<string, { operationId: string; responses: Record<string, { content?: Record<string, unknown> }> }>> };
+  const products = (await documentOf('products')) as Document;
+  const reserve = products.paths['/reservations']?.post;
+  assert.equal(reserve?.operationId, 'reserveStock');
+  assert.deepEqual(Object.keys(reserve.responses).sort(), ['201', '400', '401', '404', '409']);
+  assert.ok(reserve.responses['409']!.content?.['application/problem+json'], 'out of stock is a problem');
+  assert.equal(products.paths['/reservations/{orderId}']?.delete?.operationId, 'releaseStock');
+  const payments = (await documentOf('payments')) as Document;
+  assert.ok(payments.paths['/charges']?.post?.responses['402'], 'a declined payment is declared');
+  assert.equal(payments.paths['/refunds']?.post?.operationId, 'refundOrder');
+  const orders = (await documentOf('orders')) as Document;
+  assert.ok(orders.paths['/orders']?.post?.responses['409']?.content?.['application/json'], 'a cancelled order answers the order');
+  const invalid = orders.paths['/orders']?.post?.responses['400']?.content;
+  assert.ok(invalid?.['application/json'] && invalid['application/problem+json'], 'a 400 is a cancelled order, or the problem of invalid input');
 });
 
 test('a field removed from users\' response: contracts check names service, route and field, and the typed client loses it', async () => {
@@ -66,6 +92,9 @@ test('a field removed from users\' response: contracts check names service, rout
   assert.equal(generated.exitCode, 0, generated.stderr);
   const clientFile = join(root, 'services', 'orders', 'src', 'clients', 'users.generated.ts');
   assert.match(readFileSync(clientFile, 'utf8'), /export interface GetUserResponse200 \{[^}]*\bname: string/);
+  // orders calls products and payments too: its saga uses their typed clients.
+  assert.match(readFileSync(join(root, 'services', 'orders', 'src', 'clients', 'products.generated.ts'), 'utf8'), /reserveStock\(input: ReserveStockInput/);
+  assert.match(readFileSync(join(root, 'services', 'orders', 'src', 'clients', 'payments.generated.ts'), 'utf8'), /createCharge\(input: CreateChargeInput/);
 
   const contractFile = join(root, 'services', 'users', 'src', 'contract.ts');
   const source = readFileSync(contractFile, 'utf8');

@@ -77,8 +77,9 @@ test('an edit to users is rebuilt and rolled out while the gateway keeps answeri
   try {
     await new Promise((r) => setTimeout(r, 500));
     const source = readFileSync(routesFile, 'utf8');
-    assert.match(source, /res\.json\(\[\.\.\.items\.values\(\)\]\);/);
-    writeFileSync(routesFile, source.replace('res.json([...items.values()]);', "res.setHeader('x-msx-watch', 'v2');\n    res.json([...items.values()]);"));
+    const listItems = 'listItems: () => ({ status: 200, body: [...items.values()] }),';
+    assert.ok(source.includes(listItems), 'the template lists the items');
+    writeFileSync(routesFile, source.replace(listItems, "listItems: (_input, _req, res) => {\n      res.setHeader('x-msx-watch', 'v2');\n      return { status: 200, body: [...items.values()] };\n    },"));
     await until('the gateway to answer with the rebuilt users', async () => {
       const response = await gateway('/api/users', bearer);
       await response.arrayBuffer();

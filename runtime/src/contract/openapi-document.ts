@@ -81,7 +81,15 @@ function operation(service: string, id: string, route: RouteSpec): OpenApiOperat
     }
   }
   const takesInput = route.body !== undefined || route.query !== undefined || route.params !== undefined;
-  if (takesInput && responses['400'] === undefined) responses['400'] = problemResponse('the request does not match this operation\'s schema; `errors` lists every invalid field');
+  if (takesInput) {
+    const invalid = 'the request does not match this operation\'s schema; `errors` lists every invalid field';
+    const declared = responses['400'];
+    if (declared === undefined) responses['400'] = problemResponse(invalid);
+    // A 400 the operation answers with a body of its own: invalid input is still answered as a problem, so both are documented.
+    else if (declared.content?.['application/problem+json'] === undefined) {
+      responses['400'] = { ...declared, description: `${declared.description}; or, as problem+json, ${invalid}`, content: { ...declared.content, ...problemResponse(invalid).content } };
+    }
+  }
   responses['401'] ??= problemResponse('no verified caller: neither the gateway\'s signed identity nor a service token for this service');
   return {
     operationId: id,

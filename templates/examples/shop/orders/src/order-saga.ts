@@ -2,17 +2,20 @@ import type { ServiceClient } from '@msx/runtime/client';
 import type { Database } from '@msx/runtime/data';
 import type { AggregateRepository } from '@msx/runtime/eventstore';
 import { defineSaga, StepRejectedError, type StepContext } from '@msx/runtime/saga';
+import { paymentsClient } from './clients/payments.generated.js';
+import { productsClient } from './clients/products.generated.js';
 import { usersClient } from './clients/users.generated.js';
 import { Order, type OrderItem } from './order.js';
+
+/** What the reserve step keeps for the steps after it: the total products computed. */
+interface Reservation {
+  total: number;
+}
 
 export interface OrderSagaInput {
   orderId: string;
   userId: string;
   items: OrderItem[];
-}
-
-interface Reservation {
-  total: number;
 }
 
 /**
@@ -25,7 +28,11 @@ interface Reservation {
  */
 export function orderSaga(deps: { client: ServiceClient; db: Database; orders: AggregateRepository<Order> }) {
   const { client, db, orders } = deps;
+  // The typed clients of the contracts of users, products and payments (msx generates them from each
+  // service's src/contract.ts): a field a callee drops from its answer fails this service's build, not its run.
   const users = usersClient(client);
+  const products = productsClient(client);
+  const payments = paymentsClient(client);
 
   /** Records why the saga was rejected, then rejects the step. */
   async function reject(ctx: StepContext<OrderSagaInput>, status: number, code: string, reason: string): Promise<never> {
@@ -33,11 +40,14 @@ export function orderSaga(deps: { client: ServiceClient; db: Database; orders: A
     throw new StepRejectedError(reason, { code, status });
   }
 
-  const problemDetail = (error: unknown) => {
-    const detail = ((error as { problem?: unknown }).problem as { detail?: unknown } | undefined)?.detail;
-    return typeof detail === 'string' ? detail : undefined;
+  /**
+   * A refusal the saga has no answer for (a compensation refused, a charge payments finds invalid): thrown with
+   * the callee's status, which the saga classifies as the untyped client's status errors — a 4xx step is not
+   * retried but fails, a compensation is retried until it gives up and the order is marked stuck.
+   */
+  const refused = (what: string, result: { status: number; problem: { detail?: string; title?: string } }): never => {
+    throw Object.assign(new Error(`${what} was refused (${result.status}: ${result.problem.detail ?? result.problem.title})`), { status: result.status });
   };
-  const statusOf = (error: unknown) => (error as { code?: string; status?: number }).code === 'HTTP_STATUS' ? (error as { status: number }).status : undefined;
 
   return defineSaga<OrderSagaInput>({
     name: 'order',
@@ -57,8 +67,6 @@ export function orderSaga(deps: { client: ServiceClient; db: Database; orders: A
       {
         name: 'validate-user',
         action: async (ctx) => {
-          // The typed client of users' contract (msx generates it from services/users/src/contract.ts):
-          // a field users drops from its answer fails this service's build, not its run.
           const user = await users.getUser({ id: ctx.input.userId }, { signal: ctx.signal });
           if (!user.ok) {
             if (user.status === 404) return reject(ctx, 404, 'USER_UNKNOWN', `unknown user ${ctx.input.userId}`);
@@ -71,35 +79,31 @@ export function orderSaga(deps: { client: ServiceClient; db: Database; orders: A
       {
         name: 'reserve',
         action: async (ctx) => {
-          try {
-            const { body } = await client.post<Reservation>('products', '/reservations', { orderId: ctx.input.orderId, items: ctx.input.items }, { idempotencyKey: ctx.idempotencyKey, signal: ctx.signal });
-            return body;
-          } catch (error) {
-            if (statusOf(error) === 409) return reject(ctx, 409, 'OUT_OF_STOCK', 'not enough stock for this order');
-            if (statusOf(error) === 404) return reject(ctx, 404, 'PRODUCT_UNKNOWN', 'the order names an unknown product');
-            // Products refuses what no payment could hold (a total above 2³¹ − 1 cents): the order is invalid, not failed.
-            if (statusOf(error) === 400) return reject(ctx, 400, 'ORDER_INVALID', problemDetail(error) ?? 'the order cannot be reserved as it is');
-            throw error;
-          }
+          const held = await products.reserveStock({ body: { orderId: ctx.input.orderId, items: atLeastOne(ctx.input.items) } }, { idempotencyKey: ctx.idempotencyKey, signal: ctx.signal });
+          if (held.ok) return { total: held.body.total };
+          if (held.status === 409) return reject(ctx, 409, 'OUT_OF_STOCK', 'not enough stock for this order');
+          if (held.status === 404) return reject(ctx, 404, 'PRODUCT_UNKNOWN', 'the order names an unknown product');
+          // Products refuses what no payment could hold (a total above 2³¹ − 1 cents): the order is invalid, not failed.
+          return reject(ctx, 400, 'ORDER_INVALID', held.problem.detail ?? 'the order cannot be reserved as it is');
         },
         compensation: async (ctx) => {
-          await client.delete('products', `/reservations/${encodeURIComponent(ctx.input.orderId)}`, { idempotencyKey: ctx.idempotencyKey, signal: ctx.signal });
+          const released = await products.releaseStock({ orderId: ctx.input.orderId }, { idempotencyKey: ctx.idempotencyKey, signal: ctx.signal });
+          if (!released.ok) refused(`releasing the stock of order ${ctx.input.orderId}`, released);
         },
       },
       {
         name: 'charge',
         action: async (ctx) => {
           const { total } = ctx.results.reserve as Reservation;
-          try {
-            const { body } = await client.post('payments', '/charges', { orderId: ctx.input.orderId, userId: ctx.input.userId, amount: total }, { idempotencyKey: ctx.idempotencyKey, signal: ctx.signal });
-            return body;
-          } catch (error) {
-            if (statusOf(error) === 402) return reject(ctx, 402, 'PAYMENT_DECLINED', `the payment of ${total} cents was declined`);
-            throw error;
-          }
+          const charged = await payments.createCharge({ body: { orderId: ctx.input.orderId, userId: ctx.input.userId, amount: total } }, { idempotencyKey: ctx.idempotencyKey, signal: ctx.signal });
+          if (charged.ok) return charged.body;
+          if (charged.status === 402) return reject(ctx, 402, 'PAYMENT_DECLINED', `the payment of ${total} cents was declined`);
+          // A 400 here is this service's bug (it sent what payments' contract refuses): failed, not the buyer's fault.
+          return refused(`the charge of order ${ctx.input.orderId}`, charged);
         },
         compensation: async (ctx) => {
-          await client.post('payments', '/refunds', { orderId: ctx.input.orderId }, { idempotencyKey: ctx.idempotencyKey, signal: ctx.signal });
+          const refunded = await payments.refundOrder({ body: { orderId: ctx.input.orderId } }, { idempotencyKey: ctx.idempotencyKey, signal: ctx.signal });
+          if (!refunded.ok) refused(`the refund of order ${ctx.input.orderId}`, refunded);
         },
       },
       {
@@ -115,4 +119,11 @@ export function orderSaga(deps: { client: ServiceClient; db: Database; orders: A
       },
     ],
   });
+}
+
+/** The order's lines as products' contract takes them, at least one: orders' own contract already refused an empty order. */
+function atLeastOne<T>(items: readonly T[]): [T, ...T[]] {
+  const [first, ...rest] = items;
+  if (first === undefined) throw new TypeError('an order has at least one line');
+  return [first, ...rest];
 }
