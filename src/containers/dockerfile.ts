@@ -17,8 +17,9 @@
  *   only install script the workspace needs is better-sqlite3's native
  *   build, which only the embedded bus of the local target uses.
  * - Each service is bundled by esbuild into one ES module. The image then
- *   holds no node_modules but the few packages the runtime loads by path at
- *   run time (undici's agent, through createRequire); the embedded engines
+ *   holds no node_modules but the few packages the runtime requires on
+ *   demand at run time (undici, through createRequire, the first time a
+ *   service makes a client); the embedded engines
  *   (better-sqlite3, PGlite) are imported lazily by the runtime and left out
  *   as externals, so they are not in the image at all. esbuild does not
  *   type-check: `npm run build` and `npm test` do.
