@@ -53,7 +53,12 @@ export interface ResolvedClientOptions {
   readonly balancer: Balancer;
   readonly tokens: ServiceTokenIssuer | undefined;
   readonly policy: PolicyStack;
-  readonly dispatcher: Dispatcher;
+  /**
+   * Asked at each call, not when the client is made: the shared dispatcher
+   * (and undici with it) is loaded by the first call, so a service that
+   * holds a client but has not called anyone yet does not carry it.
+   */
+  readonly dispatcher: () => Dispatcher;
   readonly context: () => CallContext | undefined;
   /** Shared by the client and every `withContext`/`forRequest` copy of it. */
   readonly lastGood: LastGoodCache;
@@ -104,7 +109,7 @@ export function resolveClientOptions(input: ServiceClientOptions): ResolvedClien
     balancer: input.balancer ?? createBalancer(),
     tokens,
     policy: isPolicyStack(input.policy) ? input.policy : createPolicyStack(input.policy),
-    dispatcher: input.dispatcher ?? sharedDispatcher(),
+    dispatcher: input.dispatcher === undefined ? sharedDispatcher : () => input.dispatcher!,
     context: input.context ?? (() => undefined),
     lastGood: new LastGoodCache(lastGoodEntries),
     fallbackMetrics: createFallbackMetrics(input.registry),

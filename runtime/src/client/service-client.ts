@@ -189,7 +189,7 @@ function bind(options: ResolvedClientOptions, bound: CallContext | undefined): S
             headers,
             body,
             signal,
-            dispatcher,
+            dispatcher: dispatcher(),
           });
           const parsed = await readResponseBody(res.body, res.headers['content-type']);
           // The instance answered: what its status says about it is the shared classification's (5xx: failure).
