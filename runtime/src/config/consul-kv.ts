@@ -41,9 +41,12 @@ export interface KvPrefixWatch {
   readonly first: Promise<KvValues>;
   /** Every later answer whose index moved: the whole prefix again. */
   onChange(listener: (values: KvValues) => void): void;
-  /** A failed query (the agent down, 5xx); the watch retries with backoff. */
+  /** The first failed query of an outage (the agent down, 5xx); the watch retries with backoff. */
   onError(listener: (error: unknown) => void): void;
-  /** A query answered after failures. */
+  /**
+   * The first answer after an outage. A blocking query whose index did not
+   * move stays blocked, so this comes with the next change, not at once.
+   */
   onRecover(listener: () => void): void;
   /** Ends the watch and aborts its query in flight. */
   end(): void;
@@ -117,6 +120,8 @@ export class ConsulKv {
             settle = undefined;
             return;
           }
+          // One report per outage: the watch retries with backoff, and each retry failing is the same news.
+          if (failing) return;
           failing = true;
           events.emit('failure', error);
         });

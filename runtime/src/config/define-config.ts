@@ -145,7 +145,13 @@ export function defineConfig<S extends SettingsShape>(shape: S): ConfigDefinitio
             variable: key,
             problem: value === undefined ? 'is required' : issue.message,
             received: value === undefined ? undefined : SECRET_NAME.test(key) ? '(redacted)' : value,
-            ...(source.kind === 'consul' ? { source: describeOrigin(key, origin) } : {}),
+            // A missing key names every place it was looked for; a bad one, where its value came from.
+            source:
+              value === undefined
+                ? source.kind === 'consul'
+                  ? `the environment, Consul key ${prefix}${service}/${key} or ${prefix}_shared/${key}`
+                  : 'the environment'
+                : describeOrigin(key, origin),
           });
         }
         throw new ConfigError(service, issues);
@@ -222,16 +228,16 @@ export function defineConfig<S extends SettingsShape>(shape: S): ConfigDefinitio
           log?.info({ changed }, 'configuration changed');
           events.emit('change', current.values, changed);
         };
-        for (const [watch, assign] of [
-          [serviceWatch, (v: KvValues) => (serviceKv = v)],
-          [sharedWatch, (v: KvValues) => (sharedKv = v)],
+        for (const [watch, watched, assign] of [
+          [serviceWatch, `${prefix}${service}/`, (v: KvValues) => (serviceKv = v)],
+          [sharedWatch, `${prefix}_shared/`, (v: KvValues) => (sharedKv = v)],
         ] as const) {
           watch.onChange((values) => {
             assign(values);
             reapply();
           });
-          watch.onError((error) => log?.warn({ err: error }, 'Consul KV unreachable, keeping the last good configuration'));
-          watch.onRecover(() => log?.info({}, 'Consul KV reachable again'));
+          watch.onError((error) => log?.warn({ err: error, prefix: watched }, 'Consul KV unreachable, keeping the last good configuration'));
+          watch.onRecover(() => log?.info({ prefix: watched }, 'Consul KV reachable again'));
         }
       }
 

@@ -36,7 +36,6 @@ export class ConfigError extends StartupError {
 }
 
 function describeIssue(issue: ConfigIssue): string {
-  const from = issue.source ? ` (from ${issue.source})` : '';
-  if (issue.received === undefined) return `${issue.variable} ${issue.problem}${from}`;
-  return `${issue.variable} ${issue.problem}, got ${JSON.stringify(issue.received)}${from}`;
+  if (issue.received === undefined) return `${issue.variable} ${issue.problem}${issue.source ? ` (looked for in ${issue.source})` : ''}`;
+  return `${issue.variable} ${issue.problem}, got ${JSON.stringify(issue.received)}${issue.source ? ` (from ${issue.source})` : ''}`;
 }
