@@ -54,7 +54,8 @@ async function startService(name: string, port: number): Promise<{ child: Result
   const child = execa(command === 'node' ? process.execPath : command!, args, {
     cwd: root,
     reject: false,
-    env: userEnv({ PORT: String(port), LOG_LEVEL: 'info' }),
+    // MAX_ITEMS above what the load below posts: the test is about draining, not the in-memory store's cap (its own test covers that).
+    env: userEnv({ PORT: String(port), LOG_LEVEL: 'info', MAX_ITEMS: '10000000' }),
     extendEnv: false,
     forceKillAfterDelay: false,
   });

@@ -58,7 +58,8 @@ export const MAX_SHUTDOWN_DELAY_MS = 60_000;
 /** The drain delay after SIGTERM/SIGINT when `SHUTDOWN_DELAY_MS` is unset: long enough for discovery to drop the instance. */
 export const DEFAULT_SIGNAL_SHUTDOWN_DELAY_MS = 3000;
 
-const SECRET_NAME = /SECRET|PASSWORD|PASSWD|TOKEN|KEY|CREDENTIAL|PRIVATE/i;
+/** Names whose values never appear in errors or logs. */
+export const SECRET_NAME = /SECRET|PASSWORD|PASSWD|TOKEN|KEY|CREDENTIAL|PRIVATE/i;
 
 function baseShape(service: string, bodyLimit: string) {
   return {
@@ -127,7 +128,7 @@ export function loadConfig<S extends ConfigShape>(source: ConfigSource<S>): Serv
  * Phrases zod's issues as "must …" so the one-line error reads naturally
  * after the variable name. Schema-level messages take precedence over this.
  */
-function describeProblem(issue: z.core.$ZodRawIssue): string | undefined {
+export function describeProblem(issue: z.core.$ZodRawIssue): string | undefined {
   switch (issue.code) {
     case 'invalid_type':
       return `must be ${issue.expected === 'number' || issue.expected === 'int' ? 'a number' : `a ${issue.expected}`}`;

@@ -9,6 +9,8 @@ export interface ConfigIssue {
   readonly problem: string;
   /** The raw value found (redacted for secret-looking names), or `undefined` when unset. */
   readonly received: string | undefined;
+  /** Where the value came from when more than the environment is read, e.g. `Consul key msx/shop/orders/MAX_ITEMS`. */
+  readonly source?: string;
 }
 
 /**
@@ -34,6 +36,6 @@ export class ConfigError extends StartupError {
 }
 
 function describeIssue(issue: ConfigIssue): string {
-  if (issue.received === undefined) return `${issue.variable} ${issue.problem}`;
-  return `${issue.variable} ${issue.problem}, got ${JSON.stringify(issue.received)}`;
+  if (issue.received === undefined) return `${issue.variable} ${issue.problem}${issue.source ? ` (looked for in ${issue.source})` : ''}`;
+  return `${issue.variable} ${issue.problem}, got ${JSON.stringify(issue.received)}${issue.source ? ` (from ${issue.source})` : ''}`;
 }
