@@ -120,7 +120,8 @@ test('msx metrics --json scrapes every ready pod of the services through the API
     const { url } = await service.listen({ port: 0, handleSignals: false });
     pods.set(pod.metadata.name, { url, close: () => service.close() });
   }
-  t.after(() => Promise.all([...pods.values()].map((p) => p.close())));
+  const started = [...pods.values()];
+  t.after(() => Promise.all(started.map((p) => p.close())));
   system.double.proxyPods('shop', CONTAINER_PORT, (pod, path, req, res) => {
     const running = pods.get(pod.metadata.name);
     if (running) forwardTo(running.url)(path, req, res);
