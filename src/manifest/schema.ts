@@ -142,7 +142,7 @@ export const gatewayServiceSchema = z.strictObject({
 export const serviceSchema = z.discriminatedUnion('kind', [httpServiceSchema, workerServiceSchema, gatewayServiceSchema]);
 
 const imagesSchema = z.record(z.string().min(1), z.string().min(1)).default({})
-  .describe('Images to use instead of the defaults, by role: node, rabbitmq, postgres, redis');
+  .describe('Images to use instead of the defaults, by role: node, rabbitmq, postgres, redis, prometheus, msx-collector');
 
 /** The official images the compose target runs when msx.yaml names none; tags pinned to a major (or minor) line. */
 export const COMPOSE_IMAGE_DEFAULTS = {

@@ -2,14 +2,15 @@
  * The alert rules msx renders, checked by Prometheus's own tool: the
  * shop's rule file for compose (and the prometheus.yml that loads it), and
  * both Kubernetes forms (the ConfigMap's rule file, the PrometheusRule's
- * groups), pass `promtool check rules`; and `promtool test rules` replays
+ * groups), pass `promtool check rules`, the Prometheus msx renders for
+ * Kubernetes passes `promtool check config`; and `promtool test rules` replays
  * series of a service answering 5xx to show the error-rate rule fires after
  * its `for`, and not for a service below the threshold.
  *
  * promtool comes with Debian's `prometheus` package (.ci/run installs it).
  */
 import assert from 'node:assert/strict';
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test, type TestContext } from 'node:test';
 import { execa } from 'execa';
@@ -99,6 +100,44 @@ test('kubernetes: the ConfigMap\'s rule file (default) and the PrometheusRule (a
   assert.equal(fromRule!.exitCode, 0, fromRule!.all);
   assert.deepEqual(rule.spec.groups, parse(configMap.data['alerts.yml']!).groups, 'the same rules either way');
   assert.doesNotMatch(readFileSync(join(operator, 'deploy', 'kubernetes', 'shop', 'kustomization.yaml'), 'utf8'), /configmap/i);
+});
+
+test('kubernetes: msx\'s own Prometheus (prometheus.yml with pod discovery) passes promtool check config, with the alert rules\' ConfigMap where the pod mounts it', async (t) => {
+  const render = await msx(['render', 'kubernetes'], { cwd: shop });
+  assert.equal(render.exitCode, 0, render.stderr);
+  const out = join(shop, 'deploy', 'kubernetes', 'shop');
+  type ConfigMap = { kind: string; metadata: { name: string }; data: Record<string, string> };
+  const configMaps = [...parseAllDocuments(readFileSync(join(out, 'prometheus.yaml'), 'utf8')), ...parseAllDocuments(readFileSync(join(out, 'alerts.yaml'), 'utf8'))]
+    .map((d) => d.toJS() as ConfigMap).filter((o) => o.kind === 'ConfigMap');
+  const config = configMaps.find((c) => c.metadata.name === 'prometheus-config')!.data['prometheus.yml']!;
+  const rules = configMaps.find((c) => c.metadata.name === 'shop-alert-rules')!.data['alerts.yml']!;
+  const parsed = parse(config) as { rule_files: string[]; scrape_configs: { kubernetes_sd_configs?: { role: string }[] }[] };
+  assert.deepEqual(parsed.rule_files, ['/etc/prometheus/rules/alerts.yml']);
+  assert.equal(parsed.scrape_configs[0]!.kubernetes_sd_configs![0]!.role, 'pod');
+  // The two ConfigMaps as the pod's volumes hold them; the rule file's path is the mount's, under this folder.
+  const root = join(temp.dir, 'prometheus-pod');
+  mkdirSync(join(root, 'etc', 'prometheus', 'config'), { recursive: true });
+  mkdirSync(join(root, 'etc', 'prometheus', 'rules'), { recursive: true });
+  writeFileSync(join(root, 'etc', 'prometheus', 'rules', 'alerts.yml'), rules);
+  let checkedConfig = config.replace('- /etc/prometheus/rules/alerts.yml', `- ${join(root, 'etc', 'prometheus', 'rules', 'alerts.yml')}`);
+  // Debian's promtool is built without Kubernetes discovery (it refuses the field); the official image's has it.
+  writeFileSync(join(root, 'probe.yml'), stringify({ scrape_configs: [{ job_name: 'probe', kubernetes_sd_configs: [{ role: 'pod' }] }] }));
+  const probe = await promtool(t, ['check', 'config', 'probe.yml'], root);
+  if (!probe) return;
+  if (probe.exitCode !== 0 && /field kubernetes_sd_configs not found/.test(probe.all!)) {
+    t.diagnostic('this promtool has no Kubernetes discovery: checking the configuration with a static target in place of kubernetes_sd_configs (relabelling, rule files and the rest as rendered)');
+    const withStatic = parse(checkedConfig) as { scrape_configs: Record<string, unknown>[] };
+    for (const job of withStatic.scrape_configs) {
+      if (!job.kubernetes_sd_configs) continue;
+      delete job.kubernetes_sd_configs;
+      job.static_configs = [{ targets: ['10.0.0.1:3000'] }];
+    }
+    checkedConfig = stringify(withStatic);
+  }
+  writeFileSync(join(root, 'etc', 'prometheus', 'config', 'prometheus.yml'), checkedConfig);
+  const checked = await promtool(t, ['check', 'config', join(root, 'etc', 'prometheus', 'config', 'prometheus.yml')], root);
+  assert.equal(checked!.exitCode, 0, checked!.all);
+  assert.match(checked!.all!, /1 rule files found/);
 });
 
 test('promtool test rules: orders answering 50% 5xx fires HighErrorRate after its 2m; users at 1% does not', async (t) => {

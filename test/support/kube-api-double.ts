@@ -12,7 +12,9 @@
  * resourceVersion older than the compacted history), label and field
  * selectors, the scale subresource, pod logs with follow, DELETE of one
  * object and of a collection by label selector (with the garbage collection
- * of pods), events, metrics.k8s.io pod metrics, and the service proxy.
+ * of pods), events, metrics.k8s.io pod metrics, and the service and pod
+ * proxies (which forward the decoded path, re-escaped, and the request's own
+ * query, as the API server's proxy does).
  *
  * Controllers are scripted: a Deployment rolls out (observedGeneration, then
  * updated, then available replicas) unless a script says its pods crash-loop,
@@ -57,6 +59,8 @@ const RESOURCE_TYPES: readonly ResourceType[] = [
   { group: 'policy', version: 'v1', plural: 'poddisruptionbudgets', kind: 'PodDisruptionBudget', namespaced: true, generation: true },
   { group: 'networking.k8s.io', version: 'v1', plural: 'networkpolicies', kind: 'NetworkPolicy', namespaced: true, generation: true },
   { group: 'networking.k8s.io', version: 'v1', plural: 'ingresses', kind: 'Ingress', namespaced: true, generation: true },
+  { group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'roles', kind: 'Role', namespaced: true, generation: false },
+  { group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'rolebindings', kind: 'RoleBinding', namespaced: true, generation: false },
 ];
 
 /** How a Deployment's pods behave when the double's controller rolls it out. */
@@ -135,6 +139,7 @@ export class KubeApiDouble {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly sockets = new Set<Socket>();
   private readonly proxies = new Map<string, (path: string, req: IncomingMessage, res: ServerResponse) => void>();
+  private readonly podProxies = new Map<string, PodProxyHandler>();
   private podCounter = 0;
 
   private constructor(private readonly server: Server) {}
@@ -257,6 +262,16 @@ export class KubeApiDouble {
     this.proxies.set(`${namespace}/${service}:${port}`, handler);
   }
 
+  /**
+   * Serves `/api/v1/namespaces/{ns}/pods/{pod}:{port}/proxy/...` of every
+   * running pod of the namespace with `handler`. Without a handler for the
+   * port (or for a pod without an IP) the answer is the API server's 503
+   * when nothing listens there.
+   */
+  proxyPods(namespace: string, port: number, handler: PodProxyHandler): void {
+    this.podProxies.set(`${namespace}:${port}`, handler);
+  }
+
   // ---- HTTP ------------------------------------------------------------
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
@@ -310,6 +325,7 @@ export class KubeApiDouble {
     const sub = rest[2];
 
     if (type.kind === 'Service' && name !== undefined && sub === 'proxy') return this.serviceProxy(req, res, namespace!, name, rest.slice(3));
+    if (type.kind === 'Pod' && name !== undefined && sub === 'proxy') return this.podProxy(req, res, namespace!, name, rest.slice(3));
     if (namespace !== undefined && type.kind !== 'Namespace' && req.method !== 'GET' && req.method !== 'DELETE' && !this.store.has(storeKey(typeOfKind('Namespace'), undefined, namespace))) {
       return statusResponse(res, 404, 'NotFound', `namespaces "${namespace}" not found`, { name: namespace, kind: 'namespaces' });
     }
@@ -370,6 +386,7 @@ export class KubeApiDouble {
     if (group === '' && version === 'v1') {
       resources.push({ name: 'pods/log', singularName: '', namespaced: true, kind: 'Pod', verbs: ['get'] });
       resources.push({ name: 'services/proxy', singularName: '', namespaced: true, kind: 'ServiceProxyOptions', verbs: ['create', 'delete', 'get', 'patch', 'update'] });
+      resources.push({ name: 'pods/proxy', singularName: '', namespaced: true, kind: 'PodProxyOptions', verbs: ['create', 'delete', 'get', 'patch', 'update'] });
     }
     json(res, 200, { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group ? `${group}/${version}` : version, resources });
   }
@@ -450,8 +467,19 @@ export class KubeApiDouble {
   private serviceProxy(req: IncomingMessage, res: ServerResponse, namespace: string, nameAndPort: string, rest: string[]): void {
     const handler = this.proxies.get(`${namespace}/${nameAndPort}`);
     if (!handler) return statusResponse(res, 503, 'ServiceUnavailable', `no endpoints available for service "${nameAndPort}"`);
-    const query = new URL(req.url ?? '/', 'http://double').search;
-    handler(`/${rest.join('/')}${query}`, req, res);
+    handler(proxiedPath(req, rest), req, res);
+  }
+
+  private podProxy(req: IncomingMessage, res: ServerResponse, namespace: string, nameAndPort: string, rest: string[]): void {
+    const [name, portText] = nameAndPort.split(':') as [string, string | undefined];
+    const pod = this.get('Pod', namespace, name);
+    if (!pod) return notFound(res, typeOfKind('Pod'), name);
+    const port = Number(portText ?? pod.spec.containers?.[0]?.ports?.[0]?.containerPort ?? 80);
+    const ip = pod.status?.podIP;
+    if (!ip) return statusResponse(res, 400, 'BadRequest', `address not allowed`);
+    const handler = this.podProxies.get(`${namespace}:${port}`);
+    if (!handler) return statusResponse(res, 503, 'ServiceUnavailable', `error trying to reach service: dial tcp ${ip}:${port}: connect: connection refused`);
+    handler(pod, proxiedPath(req, rest), req, res);
   }
 
   // ---- writing ---------------------------------------------------------
@@ -894,6 +922,19 @@ export class KubeApiDouble {
 }
 
 // ---- helpers ---------------------------------------------------------------
+
+/** Answers a request the API server proxied to a pod: the pod, then the path and query it asked for. */
+export type PodProxyHandler = (pod: Obj, path: string, req: IncomingMessage, res: ServerResponse) => void;
+
+/**
+ * The path and query the API server's proxy sends on: the rest of the
+ * (decoded) path after `/proxy`, escaped again the way Go escapes a path (so
+ * an encoded `?` stays part of the path, `%3F`), and the request's own query.
+ */
+function proxiedPath(req: IncomingMessage, rest: readonly string[]): string {
+  const escaped = `/${rest.join('/')}`.split('/').map((segment) => encodeURIComponent(segment).replace(/%(3A|40|21|24|26|27|28|29|2A|2B|2C|3B|3D)/g, (m) => decodeURIComponent(m))).join('/');
+  return `${escaped}${new URL(req.url ?? '/', 'http://double').search}`;
+}
 
 function formatLogLine(line: { time: number; text: string }, timestamps: boolean): string {
   return `${timestamps ? `${new Date(line.time).toISOString()} ` : ''}${line.text}\n`;

@@ -9,7 +9,7 @@ const SERVICES = {
   orders: '{ kind: http, port: 3002, replicas: 2, calls: [users] }',
 };
 
-const KIND_RANK = ['Namespace', 'Secret', 'ConfigMap', 'StatefulSet', 'Service', 'Deployment', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'NetworkPolicy', 'Ingress'];
+const KIND_RANK = ['Namespace', 'ServiceAccount', 'Role', 'RoleBinding', 'Secret', 'ConfigMap', 'StatefulSet', 'Service', 'Deployment', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'NetworkPolicy', 'Ingress'];
 
 test('msx deploy applies every object server-side as field manager msx, in dependency order, and waits for the rollouts', async () => {
   const system = await kubeSystem(SERVICES);
@@ -177,6 +177,25 @@ test('--dry-run sends dryRun=All, prints the fields that would change, and store
     assert.doesNotMatch(dry.stdout, /rotated|cm90YXRlZA/);
     assert.match(dry.stdout, /unchanged\s+Namespace shop/);
     assert.equal(system.double.get('Deployment', 'shop', 'orders')!.spec.replicas, 2, 'nothing stored');
+  } finally {
+    await system.cleanup();
+  }
+});
+
+test('msx deploy runs the system\'s own Prometheus (account, Role, binding, config, pod), and msx down removes it with the rest', async () => {
+  const system = await kubeSystem(SERVICES);
+  try {
+    const result = await system.run(['deploy']);
+    assert.equal(result.exitCode, 0, result.stderr);
+    for (const kind of ['ServiceAccount', 'Role', 'RoleBinding', 'Service', 'Deployment']) assert.ok(system.double.get(kind, 'shop', 'prometheus'), `${kind}/prometheus applied`);
+    assert.match(system.double.get('ConfigMap', 'shop', 'prometheus-config')!.data['prometheus.yml'], /kubernetes_sd_configs/);
+    assert.equal(system.double.get('RoleBinding', 'shop', 'prometheus')!.roleRef.name, 'prometheus');
+    const ps = await system.run(['ps', '--json']);
+    assert.ok((JSON.parse(ps.stdout) as { service: string; ready: boolean }[]).some((i) => i.service === 'prometheus' && i.ready), ps.stdout);
+
+    const down = await system.run(['down']);
+    assert.equal(down.exitCode, 0, down.stderr);
+    for (const kind of ['ServiceAccount', 'Role', 'RoleBinding', 'Deployment']) assert.equal(system.double.get(kind, 'shop', 'prometheus'), undefined, `${kind}/prometheus deleted`);
   } finally {
     await system.cleanup();
   }

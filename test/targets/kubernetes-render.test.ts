@@ -84,7 +84,7 @@ test('the rendered shop: every object passes the Kubernetes schemas and the stri
   const objects = allObjects(files);
   assert.deepEqual(validateObjects(objects), []);
   const deployments = objects.filter((o) => o.kind === 'Deployment').map((o) => o.metadata!.name).sort();
-  assert.deepEqual(deployments, ['gateway', 'msx-collector', 'notifications', 'orders', 'payments', 'products', 'users']);
+  assert.deepEqual(deployments, ['gateway', 'msx-collector', 'notifications', 'orders', 'payments', 'products', 'prometheus', 'users']);
   const statefulSets = objects.filter((o) => o.kind === 'StatefulSet').map((o) => o.metadata!.name).sort();
   assert.deepEqual(statefulSets, ['notifications-db', 'orders-db', 'payments-db', 'products-db', 'rabbitmq', 'redis', 'users-db']);
   assert.ok(find(objects, 'Ingress', 'gateway'), 'the gateway is exposed through an Ingress by default');
@@ -365,6 +365,72 @@ test('NetworkPolicies deny by default and allow exactly what routes and calls sa
   assert.deepEqual(ofPolicy('gateway').spec!.ingress, [{ ports: [{ protocol: 'TCP', port: 3000 }] }], 'the way in: the gateway from anywhere');
   const dns = ofPolicy('allow-dns').spec!.egress![0]!;
   assert.deepEqual(dns.ports, [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }]);
+});
+
+test('Prometheus: msx\'s own scrapes the services\' pods by pod discovery in the namespace, restricted, with the alert rules loaded', async () => {
+  const dir = shopCopy((doc) => doc.setIn(['infrastructure', 'kubernetes', 'images', 'prometheus'], 'registry.example.com/prom/prometheus:v2.55.1'));
+  assert.equal((await render(dir)).exitCode, 0);
+  const files = writtenFiles(dir);
+  const objects = objectsOf(files['prometheus.yaml']!);
+  assert.deepEqual(objects.map((o) => `${o.kind}/${o.metadata!.name}`), ['ConfigMap/prometheus-config', 'ServiceAccount/prometheus', 'Role/prometheus', 'RoleBinding/prometheus', 'Service/prometheus', 'Deployment/prometheus']);
+  assert.deepEqual(validateObjects(objects), []);
+  const role = find(objects, 'Role', 'prometheus') as Extract<KubeObject, { kind: 'Role' }>;
+  assert.deepEqual(role.rules, [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] }], 'reading pods, and nothing else');
+  const binding = find(objects, 'RoleBinding', 'prometheus') as Extract<KubeObject, { kind: 'RoleBinding' }>;
+  assert.deepEqual(binding.subjects, [{ kind: 'ServiceAccount', name: 'prometheus', namespace: 'shop' }]);
+
+  const config = parseDocument((find(objects, 'ConfigMap', 'prometheus-config') as Extract<KubeObject, { kind: 'ConfigMap' }>).data!['prometheus.yml']!).toJS() as {
+    rule_files: string[];
+    scrape_configs: { job_name: string; kubernetes_sd_configs?: { role: string; namespaces: { names: string[] }; selectors: { role: string; label: string }[] }[]; relabel_configs?: { source_labels: string[]; target_label?: string; action?: string; regex?: string }[] }[];
+  };
+  assert.deepEqual(config.rule_files, ['/etc/prometheus/rules/alerts.yml']);
+  const [services] = config.scrape_configs;
+  assert.deepEqual(services!.kubernetes_sd_configs, [{ role: 'pod', namespaces: { names: ['shop'] }, selectors: [{ role: 'pod', label: 'msx.dev/system=shop,msx.dev/service' }] }]);
+  const targetLabels = Object.fromEntries(services!.relabel_configs!.filter((r) => r.target_label).map((r) => [r.target_label, r.source_labels[0]]));
+  assert.deepEqual(targetLabels, { namespace: '__meta_kubernetes_namespace', service: '__meta_kubernetes_pod_label_msx_dev_service', pod: '__meta_kubernetes_pod_name' }, 'the labels the alert rules select by');
+  assert.ok(services!.relabel_configs!.some((r) => r.action === 'keep' && r.regex === 'http'), 'only the services\' http port');
+
+  const deployment = find(objects, 'Deployment', 'prometheus') as Extract<KubeObject, { kind: 'Deployment' }>;
+  const pod = deployment.spec!.template.spec!;
+  assert.equal(pod.serviceAccountName, 'prometheus');
+  assert.equal(pod.automountServiceAccountToken, true, 'pod discovery needs the token');
+  assert.deepEqual(pod.securityContext, { runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, fsGroup: 65534, seccompProfile: { type: 'RuntimeDefault' } });
+  const [container] = pod.containers;
+  assert.equal(container!.image, 'registry.example.com/prom/prometheus:v2.55.1', 'the image from infrastructure.kubernetes.images');
+  assert.deepEqual(container!.securityContext, { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+  assert.deepEqual(pod.volumes!.filter((v) => v.configMap).map((v) => v.configMap!.name), ['prometheus-config', 'shop-alert-rules']);
+  assert.ok(find(allObjects(files), 'ConfigMap', 'shop-alert-rules'), 'the rules it mounts are rendered');
+
+  const policies = objectsOf(files['network-policies.yaml']!) as Extract<KubeObject, { kind: 'NetworkPolicy' }>[];
+  const ofPolicy = (name: string) => policies.find((p) => p.metadata!.name === name)!;
+  assert.deepEqual(ofPolicy('prometheus').spec!.ingress, [], 'nothing reaches Prometheus but a port-forward');
+  assert.deepEqual(ofPolicy('prometheus').spec!.egress![0]!.to!.map((p) => p.podSelector!.matchLabels!['msx.dev/service']).sort(), ['gateway', 'notifications', 'orders', 'payments', 'products', 'users']);
+  assert.deepEqual(ofPolicy('payments').spec!.ingress!.at(-1), { from: [{ podSelector: { matchLabels: { 'msx.dev/system': 'shop', 'msx.dev/infrastructure': 'prometheus' } } }], ports: [{ protocol: 'TCP', port: 3000 }] }, 'each service lets Prometheus scrape it');
+  assert.equal(find(allObjects(files), 'ServiceMonitor', 'shop'), undefined);
+});
+
+test('Prometheus with the Operator (alertRules: prometheusRule): a ServiceMonitor instead of msx\'s own Prometheus; external infrastructure without it: neither', async () => {
+  const dir = shopCopy((doc) => doc.setIn(['infrastructure', 'kubernetes', 'alertRules'], 'prometheusRule'));
+  assert.equal((await render(dir)).exitCode, 0);
+  const objects = allObjects(writtenFiles(dir));
+  assert.deepEqual(validateObjects(objects), []);
+  assert.equal(find(objects, 'Deployment', 'prometheus'), undefined);
+  assert.equal(find(objects, 'Role', 'prometheus'), undefined);
+  const monitor = find(objects, 'ServiceMonitor', 'shop') as Extract<KubeObject, { kind: 'ServiceMonitor' }>;
+  assert.deepEqual(monitor.spec, {
+    namespaceSelector: { matchNames: ['shop'] },
+    selector: { matchLabels: { 'msx.dev/system': 'shop' }, matchExpressions: [{ key: 'msx.dev/service', operator: 'Exists' }] },
+    endpoints: [{ port: 'http', path: '/metrics', interval: '5s' }],
+  });
+  // The Services it selects name their port http, as its endpoint says.
+  for (const service of objects.filter((o) => o.kind === 'Service' && o.metadata?.labels?.['msx.dev/service'])) assert.equal((service as Extract<KubeObject, { kind: 'Service' }>).spec!.ports![0]!.name, 'http');
+  const payments = objects.find((o) => o.kind === 'NetworkPolicy' && o.metadata?.name === 'payments') as Extract<KubeObject, { kind: 'NetworkPolicy' }>;
+  assert.deepEqual(payments.spec!.ingress!.at(-1), { from: [{ namespaceSelector: {}, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } }], ports: [{ protocol: 'TCP', port: 3000 }] }, 'the Operator\'s Prometheus, from its own namespace');
+
+  const external = shopCopy((doc) => doc.setIn(['infrastructure', 'kubernetes', 'infrastructure'], 'external'));
+  assert.equal((await render(external)).exitCode, 0);
+  const none = allObjects(writtenFiles(external));
+  assert.ok(!none.some((o) => o.kind === 'ServiceMonitor' || o.metadata?.name === 'prometheus'), 'the cluster\'s own Prometheus scrapes; msx renders none');
 });
 
 test('infrastructure.kubernetes: a LoadBalancer instead of an Ingress, external infrastructure from the Secret, a namespace of its own', async () => {

@@ -35,6 +35,8 @@ export function objectKey(object: Pick<KubeObject, 'apiVersion' | 'kind' | 'meta
 export const KIND_ORDER: readonly { readonly apiVersion: string; readonly kind: string; readonly namespaced: boolean }[] = [
   { apiVersion: 'v1', kind: 'Namespace', namespaced: false },
   { apiVersion: 'v1', kind: 'ServiceAccount', namespaced: true },
+  { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', namespaced: true },
+  { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', namespaced: true },
   { apiVersion: 'v1', kind: 'Secret', namespaced: true },
   { apiVersion: 'v1', kind: 'ConfigMap', namespaced: true },
   { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespaced: true },
@@ -47,6 +49,7 @@ export const KIND_ORDER: readonly { readonly apiVersion: string; readonly kind: 
   { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', namespaced: true },
   // Served only where the Prometheus Operator's CRD is installed; listing skips it elsewhere (404).
   { apiVersion: 'monitoring.coreos.com/v1', kind: 'PrometheusRule', namespaced: true },
+  { apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor', namespaced: true },
 ];
 
 /** Objects sorted by KIND_ORDER, keeping the given order within a kind; unknown kinds go last. */

@@ -2,6 +2,7 @@ import { CliError, failure, usageError } from '../../errors/cli-error.js';
 import type { Manifest } from '../../manifest/schema.js';
 import { remoteTraceSource } from '../../observability/remote-traces.js';
 import type { AdminSource, DownOptions, DownResult, InstanceStatus, LogEntry, LogQuery, MetricsSource, ScaleChange, Target, TraceSource, UpOptions, UpProgress, UpResult } from '../target.js';
+import { proxyGet } from './api-server-proxy.js';
 import { forgetDeployment, readDeployment } from './deployment-record.js';
 import { apiStatus, isNotFound, kubeFailure } from './kube-api-error.js';
 import { connect, type KubeConnection } from './kube-connection.js';
@@ -165,15 +166,19 @@ export class KubernetesTarget implements Target {
     return remoteTraceSource(`the msx-collector service in namespace ${this.namespace}`, (path) => this.viaServiceProxy('msx-collector', 4318, path));
   }
 
-  /** Each ready pod's /metrics, through the API server's pod proxy: nothing to port-forward. */
+  /**
+   * Each ready pod of an msx service, its /metrics through the API server's
+   * pod proxy: nothing to port-forward. Infrastructure pods (databases, the
+   * collector) serve no /metrics of msx's, so they are not counted.
+   */
   metrics(): MetricsSource {
     return {
-      endpoints: async () => (await this.ps()).filter((i) => i.ready).map((i) => ({ service: i.service, instance: i.id })),
+      endpoints: async () => (await this.ps()).filter((i) => i.ready && Object.hasOwn(this.#manifest.services, i.service)).map((i) => ({ service: i.service, instance: i.id })),
       scrape: async (endpoint, timeoutMs) => {
         const connection = await this.connection();
-        const request = connection.core.connectGetNamespacedPodProxyWithPath({ name: `${endpoint.instance}:${CONTAINER_PORT}`, namespace: this.namespace, path: 'metrics' });
+        const request = proxyGet(connection, { kind: 'pod', name: endpoint.instance, port: CONTAINER_PORT, namespace: this.namespace }, '/metrics');
         const timeout = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), timeoutMs).unref());
-        return Promise.race([request.then(String, () => undefined), timeout]);
+        return Promise.race([request.catch(() => undefined), timeout]);
       },
     };
   }
@@ -196,7 +201,7 @@ export class KubernetesTarget implements Target {
   async viaServiceProxy(service: string, port: number, path: string): Promise<string> {
     const connection = await this.connection();
     try {
-      return await connection.core.connectGetNamespacedServiceProxyWithPath({ name: `${service}:${port}`, namespace: this.namespace, path: path.replace(/^\//, '') });
+      return await proxyGet(connection, { kind: 'service', name: service, port, namespace: this.namespace }, path);
     } catch (error) {
       const status = apiStatus(error);
       if (status?.code === 503 || status?.code === 404) throw new CliError(`${service} in namespace ${this.namespace} does not answer through the API server's proxy (${status.message})`, { exitCode: 1, hint: `check it runs: msx ps` });

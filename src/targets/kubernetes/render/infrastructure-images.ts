@@ -1,5 +1,5 @@
 import { MSX_VERSION } from '../../../package-root.js';
-import type { Manifest } from '../../../manifest/schema.js';
+import { COMPOSE_IMAGE_DEFAULTS, type Manifest } from '../../../manifest/schema.js';
 
 /**
  * Images of the infrastructure when `infrastructure.kubernetes.images` names
@@ -10,6 +10,8 @@ export const DEFAULT_INFRASTRUCTURE_IMAGES = {
   postgres: 'postgres:16',
   rabbitmq: 'rabbitmq:3.13',
   redis: 'redis:7',
+  // The same Prometheus as on compose (it runs as nobody, uid 65534).
+  prometheus: COMPOSE_IMAGE_DEFAULTS.prometheus,
 } as const;
 
 /** The uid (and gid) the official postgres, rabbitmq and redis images run their servers as. */

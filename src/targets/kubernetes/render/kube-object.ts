@@ -8,6 +8,10 @@ import type { IHorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/
 import type { IPodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import type { INetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import type { IIngress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
+import type { IServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
+import type { IRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
+import type { IRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding';
+import type { IServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
 import type { IPrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
 
 /**
@@ -19,6 +23,9 @@ import type { IPrometheusRule } from '@kubernetes-models/prometheus-operator/mon
  */
 export type KubeObject =
   | INamespace
+  | IServiceAccount
+  | IRole
+  | IRoleBinding
   | ISecret
   | IConfigMap
   | IStatefulSet
@@ -28,7 +35,8 @@ export type KubeObject =
   | IPodDisruptionBudget
   | INetworkPolicy
   | IIngress
-  | IPrometheusRule;
+  | IPrometheusRule
+  | IServiceMonitor;
 
 export type KubeKind = KubeObject['kind'];
 
@@ -43,6 +51,9 @@ export const APPLY_ORDER: readonly KubeKind[] = [
   'Namespace',
   'Secret',
   'ConfigMap',
+  'ServiceAccount',
+  'Role',
+  'RoleBinding',
   'StatefulSet',
   'Service',
   'Deployment',
@@ -51,6 +62,7 @@ export const APPLY_ORDER: readonly KubeKind[] = [
   'NetworkPolicy',
   'Ingress',
   'PrometheusRule',
+  'ServiceMonitor',
 ];
 
 /**

@@ -5,6 +5,7 @@ import type { IIoK8sApiNetworkingV1NetworkPolicyIngressRule as IngressRule } fro
 import type { IIoK8sApiNetworkingV1NetworkPolicyEgressRule as EgressRule } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicyEgressRule';
 import type { Manifest } from '../../../manifest/schema.js';
 import { CONTAINER_PORT } from './kube-object.js';
+import { podScraper } from './prometheus.js';
 import { infrastructureSelector, serviceSelector, SYSTEM_LABEL, systemLabels } from './labels.js';
 import {
   AMQP_PORT,
@@ -12,6 +13,7 @@ import {
   databaseHost,
   OTLP_PORT,
   POSTGRES_PORT,
+  PROMETHEUS,
   RABBITMQ,
   REDIS,
   REDIS_PORT,
@@ -28,7 +30,8 @@ const infrastructurePods = (manifest: Manifest, name: string): Peer => ({ podSel
  * implies: the gateway is reached from anywhere and reaches the services it
  * routes to; each service reaches the services it `calls`, its own
  * database and the broker; everyone resolves names through the cluster DNS
- * and sends spans to the collector. Policies select only the system's own
+ * and sends spans to the collector; Prometheus (msx's own, or the
+ * Operator's from any namespace) scrapes the services' port. Policies select only the system's own
  * pods, so a namespace shared with other workloads is left as it was.
  */
 export function networkPolicies(manifest: Manifest, topology: SystemTopology, namespace: string): INetworkPolicy[] {
@@ -39,6 +42,11 @@ export function networkPolicies(manifest: Manifest, topology: SystemTopology, na
     metadata: { name, namespace, labels: systemLabels(manifest) },
     spec: { podSelector: { matchLabels: podSelector }, policyTypes: ['Ingress', 'Egress'], ingress, egress },
   });
+  const scraper = podScraper(manifest);
+  // The Operator's Prometheus runs in a namespace msx cannot know; its pods are labelled app.kubernetes.io/name=prometheus.
+  const scrapers: Peer[] = scraper === 'own'
+    ? [infrastructurePods(manifest, PROMETHEUS)]
+    : scraper === 'operator' ? [{ namespaceSelector: {}, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } }] : [];
   // External infrastructure lives at addresses msx cannot know: allow its port to anywhere.
   const toInfrastructure = (name: string, ports: number[]): EgressRule =>
     external ? { ports: ports.map(tcp) } : { to: [infrastructurePods(manifest, name)], ports: ports.map(tcp) };
@@ -72,6 +80,7 @@ export function networkPolicies(manifest: Manifest, topology: SystemTopology, na
     } else {
       const from = [...(topology.gateway && topology.routed.includes(service) ? [topology.gateway] : []), ...topology.callers(service)];
       if (from.length > 0) ingress.push({ from: from.map((s) => servicePods(manifest, s)), ports: [tcp(CONTAINER_PORT)] });
+      if (scrapers.length > 0) ingress.push({ from: scrapers, ports: [tcp(CONTAINER_PORT)] });
       const calls = topology.calls(service);
       if (calls.length > 0) egress.push({ to: calls.map((s) => servicePods(manifest, s)), ports: [tcp(CONTAINER_PORT)] });
       if (topology.withDatabase.includes(service)) egress.push(toInfrastructure(databaseHost(service), [POSTGRES_PORT]));
@@ -98,6 +107,13 @@ export function networkPolicies(manifest: Manifest, topology: SystemTopology, na
         { from: [servicePods(manifest, topology.gateway)], ports: [tcp(REDIS_PORT)] },
       ], []));
     }
+  }
+  if (scraper === 'own') {
+    // Nothing reaches Prometheus but a port-forward; it reaches the services' port and the API server (pod discovery), whose address msx cannot know.
+    policies.push(policy(PROMETHEUS, infrastructureSelector(manifest, PROMETHEUS), [], [
+      { to: topology.services.map((s) => servicePods(manifest, s)), ports: [tcp(CONTAINER_PORT)] },
+      { ports: [tcp(443), tcp(6443)] },
+    ]));
   }
   policies.push(policy(COLLECTOR, infrastructureSelector(manifest, COLLECTOR), [
     { from: topology.services.map((s) => servicePods(manifest, s)), ports: [tcp(OTLP_PORT)] },

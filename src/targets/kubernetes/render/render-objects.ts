@@ -5,6 +5,7 @@ import { collectorObjects, postgresServer, rabbitmqServer, redisServer, serverSe
 import { APPLY_ORDER, type KubeObject } from './kube-object.js';
 import { systemLabels } from './labels.js';
 import { networkPolicies } from './network-policies.js';
+import { podScraper, prometheusObjects, serviceMonitor } from './prometheus.js';
 import { serviceAutoscaler, serviceDisruptionBudget } from './scaling.js';
 import { secretObjects } from './secret-objects.js';
 import { serviceEnvironment } from './service-environment.js';
@@ -64,6 +65,10 @@ export function kubernetesObjects(input: KubernetesObjectsInput): KubeObject[] {
   objects.push(...networkPolicies(manifest, topology, namespace));
   if (topology.gateway && manifest.infrastructure.kubernetes.expose === 'ingress') objects.push(gatewayIngress(manifest, topology.gateway, namespace));
   objects.push(...alertRuleObjects(manifest, namespace));
+  // Something scrapes the pods: the Operator's Prometheus through a ServiceMonitor, else (self-contained) msx's own.
+  const scraper = podScraper(manifest);
+  if (scraper === 'operator') objects.push(serviceMonitor(manifest, namespace));
+  if (scraper === 'own') objects.push(...prometheusObjects(manifest, namespace));
 
   // A stable sort: within a kind, objects keep the order they were built in (msx.yaml's order of services).
   return objects

@@ -47,6 +47,9 @@ export { databaseName, databaseServiceName as databaseHost } from '../../compose
 export const RABBITMQ = 'rabbitmq';
 export const REDIS = 'redis';
 export const COLLECTOR = 'msx-collector';
+/** The system's own Prometheus (self-contained, without the Prometheus Operator), and its web port. */
+export const PROMETHEUS = 'prometheus';
+export const PROMETHEUS_PORT = 9090;
 
 export const POSTGRES_PORT = 5432;
 export const AMQP_PORT = 5672;

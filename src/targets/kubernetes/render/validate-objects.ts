@@ -8,6 +8,10 @@ import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/Horizo
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
+import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
+import { Role } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
+import { RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding';
+import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
 import { PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
 import { objectRef, type KubeObject } from './kube-object.js';
 import { unknownFields } from './unknown-fields.js';
@@ -28,14 +32,17 @@ type ValidateMethod = (this: unknown) => void;
 /**
  * The validators of the kinds msx renders, from kubernetes-models (pinned
  * in package.json), whose schemas are generated from the Kubernetes
- * OpenAPI definitions of one Kubernetes release; PrometheusRule's from the
- * Prometheus Operator's CRD.
+ * OpenAPI definitions of one Kubernetes release; PrometheusRule's and
+ * ServiceMonitor's from the Prometheus Operator's CRDs.
  */
 const VALIDATORS: Readonly<Record<string, ValidateMethod>> = {
   'v1/Namespace': Namespace.prototype.validate,
   'v1/ConfigMap': ConfigMap.prototype.validate,
   'v1/Secret': Secret.prototype.validate,
   'v1/Service': Service.prototype.validate,
+  'v1/ServiceAccount': ServiceAccount.prototype.validate,
+  'rbac.authorization.k8s.io/v1/Role': Role.prototype.validate,
+  'rbac.authorization.k8s.io/v1/RoleBinding': RoleBinding.prototype.validate,
   'apps/v1/Deployment': Deployment.prototype.validate,
   'apps/v1/StatefulSet': StatefulSet.prototype.validate,
   'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler.prototype.validate,
@@ -44,6 +51,7 @@ const VALIDATORS: Readonly<Record<string, ValidateMethod>> = {
   'networking.k8s.io/v1/Ingress': Ingress.prototype.validate,
   // A custom resource, from the Prometheus Operator's CRD (@kubernetes-models/prometheus-operator, pinned in package.json).
   'monitoring.coreos.com/v1/PrometheusRule': PrometheusRule.prototype.validate,
+  'monitoring.coreos.com/v1/ServiceMonitor': ServiceMonitor.prototype.validate,
 };
 
 interface AjvError {
