@@ -87,6 +87,12 @@ export const COMMAND_INDEX: readonly CommandEntry[] = [
     load: async () => (await import('./scale.js')).scaleCommand(),
   },
   {
+    name: 'restart',
+    term: 'restart [options] <instance|service...>',
+    summary: 'restart instances one at a time, each drained first and ready again before the next',
+    load: async () => (await import('./restart.js')).restartCommand(),
+  },
+  {
     name: 'token',
     term: 'token [options]',
     summary: 'print a user token the system\'s gateway accepts, for trying the API by hand',

@@ -121,6 +121,10 @@ export function builtShop(): Promise<string> {
       // Another test file made it meanwhile: use theirs.
       rmSync(partial, { recursive: true, force: true });
     }
+    // Shops of earlier builds of msx are never used again (a partial one may be another test file's, in the making).
+    for (const old of readdirSync(cache)) {
+      if (join(cache, old) !== ready && !old.startsWith('partial-')) rmSync(join(cache, old), { recursive: true, force: true });
+    }
     return join(ready, 'shop');
   })();
   return building;

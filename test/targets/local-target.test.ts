@@ -155,6 +155,24 @@ test('logs --trace follows one request id across lines', { timeout: 30_000 }, as
   for (const line of lines) assert.equal(line.requestId, requestId);
 });
 
+test('msx restart users restarts each instance of it, with a new process and one more restart in msx ps', { timeout: 90_000 }, async () => {
+  const before = (await ps()).filter((r) => r.service === 'users');
+  const restarted = await msx(['restart', 'users', '--json'], { cwd: root, timeout: 80_000 });
+  assert.equal(restarted.exitCode, 0, restarted.stderr);
+  assert.deepEqual((JSON.parse(restarted.stdout) as { instance: string }[]).map((r) => r.instance), before.map((r) => r.id));
+  const after = (await ps()).filter((r) => r.service === 'users');
+  for (const row of before) {
+    const now = after.find((r) => r.id === row.id)!;
+    assert.equal(now.restarts, row.restarts + 1, `${row.id} counts one more restart`);
+    assert.notEqual(now.pid, row.pid, `${row.id} runs as a new process`);
+    assert.equal(now.state, 'ready');
+  }
+  const unknown = await msx(['restart', 'nosuch-1'], { cwd: root });
+  assert.equal(unknown.exitCode, 2);
+  assert.match(unknown.stderr, /no instance or service "nosuch-1" runs/);
+  assert.match(unknown.stderr, /users-1/);
+});
+
 test('down stops every process; up works again', { timeout: 120_000 }, async () => {
   const pids = [state().supervisor.pid, ...(await ps()).map((r) => r.pid!)];
   const down = await msx(['down'], { cwd: root, timeout: 100_000 });
