@@ -1,6 +1,7 @@
 /** Real OpenTelemetry spans for the collector tests: one provider per service, as separate processes would have. */
 import { context, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 
 export interface ShopTrace {
@@ -49,4 +50,20 @@ export async function shopTrace(exporterFor: (service: string) => SpanExporter |
   const finished = [...memory.getFinishedSpans()];
   await Promise.all([...providers.values()].map((p) => p.shutdown()));
   return { traceId: edge.spanContext().traceId, spans: finished };
+}
+
+/**
+ * {@link shopTrace}, sent to a collector's OTLP/HTTP endpoint by the real
+ * exporter (JSON over HTTP), one per service as separate processes would
+ * have; resolves once every exporter has flushed.
+ */
+export async function exportShopTrace(tracesUrl: string): Promise<ShopTrace> {
+  const exporters: OTLPTraceExporter[] = [];
+  const trace = await shopTrace(() => {
+    const exporter = new OTLPTraceExporter({ url: tracesUrl });
+    exporters.push(exporter);
+    return exporter;
+  });
+  await Promise.all(exporters.map((e) => e.forceFlush()));
+  return trace;
 }

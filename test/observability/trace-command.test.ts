@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { startTraceCollector } from '../../src/observability/trace-collector.js';
 import { readSpans } from '../../src/observability/trace-store.js';
 import { msx, tempDir } from '../support/msx.js';
-import { shopTrace } from './fixtures.js';
+import { exportShopTrace, shopTrace } from './fixtures.js';
 
 test('the collector stores what the OTel exporter sends; msx trace lists it and draws its waterfall', { timeout: 60_000 }, async (t) => {
   const { dir, cleanup } = tempDir();
@@ -14,14 +13,7 @@ test('the collector stores what the OTel exporter sends; msx trace lists it and 
   const collector = await startTraceCollector({ dir: join(dir, '.msx', 'traces') });
   t.after(() => collector.close());
 
-  // The real exporter (JSON over HTTP), one per service as separate processes would have.
-  const exporters: OTLPTraceExporter[] = [];
-  const { traceId } = await shopTrace(() => {
-    const exporter = new OTLPTraceExporter({ url: collector.tracesUrl });
-    exporters.push(exporter);
-    return exporter;
-  });
-  await Promise.all(exporters.map((e) => e.forceFlush()));
+  const { traceId } = await exportShopTrace(collector.tracesUrl);
   await collector.store.flushed();
   assert.equal((await readSpans(collector.store.dir)).length, 5, 'every span stored');
 

@@ -40,3 +40,14 @@ export async function kubeSystem(services: Record<string, string>): Promise<Kube
     },
   };
 }
+
+/** {@link kubeSystem}, then `msx deploy` to the double; a failed deploy cleans up and throws with msx's stderr. */
+export async function deployedKubeSystem(services: Record<string, string>): Promise<KubeSystem> {
+  const system = await kubeSystem(services);
+  const result = await system.run(['deploy']);
+  if (result.exitCode !== 0) {
+    await system.cleanup();
+    throw new Error(`deploy failed: ${result.stderr}`);
+  }
+  return system;
+}

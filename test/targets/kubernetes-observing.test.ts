@@ -3,24 +3,15 @@ import { request, type IncomingMessage, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { createService } from '../../runtime/src/service/index.js';
 import { startTraceCollector } from '../../src/observability/trace-collector.js';
-import { kubeSystem, type KubeSystem } from '../support/kube-system.js';
-import { shopTrace } from '../observability/fixtures.js';
+import { deployedKubeSystem, type KubeSystem } from '../support/kube-system.js';
+import { exportShopTrace } from '../observability/fixtures.js';
 
 const CONTAINER_PORT = 3000;
 const OTLP_PORT = 4318;
 
-async function deployed(services: Record<string, string>): Promise<KubeSystem> {
-  const system = await kubeSystem(services);
-  const result = await system.run(['deploy']);
-  if (result.exitCode !== 0) {
-    await system.cleanup();
-    throw new Error(`deploy failed: ${result.stderr}`);
-  }
-  return system;
-}
+const deployed = deployedKubeSystem;
 
 /** What a pod (or the Service's pod) behind the API server's proxy does: the request goes on, as is, to a real server on 127.0.0.1. */
 function forwardTo(url: string) {
@@ -44,13 +35,7 @@ test('msx trace lists and draws the traces of the msx-collector pod, read throug
   t.after(() => collector.close());
   system.double.proxy('shop', 'msx-collector', OTLP_PORT, forwardTo(collector.url));
 
-  const exporters: OTLPTraceExporter[] = [];
-  const { traceId } = await shopTrace(() => {
-    const exporter = new OTLPTraceExporter({ url: collector.tracesUrl });
-    exporters.push(exporter);
-    return exporter;
-  });
-  await Promise.all(exporters.map((e) => e.forceFlush()));
+  const { traceId } = await exportShopTrace(collector.tracesUrl);
   await collector.store.flushed();
 
   const list = await system.run(['trace', '--json', '--limit', '5']);

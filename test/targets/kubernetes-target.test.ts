@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { execa } from 'execa';
-import { kubeSystem, type KubeSystem } from '../support/kube-system.js';
+import { deployedKubeSystem, type KubeSystem } from '../support/kube-system.js';
 import { MSX_BIN } from '../support/msx.js';
 
 const SERVICES = {
@@ -9,15 +9,7 @@ const SERVICES = {
   orders: '{ kind: http, port: 3002, replicas: 2, database: true }',
 };
 
-async function deployed(services: Record<string, string> = SERVICES): Promise<KubeSystem> {
-  const system = await kubeSystem(services);
-  const result = await system.run(['deploy']);
-  if (result.exitCode !== 0) {
-    await system.cleanup();
-    throw new Error(`deploy failed: ${result.stderr}`);
-  }
-  return system;
-}
+const deployed = (services: Record<string, string> = SERVICES): Promise<KubeSystem> => deployedKubeSystem(services);
 
 const podsOf = (system: KubeSystem, service: string) => system.double.list('Pod', 'shop').filter((p) => p.metadata.labels['msx.dev/service'] === service);
 

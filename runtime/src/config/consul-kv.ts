@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { connectConsulAgent } from '../discovery/consul-agent.js';
 
 /** One entry of `GET /v1/kv/<prefix>?recurse`, `Value` already decoded from base64 by the `consul` package. */
 interface KvEntry {
@@ -68,15 +69,7 @@ export class ConsulKv {
   // The driver is loaded on first use, not at import, as discovery does.
   #consul(): Promise<ConsulKvCalls> {
     const { url, token } = this.#options;
-    this.#client ??= import('consul').then(
-      ({ default: Consul }) =>
-        new Consul({
-          host: url.hostname.replace(/^\[|\]$/g, ''),
-          port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
-          secure: url.protocol === 'https:',
-          ...(token ? { defaults: { token } } : {}),
-        }) as unknown as ConsulKvCalls,
-    );
+    this.#client ??= connectConsulAgent<ConsulKvCalls>(url, token);
     return this.#client;
   }
 

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { z } from 'zod';
-import { describeProblem, SECRET_NAME } from '../service/config.js';
+import { configIssues, describeProblem } from '../service/config.js';
 import { ConfigError, type ConfigIssue } from '../service/errors/ConfigError.js';
 import { STARTUP_EXIT_CODES } from '../service/errors/exitCodes.js';
 import { StartupError } from '../service/errors/StartupError.js';
@@ -133,28 +133,13 @@ export function defineConfig<S extends SettingsShape>(shape: S): ConfigDefinitio
         }
         const result = schema.safeParse(raw, { error: describeProblem });
         if (result.success) return { values: result.data, origins };
-        const issues: ConfigIssue[] = [];
-        const seen = new Set<string>();
-        for (const issue of result.error.issues) {
-          const key = String(issue.path[0] ?? '(config)');
-          if (seen.has(key)) continue;
-          seen.add(key);
-          const value = raw[key];
-          const origin = origins.get(key) ?? 'default';
-          issues.push({
-            variable: key,
-            problem: value === undefined ? 'is required' : issue.message,
-            received: value === undefined ? undefined : SECRET_NAME.test(key) ? '(redacted)' : value,
-            // A missing key names every place it was looked for; a bad one, where its value came from.
-            source:
-              value === undefined
-                ? source.kind === 'consul'
-                  ? `the environment, Consul key ${prefix}${service}/${key} or ${prefix}_shared/${key}`
-                  : 'the environment'
-                : describeOrigin(key, origin),
-          });
-        }
-        throw new ConfigError(service, issues);
+        // A missing key names every place it was looked for; a bad one, where its value came from.
+        throw new ConfigError(service, configIssues(result.error, raw, (key, value) =>
+          value === undefined
+            ? source.kind === 'consul'
+              ? `the environment, Consul key ${prefix}${service}/${key} or ${prefix}_shared/${key}`
+              : 'the environment'
+            : describeOrigin(key, origins.get(key) ?? 'default')));
       };
 
       const events = new EventEmitter();

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import type { Discovery, Instance, Registration } from './discovery.js';
+import { connectConsulAgent } from './consul-agent.js';
 import { DiscoveryError } from './discovery-error.js';
 import { InstanceCache } from './instance-cache.js';
 
@@ -99,14 +100,7 @@ export function createConsulDiscovery(options: ConsulDiscoveryOptions = {}): Dis
   // The driver is loaded on first use, not at import.
   let client: Promise<ConsulCalls> | undefined;
   function consul(): Promise<ConsulCalls> {
-    client ??= import('consul').then(
-      ({ default: Consul }) =>
-        new Consul({
-          host: url.hostname.replace(/^\[|\]$/g, ''),
-          port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
-          secure: url.protocol === 'https:',
-          ...(token ? { defaults: { token } } : {}),
-        }) as unknown as ConsulCalls,
+    client ??= connectConsulAgent<ConsulCalls>(url, token).catch(
       (cause: unknown) => {
         throw new DiscoveryError('DISCOVERY_CONFIG_INVALID', 'The consul discovery backend needs the `consul` package: npm install consul@2', { cause });
       },

@@ -108,9 +108,18 @@ export function loadConfig<S extends ConfigShape>(source: ConfigSource<S>): Serv
   const result = z.object(shape).safeParse(raw, { error: describeProblem });
   if (result.success) return result.data as ServiceConfig<S>;
 
+  throw new ConfigError(source.service, configIssues(result.error, raw));
+}
+
+/**
+ * One issue per setting zod refused (its first problem), as ConfigError
+ * reports them: "is required" when it had no value, the value itself unless
+ * its name says it is a secret, and where it came from when `sourceOf` says.
+ */
+export function configIssues(error: z.ZodError, raw: Readonly<Record<string, string | undefined>>, sourceOf?: (key: string, value: string | undefined) => string): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const seen = new Set<string>();
-  for (const issue of result.error.issues) {
+  for (const issue of error.issues) {
     const variable = String(issue.path[0] ?? '(config)');
     if (seen.has(variable)) continue;
     seen.add(variable);
@@ -119,9 +128,10 @@ export function loadConfig<S extends ConfigShape>(source: ConfigSource<S>): Serv
       variable,
       problem: value === undefined ? 'is required' : issue.message,
       received: value === undefined ? undefined : SECRET_NAME.test(variable) ? '(redacted)' : value,
+      ...(sourceOf ? { source: sourceOf(variable, value) } : {}),
     });
   }
-  throw new ConfigError(source.service, issues);
+  return issues;
 }
 
 /**
