@@ -7,6 +7,7 @@
  * notifications handler is made to fail.
  */
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import { screenshot, seriousAccessibilityViolations } from './browser.js';
 import { until } from './local-system.js';
@@ -33,10 +34,10 @@ export interface BreakableHandler {
   notificationsOf(eventId: string): Promise<number>;
 }
 
-export async function shopApi<T>(shop: Pick<ShopPage, 'gatewayUrl' | 'token'>, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+export async function shopApi<T>(shop: Pick<ShopPage, 'gatewayUrl' | 'token'>, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: T }> {
   const res = await fetch(`${shop.gatewayUrl}${path}`, {
     method,
-    headers: { authorization: `Bearer ${shop.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: { authorization: `Bearer ${shop.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
     body: body === undefined ? undefined : JSON.stringify(body),
     signal: AbortSignal.timeout(40_000),
   });
@@ -81,15 +82,17 @@ export async function checkMap(shop: ShopPage): Promise<void> {
 export async function checkOrderTrace(shop: ShopPage): Promise<number> {
   const { page } = shop;
   await openPage(page, '#/traces');
+  // The order carries a trace id of the test's own, so its row is told apart from other orders' (whose
+  // spans may still be arriving and move rows about).
+  const traceId = randomBytes(16).toString('hex');
   const placedAt = Date.now();
-  const order = await shopApi<{ id: string; status: string }>(shop, 'POST', '/api/orders', { items: [{ productId: shop.productId, quantity: 1 }] });
+  const order = await shopApi<{ id: string; status: string }>(shop, 'POST', '/api/orders', { items: [{ productId: shop.productId, quantity: 1 }] }, { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` });
   assert.equal(order.status, 201, JSON.stringify(order.body));
   // The trace's row: the gateway's POST /api/orders, once every service's spans reached the collector
   // (each exports in its own batches, so notifications' can arrive before orders').
-  const row = SHOP_SERVICES.reduce((rows, service) => rows.filter({ hasText: service }), page.locator('tr[data-trace]').filter({ hasText: 'POST /api/orders' })).first();
+  const row = SHOP_SERVICES.reduce((rows, service) => rows.filter({ hasText: service }), page.locator(`tr[data-trace="${traceId}"]`).filter({ hasText: 'POST /api/orders' }));
   await row.waitFor({ timeout: 30_000 });
   const seenAfterMs = Date.now() - placedAt;
-  const traceId = (await row.getAttribute('data-trace'))!;
   await assertAccessible(page, 'Traces');
   await shot(shop, '4-traces');
 
