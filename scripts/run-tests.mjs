@@ -62,7 +62,9 @@ function commandLine(pid) {
 /** Every process under `pid` (Linux /proc), children first. */
 function descendants(pid) {
   const children = new Map();
-  for (const entry of readdirSync('/proc')) {
+  let entries = [];
+  try { entries = readdirSync('/proc'); } catch { /* no /proc (not Linux): only the runner itself is stopped */ }
+  for (const entry of entries) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');

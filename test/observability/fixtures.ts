@@ -1,8 +1,10 @@
-/** Real OpenTelemetry spans for the collector tests: one provider per service, as separate processes would have. */
+/** Real OpenTelemetry spans for the collector tests (one provider per service, as separate processes would have), and real services for the metrics tests. */
+import { PassThrough } from 'node:stream';
 import { context, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
+import { createService } from '../../runtime/src/service/index.js';
 
 export interface ShopTrace {
   readonly traceId: string;
@@ -66,4 +68,21 @@ export async function exportShopTrace(tracesUrl: string): Promise<ShopTrace> {
   });
   await Promise.all(exporters.map((e) => e.forceFlush()));
   return trace;
+}
+
+/**
+ * A real runtime service on 127.0.0.1 with one route, `GET /work`, that
+ * fails every fourth request with a 503: traffic whose rate and 5xx share
+ * the metrics commands have to find in its /metrics.
+ */
+export async function startWorkService(name: string) {
+  const service = createService({ name, env: { LOG_LEVEL: 'silent', MSX_OPEN_ROUTES: '*' }, logDestination: new PassThrough() });
+  let n = 0;
+  service.app.get('/work', (_req, res) => {
+    n += 1;
+    if (n % 4 === 0) res.status(503).json({ error: 'busy' });
+    else res.json({ ok: true });
+  });
+  const { url } = await service.listen({ port: 0, handleSignals: false });
+  return { service, url };
 }

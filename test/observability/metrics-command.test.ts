@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
-import { createService } from '../../runtime/src/service/index.js';
+import { startWorkService } from './fixtures.js';
 import { msx, tempDir } from '../support/msx.js';
 
 interface Row {
@@ -19,24 +18,12 @@ interface Row {
   memoryBytes: number | null;
 }
 
-async function startService(name: string) {
-  const service = createService({ name, env: { LOG_LEVEL: 'silent', MSX_OPEN_ROUTES: '*' }, logDestination: new PassThrough() });
-  let n = 0;
-  service.app.get('/work', (_req, res) => {
-    n += 1;
-    // Every fourth request fails: a 5xx share to find.
-    if (n % 4 === 0) res.status(503).json({ error: 'busy' });
-    else res.json({ ok: true });
-  });
-  const { url } = await service.listen({ port: 0, handleSignals: false });
-  return { service, url };
-}
 
 test('msx metrics --json measures real services from the registry file while they take traffic', { timeout: 60_000 }, async (t) => {
   const { dir, cleanup } = tempDir();
   t.after(cleanup);
-  const orders = await startService('orders');
-  const users = await startService('users');
+  const orders = await startWorkService('orders');
+  const users = await startWorkService('users');
   t.after(() => Promise.all([orders.service.close(), users.service.close()]));
   mkdirSync(join(dir, '.msx'));
   writeFileSync(

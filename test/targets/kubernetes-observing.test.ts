@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
 import { request, type IncomingMessage, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
-import { createService } from '../../runtime/src/service/index.js';
 import { startTraceCollector } from '../../src/observability/trace-collector.js';
 import { deployedKubeSystem, type KubeSystem } from '../support/kube-system.js';
-import { exportShopTrace } from '../observability/fixtures.js';
+import { exportShopTrace, startWorkService } from '../observability/fixtures.js';
 
 const CONTAINER_PORT = 3000;
 const OTLP_PORT = 4318;
@@ -94,15 +92,7 @@ test('msx metrics --json scrapes every ready pod of the services through the API
   // Each pod runs the real runtime: its /metrics is the Prometheus text the services serve.
   const pods = new Map<string, { url: string; close: () => Promise<void> }>();
   for (const pod of [...podsOf(system, 'orders'), ...podsOf(system, 'users')]) {
-    const service = createService({ name: pod.metadata.labels['msx.dev/service'], env: { LOG_LEVEL: 'silent', MSX_OPEN_ROUTES: '*' }, logDestination: new PassThrough() });
-    let n = 0;
-    service.app.get('/work', (_req, res) => {
-      n += 1;
-      // Every fourth request fails: a 5xx share to find.
-      if (n % 4 === 0) res.status(503).json({ error: 'busy' });
-      else res.json({ ok: true });
-    });
-    const { url } = await service.listen({ port: 0, handleSignals: false });
+    const { service, url } = await startWorkService(pod.metadata.labels['msx.dev/service']!);
     pods.set(pod.metadata.name, { url, close: () => service.close() });
   }
   const started = [...pods.values()];
