@@ -11,8 +11,43 @@ import { configSourceFromEnvironment, type ConfigSourceKind } from './config-sou
 export type SettingsShape = z.ZodRawShape;
 export type Settings<S extends SettingsShape> = z.output<z.ZodObject<S>>;
 
-/** Where one setting's current value came from. */
-export type SettingOrigin = 'environment' | 'consul-service' | 'consul-shared' | 'default';
+/**
+ * Where one setting's current value came from: the process environment, one
+ * of the four Consul key layers (the service's or every service's, for the
+ * system's environment of msx.yaml or for all of them), or the default.
+ */
+export type SettingOrigin = 'environment' | 'consul-environment-service' | 'consul-service' | 'consul-environment-shared' | 'consul-shared' | 'default';
+
+type ConsulOrigin = Exclude<SettingOrigin, 'environment' | 'default'>;
+
+/** One Consul prefix the settings are read from, in precedence order. */
+interface KvLayer {
+  readonly origin: ConsulOrigin;
+  /** `msx/demo/users/`, ending in a slash. */
+  readonly path: string;
+  values: KvValues;
+}
+
+/**
+ * The KV prefixes of one service, most specific first. The service's own
+ * keys win over the shared ones (as the environment wins over both), and
+ * within each, the keys of the environment it runs in (`--env staging`,
+ * `MSX_ENVIRONMENT`) over those of every environment. Environments live
+ * under `_env/` because a service may be named like an environment; no
+ * service name starts with `_`.
+ */
+function kvLayers(prefix: string, service: string, environment: string | undefined): KvLayer[] {
+  const layers: KvLayer[] = [];
+  const environmentPrefix = environment === undefined ? undefined : `${prefix}_env/${environment}/`;
+  if (environmentPrefix !== undefined) layers.push({ origin: 'consul-environment-service', path: `${environmentPrefix}${service}/`, values: new Map() });
+  layers.push({ origin: 'consul-service', path: `${prefix}${service}/`, values: new Map() });
+  if (environmentPrefix !== undefined) layers.push({ origin: 'consul-environment-shared', path: `${environmentPrefix}_shared/`, values: new Map() });
+  layers.push({ origin: 'consul-shared', path: `${prefix}_shared/`, values: new Map() });
+  return layers;
+}
+
+/** msx.yaml's environment names are DNS labels. */
+const ENVIRONMENT_NAME = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 /** What a service passes for its logs and shutdown; a `Service` from `createService` fits. */
 export interface ConfigOwner {
@@ -75,7 +110,9 @@ interface Candidate {
  * from is the deployment's business: the environment always; with Consul
  * (`MSX_CONFIG=consul`, or `MSX_DISCOVERY=consul` unless `MSX_CONFIG=environment`)
  * also the KV keys `<prefix>/<service>/<KEY>` and, for what every service
- * shares, `<prefix>/_shared/<KEY>`.
+ * shares, `<prefix>/_shared/<KEY>`; in an environment of msx.yaml
+ * (`MSX_ENVIRONMENT`, set by `--env`), first `<prefix>/_env/<env>/<service>/<KEY>`
+ * and `<prefix>/_env/<env>/_shared/<KEY>` before each of those.
  *
  * The environment wins over Consul, and the service's key over the shared
  * one: the more specific and the more visible source decides. An
@@ -103,25 +140,19 @@ export function defineConfig<S extends SettingsShape>(shape: S): ConfigDefinitio
       const source = configSourceFromEnvironment(service, env);
       const fromEnv = (key: string): string | undefined => (env[key] === '' ? undefined : env[key]);
 
-      let serviceKv: KvValues = new Map();
-      let sharedKv: KvValues = new Map();
+      let layers: KvLayer[] = [];
       const pick = (key: string): Candidate => {
         const inEnv = fromEnv(key);
         if (inEnv !== undefined) return { value: inEnv, origin: 'environment' };
-        if (serviceKv.has(key)) return { value: serviceKv.get(key), origin: 'consul-service' };
-        if (sharedKv.has(key)) return { value: sharedKv.get(key), origin: 'consul-shared' };
+        for (const layer of layers) if (layer.values.has(key)) return { value: layer.values.get(key), origin: layer.origin };
         return { value: undefined, origin: 'default' };
       };
 
-      let prefix = '';
-      const describeOrigin = (key: string, origin: SettingOrigin): string =>
-        origin === 'environment'
-          ? 'the environment'
-          : origin === 'consul-service'
-            ? `Consul key ${prefix}${service}/${key}`
-            : origin === 'consul-shared'
-              ? `Consul key ${prefix}_shared/${key}`
-              : 'the default';
+      const describeOrigin = (key: string, origin: SettingOrigin): string => {
+        if (origin === 'environment') return 'the environment';
+        const layer = layers.find((l) => l.origin === origin);
+        return layer === undefined ? 'the default' : `Consul key ${layer.path}${key}`;
+      };
 
       const evaluate = (): { values: Settings<S>; origins: Map<string, SettingOrigin> } => {
         const raw: Record<string, string | undefined> = {};
@@ -137,7 +168,7 @@ export function defineConfig<S extends SettingsShape>(shape: S): ConfigDefinitio
         throw new ConfigError(service, configIssues(result.error, raw, (key, value) =>
           value === undefined
             ? source.kind === 'consul'
-              ? `the environment, Consul key ${prefix}${service}/${key} or ${prefix}_shared/${key}`
+              ? `the environment or Consul keys ${layers.map((l) => `${l.path}${key}`).join(', ')}`
               : 'the environment'
             : describeOrigin(key, origins.get(key) ?? 'default')));
       };
@@ -153,7 +184,12 @@ export function defineConfig<S extends SettingsShape>(shape: S): ConfigDefinitio
         if (!root) {
           throw new ConfigError(service, [{ variable: 'MSX_SYSTEM', problem: 'is required to find the configuration in Consul (or set MSX_CONFIG_PREFIX)', received: undefined }]);
         }
-        prefix = root.endsWith('/') ? root : `${root}/`;
+        const prefix = root.endsWith('/') ? root : `${root}/`;
+        const environment = env.MSX_ENVIRONMENT?.trim() || undefined;
+        if (environment !== undefined && !ENVIRONMENT_NAME.test(environment)) {
+          throw new ConfigError(service, [{ variable: 'MSX_ENVIRONMENT', problem: 'must be an environment name of msx.yaml (a DNS label: lower case letters, digits and dashes)', received: environment }]);
+        }
+        layers = kvLayers(prefix, service, environment);
         const rawUrl = options.consulUrl ?? env.MSX_CONSUL_URL ?? 'http://127.0.0.1:8500';
         let url: URL;
         try {
@@ -169,15 +205,15 @@ export function defineConfig<S extends SettingsShape>(shape: S): ConfigDefinitio
           backoffMs: options.backoffMs ?? 200,
           backoffMaxMs: options.backoffMaxMs ?? 30_000,
         });
-        const serviceWatch = kv.watch(`${prefix}${service}/`);
-        const sharedWatch = kv.watch(`${prefix}_shared/`);
-        watches.push(serviceWatch, sharedWatch);
+        const layerWatches = layers.map((layer) => kv!.watch(layer.path));
+        watches.push(...layerWatches);
         const end = async () => {
           for (const w of watches) w.end();
           await kv?.close();
         };
         try {
-          [serviceKv, sharedKv] = await Promise.all([serviceWatch.first, sharedWatch.first]);
+          const firsts = await Promise.all(layerWatches.map((w) => w.first));
+          firsts.forEach((values, i) => (layers[i]!.values = values));
         } catch (cause) {
           await end();
           throw new StartupError(
@@ -213,17 +249,15 @@ export function defineConfig<S extends SettingsShape>(shape: S): ConfigDefinitio
           log?.info({ changed }, 'configuration changed');
           events.emit('change', current.values, changed);
         };
-        for (const [watch, watched, assign] of [
-          [serviceWatch, `${prefix}${service}/`, (v: KvValues) => (serviceKv = v)],
-          [sharedWatch, `${prefix}_shared/`, (v: KvValues) => (sharedKv = v)],
-        ] as const) {
+        layers.forEach((layer, i) => {
+          const watch = layerWatches[i]!;
           watch.onChange((values) => {
-            assign(values);
+            layer.values = values;
             reapply();
           });
-          watch.onError((error) => log?.warn({ err: error, prefix: watched }, 'Consul KV unreachable, keeping the last good configuration'));
-          watch.onRecover(() => log?.info({ prefix: watched }, 'Consul KV reachable again'));
-        }
+          watch.onError((error) => log?.warn({ err: error, prefix: layer.path }, 'Consul KV unreachable, keeping the last good configuration'));
+          watch.onRecover(() => log?.info({ prefix: layer.path }, 'Consul KV reachable again'));
+        });
       }
 
       const settings: LiveSettings<S> = {

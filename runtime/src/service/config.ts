@@ -146,9 +146,12 @@ export function describeProblem(issue: z.core.$ZodRawIssue): string | undefined 
       return `must be one of ${issue.values.map((v) => String(v)).join(', ')}`;
     case 'invalid_format':
       return `must be a valid ${issue.format}`;
+    // An exclusive bound (`positive()`, `gt(0)`) is not "at least": 0 itself is refused too.
     case 'too_small':
+      if (issue.inclusive === false && issue.origin !== 'string') return `must be greater than ${String(issue.minimum)}`;
       return `must be at least ${String(issue.minimum)}${issue.origin === 'string' ? ' characters long' : ''}`;
     case 'too_big':
+      if (issue.inclusive === false && issue.origin !== 'string') return `must be less than ${String(issue.maximum)}`;
       return `must be at most ${String(issue.maximum)}${issue.origin === 'string' ? ' characters long' : ''}`;
     default:
       return undefined;

@@ -71,6 +71,47 @@ test('settings come from the service\'s keys and the shared ones, typed, base64 
   assert.ok(reads.every((r) => r.method === 'GET' && r.query.has('recurse') && r.headers['x-consul-token'] === 'acl-token'));
 });
 
+test('in an environment of msx.yaml (MSX_ENVIRONMENT), its keys come first: the service\'s, then every service\'s, each over the keys of all environments', async (t) => {
+  const consul = await withConsul(t);
+  consul.putKey('msx/shop/_env/staging/orders/MAX_ITEMS', '5');
+  consul.putKey('msx/shop/orders/MAX_ITEMS', '50');
+  consul.putKey('msx/shop/orders/GREETING', 'orders everywhere');
+  consul.putKey('msx/shop/_env/staging/_shared/GREETING', 'staging for all');
+  consul.putKey('msx/shop/_env/staging/_shared/NEW_CHECKOUT', 'on');
+  consul.putKey('msx/shop/_shared/NEW_CHECKOUT', 'off');
+  consul.putKey('msx/shop/_env/prod/orders/MAX_ITEMS', '999');
+  const config = await settings.load({ service: owner(), env: consulEnv(consul, { MSX_ENVIRONMENT: 'staging' }) });
+  t.after(() => config.close());
+
+  assert.deepEqual(config.values, { MAX_ITEMS: 5, GREETING: 'orders everywhere', NEW_CHECKOUT: 'on' });
+  assert.equal(config.origin('MAX_ITEMS'), 'consul-environment-service');
+  assert.equal(config.origin('GREETING'), 'consul-service');
+  assert.equal(config.origin('NEW_CHECKOUT'), 'consul-environment-shared');
+  const read = new Set(consul.requests.filter((r) => r.path.startsWith('/v1/kv/')).map((r) => decodeURIComponent(r.path)));
+  assert.deepEqual(read, new Set(['/v1/kv/msx/shop/_env/staging/orders/', '/v1/kv/msx/shop/orders/', '/v1/kv/msx/shop/_env/staging/_shared/', '/v1/kv/msx/shop/_shared/']));
+
+  // A change to the environment's key applies live; deleting it falls back to the key of all environments.
+  while (consul.blockedQueries < 4) await once(consul.events, 'blocked');
+  const changed = new Promise<readonly string[]>((resolve) => config.onChange((_values, keys) => resolve(keys)));
+  consul.putKey('msx/shop/_env/staging/orders/MAX_ITEMS', '6');
+  assert.deepEqual(await changed, ['MAX_ITEMS']);
+  assert.equal(config.values.MAX_ITEMS, 6);
+  const fellBack = new Promise<void>((resolve) => config.onChange(() => config.values.MAX_ITEMS === 50 && resolve()));
+  consul.deleteKey('msx/shop/_env/staging/orders/MAX_ITEMS');
+  await fellBack;
+  assert.equal(config.origin('MAX_ITEMS'), 'consul-service');
+
+  // A bad value names the very key it came from; a missing one every key looked at.
+  consul.putKey('msx/shop/_env/prod/orders/MAX_ITEMS', '-1');
+  await assert.rejects(settings.load({ service: 'orders', env: consulEnv(consul, { MSX_ENVIRONMENT: 'prod' }) }), /MAX_ITEMS must be greater than 0, got "-1" \(from Consul key msx\/shop\/_env\/prod\/orders\/MAX_ITEMS\)/);
+  const required = defineConfig({ API_KEY: z.string() });
+  await assert.rejects(
+    required.load({ service: 'orders', env: consulEnv(consul, { MSX_ENVIRONMENT: 'prod' }) }),
+    /API_KEY is required \(looked for in the environment or Consul keys msx\/shop\/_env\/prod\/orders\/API_KEY, msx\/shop\/orders\/API_KEY, msx\/shop\/_env\/prod\/_shared\/API_KEY, msx\/shop\/_shared\/API_KEY\)/,
+  );
+  await assert.rejects(settings.load({ service: 'orders', env: consulEnv(consul, { MSX_ENVIRONMENT: '../prod' }) }), /MSX_ENVIRONMENT must be an environment name of msx.yaml/);
+});
+
 test('the environment wins over Consul, and a KV change to a key the environment pins changes nothing', async (t) => {
   const consul = await withConsul(t);
   consul.putKey('msx/shop/orders/MAX_ITEMS', '50');
@@ -119,7 +160,7 @@ test('a service whose Consul value is bad exits 78 with one line on stderr', asy
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const [code] = (await once(child, 'exit')) as [number | null];
   assert.equal(code, 78, stderr);
-  assert.equal(stderr, 'orders: invalid configuration: MAX_ITEMS must be at least 0, got "-4" (from Consul key msx/shop/orders/MAX_ITEMS)\n');
+  assert.equal(stderr, 'orders: invalid configuration: MAX_ITEMS must be greater than 0, got "-4" (from Consul key msx/shop/orders/MAX_ITEMS)\n');
 });
 
 test('a change in Consul reaches subscribers through the blocking query; a bad change is refused and the last good values stay', async (t) => {
