@@ -176,12 +176,14 @@ export const infrastructureSchema = z.strictObject({
   local: z.strictObject({
     bus: z.enum(['embedded', 'rabbitmq']).default('embedded'),
     database: z.enum(['embedded', 'postgres']).default('embedded'),
-    discovery: z.enum(['local', 'static', 'consul']).default('local'),
+    discovery: z.enum(['local', 'consul']).default('local')
+      .describe('How instances find each other under msx up: the supervisor\'s registry (local), or a Consul agent at MSX_CONSUL_URL (default http://127.0.0.1:8500) that each instance registers with'),
   }).default({ bus: 'embedded', database: 'embedded', discovery: 'local' }),
   compose: z.strictObject({
     bus: z.enum(['rabbitmq']).default('rabbitmq'),
     database: z.enum(['postgres']).default('postgres'),
-    discovery: z.enum(['dns', 'consul']).default('dns'),
+    discovery: z.enum(['dns', 'consul']).default('dns')
+      .describe('How containers find each other: compose\'s DNS, or a Consul agent at MSX_CONSUL_URL (set in .env, as containers reach it) that each container registers with'),
     images: composeImagesSchema,
     publish: publishSchema,
   }).prefault({}),

@@ -291,6 +291,37 @@ test('replicas and env come from msx.yaml as it is now; a $ in msx.yaml is not i
   }
 });
 
+test('discovery: consul makes every service register with the agent whose URL .env gives; compose refuses to start without it, saying why', async (t) => {
+  const manifestPath = join(root, 'msx.yaml');
+  const original = readFileSync(manifestPath, 'utf8');
+  const envText = readFileSync(join(root, '.env'), 'utf8');
+  try {
+    const doc = parseDocument(original);
+    doc.setIn(['infrastructure', 'compose', 'discovery'], 'consul');
+    writeFileSync(manifestPath, doc.toString());
+    const { compose } = await render();
+    for (const service of SHOP_SERVICES) {
+      const env = compose.services[service]!.environment!;
+      assert.equal(env.MSX_DISCOVERY, 'consul', service);
+      assert.match(env.MSX_CONSUL_URL!, /^\$\{MSX_CONSUL_URL:\?infrastructure\.compose\.discovery is consul, so set it in \.env[^}]*\}$/, service);
+      assert.equal(env.MSX_CONSUL_TOKEN, '${MSX_CONSUL_TOKEN:-}', service);
+    }
+    const v2 = await composeCli(t, 2);
+    if (!v2) return;
+    const missing = await composeConfig(v2, ['-f', 'compose.yaml', 'config', '-q']);
+    assert.notEqual(missing.exitCode, 0);
+    assert.match(missing.stderr, /MSX_CONSUL_URL.*infrastructure\.compose\.discovery is consul/);
+    writeFileSync(join(root, '.env'), `${envText}MSX_CONSUL_URL=http://consul.internal:8500\n`);
+    const resolved = await composeConfig(v2, ['-f', 'compose.yaml', 'config', '--format', 'json']);
+    assert.equal(resolved.exitCode, 0, resolved.stderr);
+    const config = JSON.parse(resolved.stdout) as { services: Record<string, { environment: Record<string, string> }> };
+    assert.equal(config.services.orders!.environment.MSX_CONSUL_URL, 'http://consul.internal:8500');
+  } finally {
+    writeFileSync(manifestPath, original);
+    writeFileSync(join(root, '.env'), envText);
+  }
+});
+
 test('the user\'s own .env variables reach every service by reference', async () => {
   const path = join(root, '.env');
   const original = readFileSync(path, 'utf8');

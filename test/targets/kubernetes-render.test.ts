@@ -463,6 +463,34 @@ test('infrastructure.kubernetes: a LoadBalancer instead of an Ingress, external 
   assert.deepEqual(way.spec!.tls, [{ hosts: ['shop.example.com'], secretName: 'shop-tls' }]);
 });
 
+test('discovery: consul: pods register themselves at their node\'s Consul agent with their own IP; a URL in msx.yaml\'s env replaces the node agent', async () => {
+  const dir = shopCopy((doc) => doc.setIn(['infrastructure', 'kubernetes', 'discovery'], 'consul'));
+  const result = await render(dir);
+  assert.equal(result.exitCode, 0, result.stderr);
+  const objects = allObjects(writtenFiles(dir));
+  assert.deepEqual(validateObjects(objects), []);
+  const settings = (find(objects, 'ConfigMap', 'orders') as Extract<KubeObject, { kind: 'ConfigMap' }>).data!;
+  assert.equal(settings.MSX_DISCOVERY, 'consul');
+  assert.equal(settings.MSX_DNS_HOST_PATTERN, undefined);
+  const env = (find(objects, 'Deployment', 'orders') as Extract<KubeObject, { kind: 'Deployment' }>).spec!.template.spec!.containers[0]!.env!;
+  const names = env.map((e) => e.name);
+  assert.deepEqual(env.find((e) => e.name === 'MSX_ADVERTISE_ADDRESS')?.valueFrom?.fieldRef, { fieldPath: 'status.podIP' });
+  assert.deepEqual(env.find((e) => e.name === 'MSX_HOST_IP')?.valueFrom?.fieldRef, { fieldPath: 'status.hostIP' });
+  assert.equal(env.find((e) => e.name === 'MSX_CONSUL_URL')?.value, 'http://$(MSX_HOST_IP):8500');
+  assert.ok(names.indexOf('MSX_HOST_IP') < names.indexOf('MSX_CONSUL_URL'), 'the kubelet expands only variables defined before');
+  assert.deepEqual(env.find((e) => e.name === 'MSX_CONSUL_TOKEN')?.valueFrom?.secretKeyRef, { name: 'shop-secrets', key: 'MSX_CONSUL_TOKEN', optional: true });
+
+  const own = shopCopy((doc) => {
+    doc.setIn(['infrastructure', 'kubernetes', 'discovery'], 'consul');
+    doc.setIn(['services', 'orders', 'env'], { MSX_CONSUL_URL: 'https://consul.internal:8501' });
+  });
+  assert.equal((await render(own)).exitCode, 0);
+  const ownObjects = allObjects(writtenFiles(own));
+  const ownEnv = (find(ownObjects, 'Deployment', 'orders') as Extract<KubeObject, { kind: 'Deployment' }>).spec!.template.spec!.containers[0]!.env!;
+  assert.equal(ownEnv.some((e) => e.name === 'MSX_HOST_IP' || e.name === 'MSX_CONSUL_URL'), false);
+  assert.equal((find(ownObjects, 'ConfigMap', 'orders') as Extract<KubeObject, { kind: 'ConfigMap' }>).data!.MSX_CONSUL_URL, 'https://consul.internal:8501');
+});
+
 test('render refuses to write an invalid object: exit 1 with the object, the path and the problem', async () => {
   // msx.yaml's schema takes any class name; the API server wants a DNS subdomain, and render's check says so first.
   const dir = shopCopy((doc) => doc.setIn(['infrastructure', 'kubernetes', 'ingress'], { className: 'Public_Nginx' }));

@@ -3,7 +3,10 @@
  * route edited in msx.yaml takes effect on the next msx up with no other
  * step; the gateway checks issuer, audience and lifetime of user tokens by
  * default; an up of a running system changes nothing; the gateway's header
- * timeout comes from msx.yaml; duration flags read bare numbers as seconds. One system is
+ * timeout comes from msx.yaml; duration flags read bare numbers as seconds;
+ * `discovery: consul` runs the system on a Consul agent (the runtime's
+ * Consul DOUBLE, speaking the real agent, health and KV HTTP API: no real
+ * agent runs here), which also serves the services' settings. One system is
  * generated, installed and built once; every test leaves nothing running.
  */
 import assert from 'node:assert/strict';
@@ -17,6 +20,7 @@ import { freePort } from '../support/free-port.js';
 import { alive, LocalSystem } from '../support/local-system.js';
 import { msx, tempDir } from '../support/msx.js';
 import { installAndBuild } from '../support/install-system.js';
+import { startConsulDouble } from '../../runtime/test/discovery/fixtures/consul-double.js';
 
 const temp = tempDir('msx-manifest-');
 const root = join(temp.dir, 'demo');
@@ -193,4 +197,37 @@ test('msx logs --since takes a bare number as seconds, and a unit', { timeout: 2
     await down();
   }
   for (const pid of system.seenPids) assert.ok(!alive(pid), `pid ${pid} still runs`);
+});
+
+test('infrastructure.local.discovery: consul: every instance registers with the agent, callers find each other through it, its KV serves their settings, and down leaves Consul empty', { timeout: 240_000 }, async (t) => {
+  const consul = await startConsulDouble();
+  t.after(() => consul.close());
+  const original = readFileSync(manifestPath, 'utf8');
+  assert.match(original, /discovery: local/);
+  writeFileSync(manifestPath, original.replace('discovery: local', 'discovery: consul'));
+  t.after(() => writeFileSync(manifestPath, original));
+  consul.putKey('msx/demo/users/MAX_ITEMS', '1');
+
+  const result = await msx(['up', '-d', '--timeout', '30s'], { cwd: root, timeout: 120_000, env: { MSX_CONSUL_URL: consul.url } });
+  assert.equal(result.exitCode, 0, `${result.stdout}\n${result.stderr}`);
+  try {
+    const rows = await system.ps();
+    const registered = [...consul.services.values()].map((r) => ({ id: r.definition.ID, service: r.definition.Name, port: r.definition.Port }));
+    const expected = rows.filter((r) => r.service !== 'gateway').map((r) => ({ id: r.id, service: r.service, port: r.port }));
+    assert.deepEqual(new Set(registered.map((r) => JSON.stringify(r))), new Set(expected.map((r) => JSON.stringify(r))), 'each service instance registered itself under its instance id and port');
+
+    // The gateway resolves users through Consul (the supervisor's registry is not what it reads now).
+    const token = await msxToken('--sub', 'alice', '--scope', 'users:write');
+    const create = (name: string) => fetch(`http://127.0.0.1:${gatewayPort}/api/users`, {
+      method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ name }), signal: AbortSignal.timeout(10_000),
+    });
+    assert.equal((await create('first')).status, 201);
+    const full = await create('second');
+    assert.equal(full.status, 409, 'MAX_ITEMS=1 came from msx/demo/users/MAX_ITEMS in Consul');
+    assert.match(await full.text(), /MAX_ITEMS is 1/);
+    assert.ok(consul.requests.some((r) => r.path === '/v1/health/service/users'), 'the gateway asked Consul for users');
+  } finally {
+    await down();
+  }
+  assert.equal(consul.services.size, 0, 'every instance deregistered on its way down');
 });

@@ -8,6 +8,8 @@ import { announceListening } from './startGate.js';
 import { ConfigError } from './errors/ConfigError.js';
 import { ListenError } from './errors/ListenError.js';
 import { ShutdownError } from './errors/ShutdownError.js';
+import { StartupError } from './errors/StartupError.js';
+import { STARTUP_EXIT_CODES } from './errors/exitCodes.js';
 import { initTracing } from '../tracing/init-tracing.js';
 import type { Tracing } from '../tracing/tracing.js';
 import { callerCheck } from './callerCheck.js';
@@ -23,6 +25,7 @@ import { requestTracing } from './requestTracing.js';
 import { Resources } from './resources.js';
 import { ServerDrain } from './ServerDrain.js';
 import type { ListeningAddress, ListenOptions, Service, ServiceOptions } from './service.js';
+import type { SelfRegistration } from '../discovery/self-registration.js';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
@@ -94,6 +97,7 @@ export function createService<S extends ConfigShape = {}>(options: ServiceOption
   let server: Server | undefined;
   let drain: ServerDrain | undefined;
   let closing: Promise<void> | undefined;
+  let registration: SelfRegistration | undefined;
   const signalHandlers = new Map<NodeJS.Signals, () => void>();
 
   function removeSignalHandlers(): void {
@@ -127,6 +131,8 @@ export function createService<S extends ConfigShape = {}>(options: ServiceOption
   async function shutdown(trigger: 'signal' | 'code'): Promise<void> {
     readiness.markShuttingDown();
     log.info({ inFlight: drain?.inFlight ?? 0 }, 'shutting down');
+    // Out of Consul before the delay, so callers stop choosing this instance while it still answers them.
+    await registration?.deregister();
     const delayMs = config.SHUTDOWN_DELAY_MS ?? (trigger === 'signal' ? DEFAULT_SIGNAL_SHUTDOWN_DELAY_MS : 0);
     if (drain !== undefined && delayMs > 0) {
       const started = Date.now();
@@ -187,6 +193,18 @@ export function createService<S extends ConfigShape = {}>(options: ServiceOption
       });
       server = candidate;
       drain = new ServerDrain(candidate);
+      if (env.MSX_DISCOVERY?.trim() === 'consul') {
+        // Loaded only here: a service under any other discovery never pays for the Consul client.
+        const { registerSelf } = await import('../discovery/self-registration.js');
+        try {
+          registration = await registerSelf({ service: name, host, port: address.port, env, log });
+        } catch (error) {
+          await new Promise((resolve) => candidate.close(resolve));
+          server = undefined;
+          drain = undefined;
+          throw new StartupError(name, `${name}: could not register with Consul: ${error instanceof Error ? error.message : String(error)}`, STARTUP_EXIT_CODES.dependencyUnavailable, { cause: error });
+        }
+      }
       if (opts.handleSignals !== false) installSignalHandlers();
       log.info({ url: address.url }, 'listening');
       announceListening();

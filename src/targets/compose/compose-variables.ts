@@ -21,6 +21,12 @@ export function required(variable: string): string {
   return `\${${variable}:?is not set: run msx render compose to generate it into .env}`;
 }
 
+/** A reference to a variable the user must set in `.env` (msx cannot generate it); compose refuses to start with `why` when it is missing. */
+export function requiredUserVariable(variable: string, why: string): string {
+  if (why.includes('}')) throw new Error('requiredUserVariable: the message must not contain }');
+  return `\${${variable}:?${why}}`;
+}
+
 /** A reference to a variable that may be absent (a user's own `.env` entry). */
 export function optional(variable: string): string {
   return `\${${variable}:-}`;

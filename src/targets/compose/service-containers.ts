@@ -4,7 +4,7 @@ import { startWaves } from '../start-order.js';
 import { COLLECTOR_PORT, CONTAINER_PORT, databaseName, databaseServiceName, INFRASTRUCTURE, publishedPort, SERVICE_LABEL, SYSTEM_LABEL } from './compose-names.js';
 import { COMPOSE_SECRETS, databasePasswordVariable } from './compose-secrets.js';
 import type { ComposeService } from './compose-spec.js';
-import { literal, optional, required } from './compose-variables.js';
+import { literal, optional, required, requiredUserVariable } from './compose-variables.js';
 import { nodeHealthcheck } from './healthchecks.js';
 
 /** The service kit's defaults (runtime/src/service/config.ts), used when msx.yaml's `env` does not set them. */
@@ -71,8 +71,15 @@ export function serviceEnvironment(name: string, context: ServiceContainerContex
   for (const [key, value] of Object.entries(serviceIdentityEnv(manifest, name))) env[key] = literal(value);
   // Replicas of one compose service share every variable; the runtime puts the container's hostname in.
   env.MSX_INSTANCE = `${name}-{hostname}`;
-  // Compose's DNS answers a service name with one A record per running replica.
-  env.MSX_DISCOVERY = 'dns';
+  if (manifest.infrastructure.compose.discovery === 'consul') {
+    // An agent outside the compose project (msx builds no Consul image): its URL as containers reach it, from .env.
+    env.MSX_DISCOVERY = 'consul';
+    env.MSX_CONSUL_URL = requiredUserVariable('MSX_CONSUL_URL', "infrastructure.compose.discovery is consul, so set it in .env to the Consul agent's URL as containers reach it");
+    env.MSX_CONSUL_TOKEN = optional('MSX_CONSUL_TOKEN');
+  } else {
+    // Compose's DNS answers a service name with one A record per running replica.
+    env.MSX_DISCOVERY = 'dns';
+  }
   env.MSX_DNS_PORT = String(CONTAINER_PORT);
   // Docker's DNS drops a container the moment it stops, and asking it costs nothing: a caller refreshing every
   // second lets go of a draining replica well within its SHUTDOWN_DELAY_MS (the kit's 3 s), where the default 5 s did not.

@@ -60,8 +60,15 @@ export function instanceEnv(input: InstanceEnvInput): Record<string, string> {
   env.PORT = String(input.port);
   Object.assign(env, serviceIdentityEnv(input.manifest, input.service));
   env.MSX_INSTANCE = input.instanceId;
-  env.MSX_DISCOVERY = 'local';
+  // The supervisor's registry file is written either way (msx ps, the gateway's readiness); with Consul the
+  // instances also register there themselves, and callers resolve through the agent.
   env.MSX_LOCAL_REGISTRY = input.paths.registryFile;
+  if (local.discovery === 'consul') {
+    env.MSX_DISCOVERY = 'consul';
+    env.MSX_CONSUL_URL ||= 'http://127.0.0.1:8500';
+  } else {
+    env.MSX_DISCOVERY = 'local';
+  }
   // Colour codes and a terminal-width guess make no sense in log files.
   delete env.FORCE_COLOR;
   return env;

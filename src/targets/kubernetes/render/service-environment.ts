@@ -79,7 +79,17 @@ export function serviceEnvironment(manifest: Manifest, topology: SystemTopology,
     ...discoverySettings(manifest),
     OTEL_EXPORTER_OTLP_ENDPOINT: `http://${COLLECTOR}:${OTLP_PORT}`,
   };
-  if (manifest.infrastructure.kubernetes.discovery === 'consul') fromSecret('MSX_CONSUL_TOKEN', 'MSX_CONSUL_TOKEN', true);
+  if (manifest.infrastructure.kubernetes.discovery === 'consul') {
+    fromSecret('MSX_CONSUL_TOKEN', 'MSX_CONSUL_TOKEN', true);
+    // The service registers itself (runtime discovery/self-registration.ts) with the pod's own IP, at the
+    // Consul client agent of its node: consul-k8s runs one per node with host port 8500, reached at the host IP.
+    env.push({ name: 'MSX_ADVERTISE_ADDRESS', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } });
+    if (spec.env.MSX_CONSUL_URL === undefined) {
+      env.push({ name: 'MSX_HOST_IP', valueFrom: { fieldRef: { fieldPath: 'status.hostIP' } } });
+      // $(MSX_HOST_IP) is expanded by the kubelet, which only expands variables defined earlier in this list.
+      env.push({ name: 'MSX_CONSUL_URL', value: 'http://$(MSX_HOST_IP):8500' });
+    }
+  }
 
   if (spec.kind === 'gateway') {
     fromSecret('JWT_SECRET', 'JWT_SECRET', !spec.auth.algorithms.includes('HS256'));

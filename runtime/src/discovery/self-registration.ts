@@ -1,0 +1,90 @@
+/**
+ * A service announcing itself where discovery needs it to. Of the backends,
+ * only Consul learns of instances from the instances themselves: the local
+ * registry is written by the `msx up` supervisor, DNS by compose or
+ * Kubernetes, static lists by whoever set them. So under
+ * `MSX_DISCOVERY=consul` the service kit registers each instance once it
+ * listens (with an HTTP check on its `/ready`, so Consul drops one that
+ * stops answering) and deregisters it first thing when it shuts down, before
+ * the drain delay, so callers stop picking it while it still serves them.
+ *
+ * `MSX_DISCOVERY_REGISTER=false` leaves registration to something else (the
+ * catalog sync of consul-k8s, say).
+ */
+import { networkInterfaces } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createConsulDiscovery } from './consul.js';
+import type { Discovery } from './discovery.js';
+
+export interface SelfRegistration {
+  /** The instance id Consul knows this process by. */
+  readonly id: string;
+  /** Takes the instance out of Consul; never throws (a shutdown must go on). */
+  deregister(): Promise<void>;
+}
+
+export interface SelfRegistrationInput {
+  readonly service: string;
+  /** The address the server is bound to (`HOST`). */
+  readonly host: string;
+  readonly port: number;
+  readonly env: NodeJS.ProcessEnv;
+  readonly log: { warn(object: object, message: string): void; info(object: object, message: string): void };
+}
+
+const ATTEMPTS = 3;
+
+/**
+ * Registers this instance when discovery is Consul; undefined otherwise.
+ * Retries a refused or failing agent a few times (an agent restarting
+ * beside the service), then throws the discovery error: an instance no
+ * caller can find is not started.
+ */
+export async function registerSelf(input: SelfRegistrationInput): Promise<SelfRegistration | undefined> {
+  const { env } = input;
+  if (env.MSX_DISCOVERY?.trim() !== 'consul' || env.MSX_DISCOVERY_REGISTER?.trim() === 'false') return undefined;
+  const discovery: Discovery = createConsulDiscovery({ env });
+  const address = advertisedAddress(input.host, env);
+  const id = env.MSX_INSTANCE?.trim() || `${input.service}-${address}-${input.port}`;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await discovery.register({ service: input.service, id, address, port: input.port, meta: { system: env.MSX_SYSTEM ?? '' } });
+      break;
+    } catch (error) {
+      if (attempt >= ATTEMPTS) {
+        await discovery.close().catch(() => {});
+        throw error;
+      }
+      input.log.warn({ err: error, attempt }, 'registering with Consul failed; trying again');
+      await sleep(250 * attempt);
+    }
+  }
+  input.log.info({ id, address, port: input.port }, 'registered with Consul');
+  let done: Promise<void> | undefined;
+  return {
+    id,
+    deregister() {
+      done ??= discovery.close().then(
+        () => input.log.info({ id }, 'deregistered from Consul'),
+        (error: unknown) => input.log.warn({ err: error, id }, 'deregistering from Consul failed; its readiness check will drop this instance'),
+      );
+      return done;
+    },
+  };
+}
+
+/**
+ * Where other processes reach this one: `MSX_ADVERTISE_ADDRESS` when set;
+ * the bound address when it is one; for a wildcard bind (`0.0.0.0` in a
+ * container or pod), this machine's first external IPv4 address, which is
+ * the container's or the pod's own.
+ */
+export function advertisedAddress(host: string, env: NodeJS.ProcessEnv): string {
+  const given = env.MSX_ADVERTISE_ADDRESS?.trim();
+  if (given) return given;
+  if (host !== '0.0.0.0' && host !== '::' && host !== '') return host;
+  for (const addresses of Object.values(networkInterfaces())) {
+    for (const a of addresses ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return '127.0.0.1';
+}

@@ -1,0 +1,70 @@
+/**
+ * Under MSX_DISCOVERY=consul a service registers itself once it listens and
+ * deregisters first when it shuts down, against the Consul DOUBLE
+ * (fixtures/consul-double.ts: the agent and health HTTP API of the real
+ * one, through the `consul` package). No real agent is available here.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createService, StartupError } from '../../src/index.js';
+import { createConsulDiscovery } from '../../src/discovery/consul.js';
+import { advertisedAddress } from '../../src/discovery/self-registration.js';
+import { startConsulDouble } from './fixtures/consul-double.js';
+
+const silent = { write() {} };
+
+test('a service under Consul discovery registers with a check on its /ready, is found by callers, and leaves Consul before its drain delay ends', async (t) => {
+  const consul = await startConsulDouble();
+  t.after(() => consul.close());
+  const env = { MSX_DISCOVERY: 'consul', MSX_CONSUL_URL: consul.url, MSX_INSTANCE: 'orders-2', MSX_SYSTEM: 'shop', MSX_OPEN_ROUTES: '*', HOST: '127.0.0.1', SHUTDOWN_DELAY_MS: '400' };
+  const service = createService({ name: 'orders', env, logDestination: silent });
+  service.app.get('/ping', (_req, res) => void res.json({ pong: true }));
+  const { port } = await service.listen({ port: 0, handleSignals: false });
+
+  const registered = consul.services.get('orders-2');
+  assert.ok(registered, 'registered under its MSX_INSTANCE');
+  assert.equal(registered.definition.Name, 'orders');
+  assert.equal(registered.definition.Address, '127.0.0.1');
+  assert.equal(registered.definition.Port, port);
+  assert.deepEqual(registered.definition.Meta, { system: 'shop' });
+  assert.equal((registered.definition.Check as { HTTP?: string }).HTTP, `http://127.0.0.1:${port}/ready`);
+
+  const callers = createConsulDiscovery({ url: consul.url });
+  t.after(() => callers.close());
+  assert.deepEqual((await callers.resolve('orders')).map((i) => i.url), [`http://127.0.0.1:${port}`]);
+
+  const closed = service.close();
+  // During the drain delay: out of Consul already, still answering whoever picked it before.
+  await new Promise((resolve) => setTimeout(resolve, 150));
+  assert.equal(consul.services.has('orders-2'), false, 'deregistered at the start of the shutdown');
+  assert.equal((await fetch(`http://127.0.0.1:${port}/ping`)).status, 200);
+  await closed;
+  assert.deepEqual(consul.requests.filter((r) => r.path.startsWith('/v1/agent/service/deregister/')).map((r) => r.path), ['/v1/agent/service/deregister/orders-2']);
+});
+
+test('an agent that keeps failing stops the start with a StartupError (exit 69) and frees the port; MSX_DISCOVERY_REGISTER=false leaves registration to others', async (t) => {
+  const consul = await startConsulDouble();
+  t.after(() => consul.close());
+  consul.failing = true;
+  const service = createService({ name: 'orders', env: { MSX_DISCOVERY: 'consul', MSX_CONSUL_URL: consul.url, MSX_OPEN_ROUTES: '*' }, logDestination: silent });
+  const error = await service.listen({ port: 0, host: '127.0.0.1', handleSignals: false }).then(() => undefined, (e: unknown) => e);
+  assert.ok(error instanceof StartupError, String(error));
+  assert.equal(error.exitCode, 69);
+  assert.match(error.message, /^orders: could not register with Consul: /);
+  assert.equal(service.server, undefined, 'the listener was closed again');
+  assert.equal(consul.requests.filter((r) => r.path === '/v1/agent/service/register').length, 3, 'three attempts');
+
+  consul.failing = false;
+  const unregistered = createService({ name: 'orders', env: { MSX_DISCOVERY: 'consul', MSX_CONSUL_URL: consul.url, MSX_DISCOVERY_REGISTER: 'false', MSX_OPEN_ROUTES: '*' }, logDestination: silent });
+  await unregistered.listen({ port: 0, host: '127.0.0.1', handleSignals: false });
+  t.after(() => unregistered.close());
+  assert.equal(consul.services.size, 0);
+});
+
+test('the advertised address: MSX_ADVERTISE_ADDRESS, else the bound address, else for a wildcard bind an external IPv4 of this machine', () => {
+  assert.equal(advertisedAddress('0.0.0.0', { MSX_ADVERTISE_ADDRESS: '10.1.2.3' }), '10.1.2.3');
+  assert.equal(advertisedAddress('127.0.0.1', {}), '127.0.0.1');
+  const wildcard = advertisedAddress('0.0.0.0', {});
+  assert.match(wildcard, /^\d+\.\d+\.\d+\.\d+$/);
+  assert.notEqual(wildcard, '0.0.0.0');
+});
