@@ -20,6 +20,7 @@ import { createBus } from '../../runtime/src/bus/index.js';
 import { createDatabase } from '../../runtime/src/data/index.js';
 import { defineSaga, SagaOrchestrator } from '../../runtime/src/saga/index.js';
 import { createService, type Service } from '../../runtime/src/service/index.js';
+import { ADMIN_TOKEN_HEADER as RUNTIME_ADMIN_TOKEN_HEADER } from '../../runtime/src/admin/admin-token-header.js';
 import { ADMIN_TOKEN_HEADER, signAdminToken } from '../../src/token/admin-token.js';
 import { forwardTo } from '../support/kube-api-double.js';
 import { startDashboard } from '../support/dashboard.js';
@@ -127,6 +128,7 @@ test('the dashboard lists consumer groups, dead letters and sagas of pods throug
   assert.equal(posts.length, 1, 'the re-drive is one POST through the pod proxy');
   assert.deepEqual(posts[0]!.query, { group: 'mailer' }, 'its query goes as the request\'s own');
 
+  assert.equal(ADMIN_TOKEN_HEADER, RUNTIME_ADMIN_TOKEN_HEADER, 'msx sends the header the runtime reads');
   assert.ok(seenByPods.length > 0);
   assert.ok(seenByPods.every((h) => h.authorization === undefined), 'no Authorization header ever reached a pod');
   assert.ok(seenByPods.every((h) => typeof h[ADMIN_TOKEN_HEADER] === 'string'), 'every admin call carried the token in its own header');
