@@ -192,3 +192,23 @@ test('msx restart on kubernetes deletes a pod, its ReplicaSet replaces it, and m
   assert.equal(answer.restarted, users);
   assert.deepEqual(podsOf(system, 'users').map((p) => p.metadata.name), [answer.replacement]);
 });
+
+test('msx restart of a StatefulSet pod waits for the new pod under the same name; a replacement that crash-loops fails the restart with its reason', { timeout: 120_000 }, async (t) => {
+  const system = await deployed({ orders: '{ kind: http, port: 3002, database: true }' });
+  t.after(() => system.cleanup());
+  const database = system.double.list('Pod', 'shop').find((p) => p.metadata.labels['msx.dev/infrastructure'] === 'orders-db');
+  assert.ok(database, 'the database runs as a StatefulSet pod');
+  const uid = database.metadata.uid as string;
+
+  const same = await system.run(['restart', database.metadata.name, '--json']);
+  assert.equal(same.exitCode, 0, same.stderr);
+  assert.deepEqual((JSON.parse(same.stdout) as { instance: string; replacement?: string }[]).map((d) => [d.instance, d.replacement]), [[database.metadata.name, undefined]]);
+  const back = system.double.get('Pod', 'shop', database.metadata.name);
+  assert.ok(back && back.metadata.uid !== uid, 'a new pod under the same name, told apart by its uid');
+
+  system.double.script('orders', 'crash-loop');
+  const [pod] = podsOf(system, 'orders').map((p) => p.metadata.name as string);
+  const failed = await system.run(['restart', pod!]);
+  assert.equal(failed.exitCode, 1, failed.stdout);
+  assert.match(failed.stderr, new RegExp(`pod ${pod} was deleted, but its replacement orders-\\S+ CrashLoopBackOff`));
+});

@@ -88,14 +88,15 @@ async function waitForReplacement(
 ): Promise<string> {
   const stop = new AbortController();
   let pods: ReadonlyMap<string, WireObject> = new Map();
-  let settle!: (outcome: { replacement: string } | { problem: string } | { timeout: true }) => void;
-  const settled = new Promise<{ replacement: string } | { problem: string } | { timeout: true }>((resolve) => (settle = resolve));
+  type Outcome = { replacement: string } | { problem: string; pod: string } | { timeout: true };
+  let settle!: (outcome: Outcome) => void;
+  const settled = new Promise<Outcome>((resolve) => (settle = resolve));
   const watching = watchCollection(connection, { apiVersion: 'v1', kind: 'Pod', plural: 'pods', namespace: wait.namespace, labelSelector: wait.selector }, (items) => {
     pods = items;
     const fresh = [...items.values()].filter((p) => !wait.before.has(String(p.metadata?.uid)));
     for (const pod of fresh) {
       const problem = podProblem(pod, []);
-      if (problem) return settle({ problem: `its replacement ${pod.metadata?.name} ${problem.reason}: ${problem.message}` });
+      if (problem) return settle({ problem: `its replacement ${pod.metadata?.name} ${problem.reason}: ${problem.message}`, pod: String(pod.metadata?.name) });
     }
     const deletedGone = ![...items.values()].some((p) => p.metadata?.uid === wait.deleted.uid);
     const replacement = fresh.find(isReady);
@@ -107,7 +108,7 @@ async function waitForReplacement(
   stop.abort();
   await watching;
   if ('replacement' in outcome) return outcome.replacement;
-  if ('problem' in outcome) throw failure(`pod ${wait.deleted.name} was deleted, but ${outcome.problem}`, `kubectl -n ${wait.namespace} describe pod shows more; msx logs the service's pods`);
+  if ('problem' in outcome) throw failure(`pod ${wait.deleted.name} was deleted, but ${outcome.problem}`, `msx logs ${outcome.pod} shows its output; kubectl -n ${wait.namespace} describe pod ${outcome.pod} its events`);
   const left = [...pods.values()].some((p) => p.metadata?.uid === wait.deleted.uid);
   const fresh = [...pods.values()].filter((p) => !wait.before.has(String(p.metadata?.uid))).map((p) => String(p.metadata?.name));
   throw failure(
