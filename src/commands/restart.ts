@@ -40,24 +40,23 @@ Examples:
 
 Each instance drains (leaves the load balancers, finishes what is in flight),
 stops and starts again; msx ps counts the restart. On compose the container's
-restart policy starts it again. The Kubernetes target has no restart of one
-pod: msx deploy rolls the pods of a changed service.`)
+restart policy starts it again. On Kubernetes the pod is deleted (it drains
+in its grace period) and its Deployment's ReplicaSet starts a new pod, under
+a new name, which msx waits for to be ready.`)
     .action(async (args: string[], options: { json?: boolean; target?: string }, command: Command) => {
       const root = workingDir(command);
       const { manifest } = loadManifest(root);
       warnOnVersionMismatch(root);
       const target = resolveTarget(root, { target: options.target, manifest });
-      if (target.restart === undefined) {
-        throw usageError(`the ${target.kind} target cannot restart one instance`, target.kind === 'kubernetes' ? 'kubectl rollout restart deployment/<service> restarts every pod of a service; msx deploy rolls a changed one' : undefined);
-      }
+      if (target.restart === undefined) throw usageError(`the ${target.kind} target cannot restart one instance`);
       const instances = instancesToRestart(args, await target.ps());
-      const done: { instance: string; ms: number }[] = [];
+      const done: { instance: string; ms: number; replacement?: string }[] = [];
       for (const instance of instances) {
         const started = Date.now();
-        await target.restart(instance);
+        const replacement = (await target.restart(instance)) ?? undefined;
         const ms = Date.now() - started;
-        done.push({ instance, ms });
-        if (!options.json) info(`${colour.green('✔')} ${instance} restarted, ready again after ${formatSeconds(ms)}`);
+        done.push({ instance, ms, ...(replacement !== undefined && replacement !== instance ? { replacement } : {}) });
+        if (!options.json) info(`${colour.green('✔')} ${instance} ${replacement !== undefined && replacement !== instance ? `replaced by ${replacement}, ready` : 'restarted, ready again'} after ${formatSeconds(ms)}`);
       }
       if (options.json) printJson(done);
     });

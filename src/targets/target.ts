@@ -202,11 +202,13 @@ export interface Target {
   logs(query: LogQuery, write: (entry: LogEntry) => void, signal?: AbortSignal): Promise<void>;
   scale(counts: Readonly<Record<string, number>>): Promise<readonly ScaleChange[]>;
   /**
-   * Replaces one instance (by id) with a fresh run of it, which then counts
-   * one more restart; resolves once it is ready again. Optional while a
-   * target has no way to do it yet (the dashboard then offers no restart).
+   * Replaces one instance (by id) with a fresh run of it; resolves once it
+   * is ready again. Locally and on compose the fresh run keeps the id and
+   * counts one more restart; where it is a new instance (a Kubernetes pod
+   * replaced by its controller) it resolves with the new id. Optional while
+   * a target has no way to do it (the dashboard then offers no restart).
    */
-  restart?(instance: string): Promise<void>;
+  restart?(instance: string): Promise<string | void>;
   traces(): TraceSource;
   metrics(): MetricsSource;
   admin(): AdminSource;

@@ -6,6 +6,12 @@ import { readSystemSecrets } from '../secrets/system-secrets.js';
 /** The issuer the runtime's admin surface (runtime/src/admin/admin-routes.ts) accepts. */
 export const ADMIN_TOKEN_ISSUER = 'msx';
 const SECRET_VARIABLE = 'MSX_SERVICE_TOKEN_SECRET';
+/**
+ * Where the admin surface also takes the token (runtime/src/admin/admin-token-header.ts):
+ * through the Kubernetes API server's pod proxy, whose authentication
+ * deletes the Authorization header before the request reaches the pod.
+ */
+export const ADMIN_TOKEN_HEADER = 'x-msx-admin-token';
 
 /**
  * A short-lived service token for one service's admin surface: HS256 over

@@ -11,8 +11,9 @@ export interface RunningDashboard {
   stop(): Promise<void>;
 }
 
-export async function startDashboard(root: string, args: string[] = []): Promise<RunningDashboard> {
-  const child: ResultPromise = execa(process.execPath, [MSX_BIN, 'dashboard', '--no-open', '--port', '0', ...args], { cwd: root, env: userEnv(), reject: false, stdin: 'ignore' });
+/** `env`: the environment msx runs with (default the user's, {@link userEnv}); a Kubernetes test passes its KUBECONFIG in it. */
+export async function startDashboard(root: string, args: string[] = [], env: Record<string, string> = userEnv()): Promise<RunningDashboard> {
+  const child: ResultPromise = execa(process.execPath, [MSX_BIN, 'dashboard', '--no-open', '--port', '0', ...args], { cwd: root, env, reject: false, stdin: 'ignore' });
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`msx dashboard printed no URL in 60 s: ${output}`)), 60_000);

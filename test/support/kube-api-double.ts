@@ -11,20 +11,26 @@
  * and WATCH with resourceVersion (and a 410 "Expired" ERROR event for a
  * resourceVersion older than the compacted history), label and field
  * selectors, the scale subresource, pod logs with follow, DELETE of one
- * object and of a collection by label selector (with the garbage collection
- * of pods), events, metrics.k8s.io pod metrics, and the service and pod
- * proxies (which forward the decoded path, re-escaped, and the request's own
- * query, as the API server's proxy does).
+ * object (a pod's gracefully: terminating first, with a uid precondition)
+ * and of a collection by label selector (with the garbage collection of
+ * pods), events, metrics.k8s.io pod metrics, and the service and pod
+ * proxies (which forward the method, the body, the decoded path, re-escaped,
+ * the request's own query and its headers — without Authorization, which
+ * the API server's authentication deletes before proxying — as the API
+ * server's proxy does).
  *
  * Controllers are scripted: a Deployment rolls out (observedGeneration, then
  * updated, then available replicas) unless a script says its pods crash-loop,
  * cannot pull their image, miss their config, exceed the progress deadline or
- * never become ready. Tests can replace a pod, append log lines, drop every
- * open watch and expire the watch history. Every request is recorded.
+ * never become ready. A deleted pod of a Deployment is replaced by its
+ * ReplicaSet at once (a new name, ready a step later) while it terminates;
+ * a StatefulSet's comes back under its name once it has gone. Tests can
+ * replace a pod, append log lines, drop every open watch and expire the
+ * watch history. Every request is recorded.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
@@ -138,7 +144,7 @@ export class KubeApiDouble {
   private readonly reconciles = new Map<string, number>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly sockets = new Set<Socket>();
-  private readonly proxies = new Map<string, (path: string, req: IncomingMessage, res: ServerResponse) => void>();
+  private readonly proxies = new Map<string, ProxyHandler>();
   private readonly podProxies = new Map<string, PodProxyHandler>();
   private podCounter = 0;
 
@@ -258,7 +264,7 @@ export class KubeApiDouble {
   }
 
   /** Serves `/api/v1/namespaces/{ns}/services/{service}:{port}/proxy/...` with `handler`. */
-  proxy(namespace: string, service: string, port: number, handler: (path: string, req: IncomingMessage, res: ServerResponse) => void): void {
+  proxy(namespace: string, service: string, port: number, handler: ProxyHandler): void {
     this.proxies.set(`${namespace}/${service}:${port}`, handler);
   }
 
@@ -289,14 +295,14 @@ export class KubeApiDouble {
       }
       this.requests.push({ method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), contentType, body });
       try {
-        this.route(req, res, url, body, contentType);
+        this.route(req, res, url, body, contentType, Buffer.concat(chunks));
       } catch (error) {
         if (!res.headersSent) statusResponse(res, 500, 'InternalError', String(error));
       }
     });
   }
 
-  private route(req: IncomingMessage, res: ServerResponse, url: URL, body: unknown, contentType: string | undefined): void {
+  private route(req: IncomingMessage, res: ServerResponse, url: URL, body: unknown, contentType: string | undefined, raw: Buffer): void {
     const path = url.pathname.replace(/\/+$/, '');
     const q = url.searchParams;
     if (path === '/api') return json(res, 200, { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [] });
@@ -324,8 +330,8 @@ export class KubeApiDouble {
     const name = rest[1];
     const sub = rest[2];
 
-    if (type.kind === 'Service' && name !== undefined && sub === 'proxy') return this.serviceProxy(req, res, namespace!, name, rest.slice(3));
-    if (type.kind === 'Pod' && name !== undefined && sub === 'proxy') return this.podProxy(req, res, namespace!, name, rest.slice(3));
+    if (type.kind === 'Service' && name !== undefined && sub === 'proxy') return this.serviceProxy(proxiedRequest(req, raw), res, namespace!, name, proxiedPath(url, rest.slice(3)));
+    if (type.kind === 'Pod' && name !== undefined && sub === 'proxy') return this.podProxy(proxiedRequest(req, raw), res, namespace!, name, proxiedPath(url, rest.slice(3)));
     if (namespace !== undefined && type.kind !== 'Namespace' && req.method !== 'GET' && req.method !== 'DELETE' && !this.store.has(storeKey(typeOfKind('Namespace'), undefined, namespace))) {
       return statusResponse(res, 404, 'NotFound', `namespaces "${namespace}" not found`, { name: namespace, kind: 'namespaces' });
     }
@@ -358,6 +364,9 @@ export class KubeApiDouble {
       case 'DELETE': {
         const stored = this.store.get(key);
         if (!stored) return notFound(res, type, name);
+        const uid = (body as Obj | undefined)?.preconditions?.uid;
+        if (uid !== undefined && uid !== stored.obj.metadata.uid) return statusResponse(res, 409, 'Conflict', `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${stored.obj.metadata.uid}`, { name, kind: type.plural });
+        if (type.kind === 'Pod') return json(res, 200, this.terminatePod(key));
         const deleted = this.deleteStored(key);
         return json(res, 200, type.kind === 'Pod' ? deleted : { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name, kind: type.plural, uid: deleted.metadata.uid } });
       }
@@ -464,13 +473,13 @@ export class KubeApiDouble {
     });
   }
 
-  private serviceProxy(req: IncomingMessage, res: ServerResponse, namespace: string, nameAndPort: string, rest: string[]): void {
+  private serviceProxy(req: ProxiedRequest, res: ServerResponse, namespace: string, nameAndPort: string, path: string): void {
     const handler = this.proxies.get(`${namespace}/${nameAndPort}`);
     if (!handler) return statusResponse(res, 503, 'ServiceUnavailable', `no endpoints available for service "${nameAndPort}"`);
-    handler(proxiedPath(req, rest), req, res);
+    handler(path, req, res);
   }
 
-  private podProxy(req: IncomingMessage, res: ServerResponse, namespace: string, nameAndPort: string, rest: string[]): void {
+  private podProxy(req: ProxiedRequest, res: ServerResponse, namespace: string, nameAndPort: string, path: string): void {
     const [name, portText] = nameAndPort.split(':') as [string, string | undefined];
     const pod = this.get('Pod', namespace, name);
     if (!pod) return notFound(res, typeOfKind('Pod'), name);
@@ -479,7 +488,7 @@ export class KubeApiDouble {
     if (!ip) return statusResponse(res, 400, 'BadRequest', `address not allowed`);
     const handler = this.podProxies.get(`${namespace}:${port}`);
     if (!handler) return statusResponse(res, 503, 'ServiceUnavailable', `error trying to reach service: dial tcp ${ip}:${port}: connect: connection refused`);
-    handler(pod, proxiedPath(req, rest), req, res);
+    handler(pod, path, req, res);
   }
 
   // ---- writing ---------------------------------------------------------
@@ -778,6 +787,63 @@ export class KubeApiDouble {
     });
   }
 
+  /**
+   * A graceful pod delete, as the API server and kubelet do it: the pod gets
+   * its deletionTimestamp at once (and stops being ready: it leaves the
+   * Service), and is removed a step later, when its container has exited.
+   * Its controller does not count a terminating pod: a Deployment's
+   * ReplicaSet creates a replacement at once, under a new name, ready a step
+   * after it starts; a StatefulSet recreates the pod under its own name
+   * once the old one has gone. Returns the pod as the DELETE answers it.
+   */
+  private terminatePod(key: string): Obj {
+    const stored = this.store.get(key)!;
+    const { namespace, name, uid } = stored.obj.metadata;
+    const grace = Number(stored.obj.spec?.terminationGracePeriodSeconds ?? 30);
+    this.updateStatus(key, (p) => {
+      p.metadata.deletionTimestamp = new Date(Date.now() + grace * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+      p.metadata.deletionGracePeriodSeconds = grace;
+      p.status.conditions = [...(p.status?.conditions ?? []).filter((c: Obj) => c.type !== 'Ready'), condition('Ready', 'False', 'PodCompleted', '')];
+    });
+    const answer = clone(stored.obj);
+    const [ownerKind, ownerName] = String(stored.obj.metadata.labels?.['msx.double/owner'] ?? '/').split('/') as [string, string];
+    const owner = ownerKind ? this.get(ownerKind, namespace, ownerName) : undefined;
+    if (owner?.kind === 'Deployment') {
+      const script = this.scripts.get(ownerName) ?? 'ready';
+      const replacement = this.createPod(owner, stored.obj.metadata.labels['pod-template-hash'], script);
+      this.later(this.stepMs, () => {
+        const current = this.get('Pod', namespace, replacement.metadata.name);
+        if (current) this.startPod(current, script);
+        this.later(this.stepMs, () => this.recountDeployment(owner));
+      });
+      this.recountDeployment(owner);
+    }
+    this.later(this.stepMs, () => {
+      if (this.store.get(key)?.obj.metadata.uid !== uid) return;
+      this.deleteStored(key);
+      if (owner?.kind === 'StatefulSet' && this.store.has(storeKey(typeOfKind('StatefulSet'), namespace, ownerName))) {
+        const pod = this.createPod(owner, 'sts', 'ready', name);
+        this.later(this.stepMs, () => {
+          const current = this.get('Pod', namespace, pod.metadata.name);
+          if (current) this.startPod(current, 'ready');
+        });
+      }
+    });
+    return answer;
+  }
+
+  /** A Deployment's ready and available counts from its pods as they are now (a terminating pod is neither). */
+  private recountDeployment(deployment: Obj): void {
+    const namespace = deployment.metadata.namespace;
+    const key = storeKey(typeOfKind('Deployment'), namespace, deployment.metadata.name);
+    const pods = this.list('Pod', namespace).filter((p) => p.metadata.labels?.['msx.double/owner'] === `Deployment/${deployment.metadata.name}` && !p.metadata.deletionTimestamp);
+    const ready = pods.filter(isReady).length;
+    this.updateStatus(key, (d) => {
+      d.status = { ...(d.status ?? {}), replicas: pods.length, readyReplicas: ready, availableReplicas: ready, ...(ready < (d.spec.replicas ?? 1) ? { unavailableReplicas: (d.spec.replicas ?? 1) - ready } : { unavailableReplicas: undefined }) };
+      if (d.status.unavailableReplicas === undefined) delete d.status.unavailableReplicas;
+    });
+  }
+
   private createPod(owner: Obj, hash: string, script: RolloutScript, fixedName?: string): Obj {
     const namespace = owner.metadata.namespace;
     const name = fixedName ?? `${owner.metadata.name}-${hash}-${(++this.podCounter).toString(36).padStart(5, 'x')}`;
@@ -923,17 +989,58 @@ export class KubeApiDouble {
 
 // ---- helpers ---------------------------------------------------------------
 
+/**
+ * A request as the API server's proxy sends it on to a pod or Service: its
+ * method, body and headers, minus Authorization — the API server's
+ * authentication filter deletes that header once it has authenticated the
+ * request (k8s.io/apiserver pkg/endpoints/filters/authentication.go,
+ * `req.Header.Del("Authorization")`), so a bearer token never reaches the
+ * pod — and minus the hop-by-hop headers of the client's connection.
+ */
+export interface ProxiedRequest {
+  readonly method: string;
+  /** Lower-case names, as node gives them. */
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly body: Buffer;
+}
+
+/** Answers a request the API server proxied to a Service: the path and query it asked for. */
+export type ProxyHandler = (path: string, req: ProxiedRequest, res: ServerResponse) => void;
+
 /** Answers a request the API server proxied to a pod: the pod, then the path and query it asked for. */
-export type PodProxyHandler = (pod: Obj, path: string, req: IncomingMessage, res: ServerResponse) => void;
+export type PodProxyHandler = (pod: Obj, path: string, req: ProxiedRequest, res: ServerResponse) => void;
+
+const NOT_PROXIED = new Set(['authorization', 'connection', 'keep-alive', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'content-length']);
+
+function proxiedRequest(req: IncomingMessage, body: Buffer): ProxiedRequest {
+  const headers = Object.fromEntries(Object.entries(req.headers).filter(([name]) => !NOT_PROXIED.has(name)));
+  return { method: req.method ?? 'GET', headers, body };
+}
+
+/**
+ * What a pod behind the proxy does in these tests: the proxied request goes
+ * on, as it came from the API server (method, headers, body), to a real
+ * server at `url` on 127.0.0.1, and its answer comes back as it is.
+ */
+export function forwardTo(url: string): ProxyHandler {
+  return (path, req, res) => {
+    const onward = request(`${url}${path}`, { method: req.method, headers: { ...req.headers, 'content-length': String(req.body.length) } }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    onward.on('error', () => res.writeHead(502).end());
+    onward.end(req.body);
+  };
+}
 
 /**
  * The path and query the API server's proxy sends on: the rest of the
  * (decoded) path after `/proxy`, escaped again the way Go escapes a path (so
  * an encoded `?` stays part of the path, `%3F`), and the request's own query.
  */
-function proxiedPath(req: IncomingMessage, rest: readonly string[]): string {
+function proxiedPath(url: URL, rest: readonly string[]): string {
   const escaped = `/${rest.join('/')}`.split('/').map((segment) => encodeURIComponent(segment).replace(/%(3A|40|21|24|26|27|28|29|2A|2B|2C|3B|3D)/g, (m) => decodeURIComponent(m))).join('/');
-  return `${escaped}${new URL(req.url ?? '/', 'http://double').search}`;
+  return `${escaped}${url.search}`;
 }
 
 function formatLogLine(line: { time: number; text: string }, timestamps: boolean): string {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { request, type IncomingMessage, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { startTraceCollector } from '../../src/observability/trace-collector.js';
+import { forwardTo } from '../support/kube-api-double.js';
 import { deployedKubeSystem, type KubeSystem } from '../support/kube-system.js';
 import { exportShopTrace, startWorkService } from '../observability/fixtures.js';
 
@@ -10,18 +10,6 @@ const CONTAINER_PORT = 3000;
 const OTLP_PORT = 4318;
 
 const deployed = deployedKubeSystem;
-
-/** What a pod (or the Service's pod) behind the API server's proxy does: the request goes on, as is, to a real server on 127.0.0.1. */
-function forwardTo(url: string) {
-  return (path: string, req: IncomingMessage, res: ServerResponse) => {
-    const onward = request(`${url}${path}`, { method: req.method, headers: { accept: req.headers.accept ?? '*/*' } }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
-    onward.on('error', () => res.writeHead(502).end());
-    onward.end();
-  };
-}
 
 const podsOf = (system: KubeSystem, service: string) => system.double.list('Pod', 'shop').filter((p) => p.metadata.labels['msx.dev/service'] === service);
 

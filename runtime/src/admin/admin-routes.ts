@@ -8,7 +8,9 @@
  *   GET  /_msx/sagas?state=&saga=&limit=            the sagas this service orchestrates
  *
  * Only msx itself may call it: a service token minted for this service by
- * issuer `msx` (MSX_SERVICE_TOKEN_SECRET), in `Authorization: Bearer`.
+ * issuer `msx` (MSX_SERVICE_TOKEN_SECRET), in `Authorization: Bearer` or in
+ * `X-Msx-Admin-Token` (admin-token-header.ts: the Kubernetes API server's
+ * pod proxy drops Authorization), verified the same way in either.
  * A gateway identity is never enough (so the gateway's public routes
  * cannot reach it, whatever msx.yaml routes), and `open` routes do not
  * open it. Served before the request log and HTTP metrics, like the
@@ -23,6 +25,7 @@ import { HttpProblem } from '../service/HttpProblem.js';
 import { sendProblem } from '../service/problemResponses.js';
 import { UNAUTHENTICATED_PROBLEM_TYPE } from '../service/callerCheck.js';
 import { adminSources } from './admin-sources.js';
+import { ADMIN_TOKEN_HEADER } from './admin-token-header.js';
 import type { EventBus } from '../bus/bus.js';
 
 export const ADMIN_PREFIX = '/_msx';
@@ -97,18 +100,30 @@ async function busOf(buses: Iterable<EventBus>, group: string): Promise<EventBus
 function requireMsxToken(service: string, secret: string | undefined): RequestHandler {
   const verify = secret === undefined ? undefined : createServiceTokenVerifier({ audience: service, secret, allowedIssuers: [ADMIN_TOKEN_ISSUER], env: {} });
   return (req, res, next) => {
-    const token = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1];
+    const token = presentedToken(req);
     const refuse = (code: string, detail: string) => {
       res.setHeader('WWW-Authenticate', `Bearer realm="msx", error="invalid_token", error_description="${code}"`);
       sendProblem(req, res, new HttpProblem({ status: 401, type: UNAUTHENTICATED_PROBLEM_TYPE, title: 'Unauthenticated', detail, extensions: { code } }));
     };
     if (verify === undefined) return refuse('not-configured', `The admin surface needs ${SERVICE_TOKEN_SECRET_ENV}, which this service does not have`);
-    if (token === undefined) return refuse('missing', 'The admin surface answers msx only: send a service token from issuer msx (msx dashboard and msx events do)');
+    if (token === undefined) return refuse('missing', `The admin surface answers msx only: send a service token from issuer msx in Authorization: Bearer or ${ADMIN_TOKEN_HEADER} (the msx dashboard does)`);
     verify(token).then(
       () => next(),
       (error: unknown) => (error instanceof ServiceTokenError ? refuse(error.code, error.message) : next(error)),
     );
   };
+}
+
+/**
+ * The token in `X-Msx-Admin-Token` when the request has that header (what
+ * msx sends through the Kubernetes API server's proxy), else the bearer
+ * token of `Authorization`. A present but empty or repeated admin header is
+ * no token, not a fall-back to Authorization.
+ */
+function presentedToken(req: Request): string | undefined {
+  const header = req.headers[ADMIN_TOKEN_HEADER];
+  if (header !== undefined) return typeof header === 'string' && /^\S+$/.test(header.trim()) ? header.trim() : undefined;
+  return /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1];
 }
 
 function badRequest(detail: string): HttpProblem {

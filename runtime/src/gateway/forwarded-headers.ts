@@ -3,10 +3,12 @@
  * (Connection, Keep-Alive, TE, Trailer, Transfer-Encoding, Upgrade,
  * Proxy-*, and any named in Connection) belong to one connection and are
  * dropped in both directions; identity headers from the outside are dropped
- * so only the gateway can assert an identity; `X-Forwarded-*`, the request
+ * so only the gateway can assert an identity, and msx's admin-token header
+ * so no client can present one to a service; `X-Forwarded-*`, the request
  * id and the trace context are set for the upstream. Pure functions over
  * header lists, tested without sockets.
  */
+import { ADMIN_TOKEN_HEADER } from '../admin/admin-token-header.js';
 import { IDENTITY_HEADER, IDENTITY_SIGNATURE_HEADER } from '../auth/gateway-identity.js';
 
 const HOP_BY_HOP = new Set([
@@ -36,11 +38,13 @@ const REPLACED_ON_REQUEST = new Set([
 /**
  * Request headers that never go upstream as they came, in one set so the
  * per-header loop looks once: hop-by-hop ones, those the gateway replaces,
- * and `Expect`, which the gateway answers itself (it sends `100 Continue`
- * once it has decided to forward, see gateway.ts); undici refuses to send
- * an `Expect` header at all.
+ * `Expect`, which the gateway answers itself (it sends `100 Continue`
+ * once it has decided to forward, see gateway.ts; undici refuses to send
+ * an `Expect` header at all), and the admin-token header, which only msx
+ * sends to a service directly (admin/admin-token-header.ts): a client of
+ * the public API has no business presenting one to a service.
  */
-const NOT_FORWARDED = new Set([...HOP_BY_HOP, ...REPLACED_ON_REQUEST, 'expect']);
+const NOT_FORWARDED = new Set([...HOP_BY_HOP, ...REPLACED_ON_REQUEST, 'expect', ADMIN_TOKEN_HEADER]);
 
 function connectionTokens(value: string | undefined): Set<string> | undefined {
   // Nearly every request and response says just `keep-alive` (or `close`): no set to build for those.

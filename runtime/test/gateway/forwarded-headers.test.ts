@@ -15,7 +15,7 @@ function asMap(flat: string[]): Map<string, string[]> {
 }
 
 describe('buildUpstreamHeaders', () => {
-  it('drops hop-by-hop headers, those named in Connection, and outside identity headers', () => {
+  it('drops hop-by-hop headers, those named in Connection, outside identity headers and msx\'s admin-token header', () => {
     const headers = asMap(
       buildUpstreamHeaders(
         [
@@ -30,13 +30,14 @@ describe('buildUpstreamHeaders', () => {
           'X-Secret-Hop', '1',
           'X-Msx-Identity', 'forged',
           'X-Msx-Identity-Signature', 'v1=forged',
+          'X-Msx-Admin-Token', 'a.service.token',
           'Authorization', 'Bearer t',
           'Accept', 'application/json',
         ],
         context,
       ),
     );
-    for (const name of ['connection', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-authorization', 'x-secret-hop', 'x-msx-identity', 'x-msx-identity-signature', 'host']) {
+    for (const name of ['connection', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-authorization', 'x-secret-hop', 'x-msx-identity', 'x-msx-identity-signature', 'x-msx-admin-token', 'host']) {
       assert.equal(headers.has(name), false, `${name} must not be forwarded`);
     }
     assert.deepEqual(headers.get('authorization'), ['Bearer t']);

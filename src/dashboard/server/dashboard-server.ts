@@ -120,9 +120,9 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
     if (post && path[0] === 'instances' && path[2] === 'restart' && path[1]) {
       const restart = options.target.restart;
       if (restart === undefined) throw new ApiError(501, `the ${options.target.kind} target cannot restart one instance yet`);
-      await restart.call(options.target, path[1]);
+      const replacement = (await restart.call(options.target, path[1])) ?? undefined;
       await feed.refreshInstances();
-      return sendJson(res, 200, { restarted: path[1] });
+      return sendJson(res, 200, { restarted: path[1], ...(replacement !== undefined && replacement !== path[1] ? { replacement } : {}) });
     }
     if (post && path[0] === 'services' && path[2] === 'scale' && path[1]) {
       const body = (await readJson(req)) as { count?: unknown };

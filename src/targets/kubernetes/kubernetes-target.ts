@@ -1,8 +1,9 @@
 import { CliError, failure, usageError } from '../../errors/cli-error.js';
 import type { Manifest } from '../../manifest/schema.js';
 import { remoteTraceSource } from '../../observability/remote-traces.js';
-import type { AdminSource, DownOptions, DownResult, InstanceStatus, LogEntry, LogQuery, MetricsSource, ScaleChange, Target, TraceSource, UpOptions, UpProgress, UpResult } from '../target.js';
-import { proxyGet } from './api-server-proxy.js';
+import type { AdminSource, DownOptions, DownResult, InstanceStatus, LogEntry, LogQuery, MetricsEndpoint, MetricsSource, ScaleChange, Target, TraceSource, UpOptions, UpProgress, UpResult } from '../target.js';
+import { ADMIN_TOKEN_HEADER } from '../../token/admin-token.js';
+import { podProxyRequest, proxyGet } from './api-server-proxy.js';
 import { forgetDeployment, readDeployment } from './deployment-record.js';
 import { apiStatus, isNotFound, kubeFailure } from './kube-api-error.js';
 import { connect, type KubeConnection } from './kube-connection.js';
@@ -10,6 +11,7 @@ import { KIND_ORDER, type KubeObject, SCALE_FIELD_MANAGER } from './kube-object.
 import { deploySystem } from './kubernetes-deploy.js';
 import { cpuPercent, memoryBytes, podInstance, type PodUsage } from './pod-instances.js';
 import { streamPodLogs } from './pod-log-stream.js';
+import { restartPod } from './pod-restart.js';
 import { deleteObjects } from './prune.js';
 import { kubernetesNamespace, systemSelector } from './render/labels.js';
 import { CONTAINER_PORT } from './render/kube-object.js';
@@ -26,9 +28,11 @@ export interface KubernetesTargetOptions {
  * The system on a Kubernetes cluster, through the one Target interface:
  * `up` deploys, `ps` lists pods, `logs` streams them, `scale` moves the
  * scale subresource (or an HPA's minimum), `down` deletes what msx created
- * by label. Context and namespace come from the options, else from where the
- * system was last deployed (.msx/kubernetes.json), else the kubeconfig's
- * current context and the system's namespace.
+ * by label, `restart` deletes a pod for its controller to replace
+ * (pod-restart.ts), `metrics` and `admin` reach each pod through the API
+ * server's pod proxy. Context and namespace come from the options, else
+ * from where the system was last deployed (.msx/kubernetes.json), else the
+ * kubeconfig's current context and the system's namespace.
  */
 export function kubernetesTarget(root: string, manifest: Manifest, options: KubernetesTargetOptions = {}): KubernetesTarget {
   return new KubernetesTarget(root, manifest, options);
@@ -173,23 +177,47 @@ export class KubernetesTarget implements Target {
    */
   metrics(): MetricsSource {
     return {
-      endpoints: async () => (await this.ps()).filter((i) => i.ready && Object.hasOwn(this.#manifest.services, i.service)).map((i) => ({ service: i.service, instance: i.id })),
+      endpoints: () => this.servicePods(),
       scrape: async (endpoint, timeoutMs) => {
         const connection = await this.connection();
         const request = proxyGet(connection, { kind: 'pod', name: endpoint.instance, port: CONTAINER_PORT, namespace: this.namespace }, '/metrics');
-        const timeout = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), timeoutMs).unref());
-        return Promise.race([request.catch(() => undefined), timeout]);
+        return withinTime(request.catch(() => undefined), timeoutMs);
       },
     };
   }
 
   /**
-   * Not yet: the API server's pod proxy drops the Authorization header the
-   * admin surface needs, so this needs a port-forward (to do).
+   * The same pods' admin surface (`/_msx/...`) through the API server's pod
+   * proxy, GET and POST. The token goes in X-Msx-Admin-Token, not in
+   * Authorization: that header carries the kubeconfig's credential to the
+   * API server, which deletes it after authenticating the request, so it
+   * never reaches the pod (runtime/src/admin/admin-token-header.ts). The
+   * user needs `get` and `create` on `pods/proxy` in the namespace.
    */
   admin(): AdminSource {
-    const unsupported = () => Promise.reject(new CliError('the events and sagas views do not reach pods on the kubernetes target yet', { exitCode: 1, hint: 'use the local or compose target for them for now' }));
-    return { endpoints: unsupported, request: unsupported };
+    return {
+      endpoints: () => this.servicePods(),
+      request: async (endpoint, request) => {
+        const connection = await this.connection();
+        const answer = podProxyRequest(connection, { name: endpoint.instance, port: CONTAINER_PORT, namespace: this.namespace }, request.method, request.path, { [ADMIN_TOKEN_HEADER]: request.token, accept: 'application/json' });
+        return withinTime(answer.catch(() => undefined), request.timeoutMs);
+      },
+    };
+  }
+
+  /**
+   * Deletes the pod and waits until its controller's replacement is ready and
+   * the pod has gone (why a delete and not an eviction: pod-restart.ts).
+   * Resolves with the replacement's name: on Kubernetes the fresh run is a
+   * new pod, whose restart count starts at 0.
+   */
+  async restart(instance: string): Promise<string> {
+    return restartPod(await this.connection(), instance, { namespace: this.namespace, systemSelector: this.selector, readyTimeoutMs: 5 * 60_000 });
+  }
+
+  /** The ready pods of msx's services (not the infrastructure's), as metrics and admin reach them. */
+  private async servicePods(): Promise<MetricsEndpoint[]> {
+    return (await this.ps()).filter((i) => i.ready && Object.hasOwn(this.#manifest.services, i.service)).map((i) => ({ service: i.service, instance: i.id }));
   }
 
   /**
@@ -208,4 +236,10 @@ export class KubernetesTarget implements Target {
       throw kubeFailure(`reaching ${service} through the API server`, error, connection.server);
     }
   }
+}
+
+/** `answer`, or undefined when it takes longer than `timeoutMs`. */
+function withinTime<T>(answer: Promise<T | undefined>, timeoutMs: number): Promise<T | undefined> {
+  const timeout = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), timeoutMs).unref());
+  return Promise.race([answer, timeout]);
 }

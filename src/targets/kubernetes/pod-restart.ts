@@ -1,0 +1,118 @@
+/**
+ * `msx restart <pod>` on Kubernetes: delete the pod and let its controller
+ * replace it, then wait until the replacement is ready and the deleted pod
+ * is gone.
+ *
+ * Why a delete, not an eviction (`pods/{name}/eviction`): an eviction is the
+ * cluster's voluntary-disruption path for node drains, checked against the
+ * PodDisruptionBudget and refused with 429 while the budget has no room —
+ * which a person restarting one named pod would then have to retry by hand.
+ * msx restarts one pod at a time and waits for each replacement to be ready
+ * before the next (restart.ts), which already keeps what the budget msx
+ * renders asks for (`maxUnavailable: 1`), and with one pod there is no
+ * budget at all (render/scaling.ts). A delete is also what the pod's
+ * graceful shutdown is built for: the API server sets its deletionTimestamp,
+ * the endpoints controller takes it out of the Service at once, and the
+ * kubelet sends SIGTERM, on which the runtime drains (readiness off,
+ * SHUTDOWN_DELAY_MS, in-flight requests finish) within
+ * terminationGracePeriodSeconds. Meanwhile the ReplicaSet (or StatefulSet)
+ * controller, which no longer counts a terminating pod, creates a new one.
+ *
+ * Unlike a local restart, the replacement is a new pod: a Deployment's under
+ * a new name (a StatefulSet's under the same name, with a new uid), its
+ * restart count starting at 0. Which pod is the replacement is told by uid,
+ * so a StatefulSet pod coming back under its own name is not mistaken for
+ * the one deleted.
+ */
+import { failure } from '../../errors/cli-error.js';
+import { isNotFound, kubeFailure } from './kube-api-error.js';
+import type { KubeConnection } from './kube-connection.js';
+import { podProblem } from './pod-problems.js';
+import { INFRASTRUCTURE_LABEL, SERVICE_LABEL } from './render/labels.js';
+import { watchCollection, type WireObject } from './resource-watch.js';
+
+export interface PodRestartOptions {
+  readonly namespace: string;
+  /** The system's label selector: only its pods are restarted. */
+  readonly systemSelector: string;
+  /** How long the replacement may take to be ready, beyond the deleted pod's grace period, ms. */
+  readonly readyTimeoutMs: number;
+}
+
+/** Deletes pod `name` and resolves with its replacement's name once that is ready and the deleted pod has gone. */
+export async function restartPod(connection: KubeConnection, name: string, options: PodRestartOptions): Promise<string> {
+  const { namespace } = options;
+  const pod = await readPod(connection, namespace, name);
+  const labels: Record<string, string> = pod.metadata?.labels ?? {};
+  const workload = labels[SERVICE_LABEL] !== undefined ? `${SERVICE_LABEL}=${labels[SERVICE_LABEL]}` : labels[INFRASTRUCTURE_LABEL] !== undefined ? `${INFRASTRUCTURE_LABEL}=${labels[INFRASTRUCTURE_LABEL]}` : undefined;
+  if (workload === undefined || !(pod.metadata?.ownerReferences ?? []).some((o: WireObject) => o.controller)) {
+    throw failure(`pod ${name} belongs to no service of the system`, 'msx ps lists the pods msx can restart');
+  }
+  const selector = `${options.systemSelector},${workload}`;
+  const uid = String(pod.metadata.uid);
+  const before = new Set((await listPods(connection, namespace, selector)).map((p) => String(p.metadata?.uid)));
+  const graceMs = Number(pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000;
+
+  try {
+    // The uid as a precondition: never delete a newer pod that took this name (a StatefulSet's).
+    await connection.core.deleteNamespacedPod({ name, namespace, body: { preconditions: { uid } } });
+  } catch (error) {
+    if (!isNotFound(error)) throw kubeFailure(`deleting pod ${name}`, error, connection.server);
+  }
+  return waitForReplacement(connection, { namespace, selector, deleted: { name, uid }, before, timeoutMs: graceMs + options.readyTimeoutMs });
+}
+
+async function readPod(connection: KubeConnection, namespace: string, name: string): Promise<WireObject> {
+  try {
+    return JSON.parse(JSON.stringify(await connection.core.readNamespacedPod({ name, namespace }))) as WireObject;
+  } catch (error) {
+    if (isNotFound(error)) throw failure(`no pod ${name} in namespace ${namespace}`, 'msx ps lists the pods');
+    throw kubeFailure(`reading pod ${name}`, error, connection.server);
+  }
+}
+
+async function listPods(connection: KubeConnection, namespace: string, labelSelector: string): Promise<WireObject[]> {
+  try {
+    return (JSON.parse(JSON.stringify(await connection.core.listNamespacedPod({ namespace, labelSelector }))) as { items: WireObject[] }).items;
+  } catch (error) {
+    throw kubeFailure(`listing the pods of ${labelSelector}`, error, connection.server);
+  }
+}
+
+const isReady = (pod: WireObject) => !pod.metadata?.deletionTimestamp && (pod.status?.conditions ?? []).some((c: WireObject) => c.type === 'Ready' && c.status === 'True');
+
+/** Watches the workload's pods until one that was not there before is ready and the deleted one is gone; fails on a pod problem waiting cannot fix, or at the timeout. */
+async function waitForReplacement(
+  connection: KubeConnection,
+  wait: { namespace: string; selector: string; deleted: { name: string; uid: string }; before: ReadonlySet<string>; timeoutMs: number },
+): Promise<string> {
+  const stop = new AbortController();
+  let pods: ReadonlyMap<string, WireObject> = new Map();
+  type Outcome = { replacement: string } | { problem: string; pod: string } | { timeout: true };
+  let settle!: (outcome: Outcome) => void;
+  const settled = new Promise<Outcome>((resolve) => (settle = resolve));
+  const watching = watchCollection(connection, { apiVersion: 'v1', kind: 'Pod', plural: 'pods', namespace: wait.namespace, labelSelector: wait.selector }, (items) => {
+    pods = items;
+    const fresh = [...items.values()].filter((p) => !wait.before.has(String(p.metadata?.uid)));
+    for (const pod of fresh) {
+      const problem = podProblem(pod, []);
+      if (problem) return settle({ problem: `its replacement ${pod.metadata?.name} ${problem.reason}: ${problem.message}`, pod: String(pod.metadata?.name) });
+    }
+    const deletedGone = ![...items.values()].some((p) => p.metadata?.uid === wait.deleted.uid);
+    const replacement = fresh.find(isReady);
+    if (deletedGone && replacement) settle({ replacement: String(replacement.metadata.name) });
+  }, stop.signal);
+  const timer = setTimeout(() => settle({ timeout: true }), wait.timeoutMs);
+  const outcome = await settled;
+  clearTimeout(timer);
+  stop.abort();
+  await watching;
+  if ('replacement' in outcome) return outcome.replacement;
+  if ('problem' in outcome) throw failure(`pod ${wait.deleted.name} was deleted, but ${outcome.problem}`, `msx logs ${outcome.pod} shows its output; kubectl -n ${wait.namespace} describe pod ${outcome.pod} its events`);
+  const left = [...pods.values()].some((p) => p.metadata?.uid === wait.deleted.uid);
+  const fresh = [...pods.values()].filter((p) => !wait.before.has(String(p.metadata?.uid))).map((p) => String(p.metadata?.name));
+  throw failure(
+    `pod ${wait.deleted.name} was deleted, but after ${Math.round(wait.timeoutMs / 1000)} s ${left ? 'it is still terminating' : fresh.length === 0 ? 'no replacement has been created' : `its replacement ${fresh.join(', ')} is not ready`}`,
+    'msx ps shows the pods now; kubectl describe pod says why one is not ready',
+  );
+}

@@ -1,0 +1,214 @@
+/**
+ * The dashboard's Events and Sagas views and `msx restart` on the
+ * Kubernetes target, as the user runs them (`msx dashboard`, `msx restart`,
+ * `msx ps` as subprocesses), against the API double.
+ *
+ * Each pod of the Events test is a real runtime service on 127.0.0.1 (the
+ * embedded bus, a saga orchestrator on the embedded database) behind the
+ * double's pod proxy, which, like the kube-apiserver, drops the
+ * Authorization header and passes the others on. So msx must send its admin
+ * token in X-Msx-Admin-Token; the same token in Authorization is refused by
+ * the pod, which never sees it.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { test } from 'node:test';
+import { createBus } from '../../runtime/src/bus/index.js';
+import { createDatabase } from '../../runtime/src/data/index.js';
+import { defineSaga, SagaOrchestrator } from '../../runtime/src/saga/index.js';
+import { createService, type Service } from '../../runtime/src/service/index.js';
+import { ADMIN_TOKEN_HEADER as RUNTIME_ADMIN_TOKEN_HEADER } from '../../runtime/src/admin/admin-token-header.js';
+import { ADMIN_TOKEN_HEADER, signAdminToken } from '../../src/token/admin-token.js';
+import { forwardTo } from '../support/kube-api-double.js';
+import { startDashboard } from '../support/dashboard.js';
+import { kubeSystem, type KubeSystem } from '../support/kube-system.js';
+import { until } from '../support/local-system.js';
+
+const CONTAINER_PORT = 3000;
+const SECRET = 'a-service-token-secret-of-at-least-32-bytes!';
+
+/** {@link kubeSystem} with a service-token secret the runtime accepts (32 bytes or more), deployed to the double. */
+async function deployed(services: Record<string, string>): Promise<KubeSystem> {
+  const system = await kubeSystem(services);
+  writeFileSync(join(system.dir, '.env'), `JWT_SECRET=test-secret-value\nMSX_SERVICE_TOKEN_SECRET=${SECRET}\nGATEWAY_IDENTITY_SECRET=third-secret-of-enough-length\n`);
+  const result = await system.run(['deploy']);
+  if (result.exitCode !== 0) {
+    await system.cleanup();
+    throw new Error(`deploy failed: ${result.stderr}`);
+  }
+  return system;
+}
+
+const podsOf = (system: KubeSystem, service: string) => system.double.list('Pod', 'shop').filter((p) => p.metadata.labels['msx.dev/service'] === service && !p.metadata.deletionTimestamp);
+
+/** A real runtime service as one pod of `name` runs it, with msx's service-token secret. */
+function podService(name: string): Service {
+  return createService({ name, env: { LOG_LEVEL: 'silent', MSX_OPEN_ROUTES: '*', MSX_SERVICE_TOKEN_SECRET: SECRET }, logDestination: new PassThrough() });
+}
+
+test('the dashboard lists consumer groups, dead letters and sagas of pods through the API server\'s pod proxy, and a re-drive POST reaches the pod', { timeout: 180_000 }, async (t) => {
+  const system = await deployed({ mailer: '{ kind: http, port: 3001 }', orders: '{ kind: http, port: 3002 }' });
+  t.after(() => system.cleanup());
+  const dataDir = mkdtempSync(join(tmpdir(), 'msx-k8s-admin-pods-'));
+  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  // mailer's pod: a consumer group whose handler fails until `broken` is cleared.
+  let broken = true;
+  const handled: string[] = [];
+  const mailer = podService('mailer');
+  t.after(() => mailer.close());
+  // Its own data folder: the embedded bus would otherwise keep its queues under the working directory, across runs.
+  const bus = await createBus({ service: 'mailer', url: 'embedded', dataDir: join(dataDir, 'mailer'), registry: mailer.metrics.registry });
+  t.after(() => bus.close());
+  await bus.subscribe('mail.*', (event) => {
+    if (broken) throw new Error('smtp refused');
+    handled.push(event.id);
+  }, { retries: 1, backoff: { initialMs: 20 } });
+  const mailerUrl = (await mailer.listen({ port: 0, handleSignals: false })).url;
+
+  // orders' pod: an orchestrator whose one saga ran to its end.
+  const orders = podService('orders');
+  t.after(() => orders.close());
+  const db = await createDatabase({ service: 'orders', url: 'embedded:memory' });
+  const orderSaga = defineSaga<{ order: string }>({ name: 'place-order', steps: [{ name: 'reserve', action: async () => ({ reserved: 1 }) }, { name: 'confirm', action: async () => ({ confirmed: true }) }] });
+  const orchestrator = await SagaOrchestrator.create({ db, sagas: [orderSaga as never], registry: orders.metrics.registry, sweepIntervalMs: 0 });
+  t.after(async () => {
+    await orchestrator.stop();
+    await db.close();
+  });
+  assert.equal((await orchestrator.start(orderSaga, { order: 'o-1' }, { id: 'saga-o-1' })).status, 'completed');
+  const ordersUrl = (await orders.listen({ port: 0, handleSignals: false })).url;
+
+  const [mailerPod] = podsOf(system, 'mailer').map((p) => p.metadata.name as string);
+  const [ordersPod] = podsOf(system, 'orders').map((p) => p.metadata.name as string);
+  const seenByPods: Record<string, string | string[] | undefined>[] = [];
+  system.double.proxyPods('shop', CONTAINER_PORT, (pod, path, req, res) => {
+    seenByPods.push(req.headers);
+    const url = pod.metadata.name === mailerPod ? mailerUrl : pod.metadata.name === ordersPod ? ordersUrl : undefined;
+    if (url) forwardTo(url)(path, req, res);
+    else res.writeHead(503).end();
+  });
+
+  const published = await bus.publish({ type: 'mail.send', data: { to: 'ada' } });
+  const dashboard = await startDashboard(system.dir, [], system.env);
+  t.after(() => dashboard.stop());
+  const api = async <T>(method: 'GET' | 'POST', path: string): Promise<{ status: number; body: T }> => {
+    const response = await fetch(`${dashboard.origin}${path}${path.includes('?') ? '&' : '?'}token=${dashboard.token}`, { method });
+    return { status: response.status, body: (await response.json()) as T };
+  };
+
+  type Letter = { id: string; group: string; service: string; type: string; lastError: string; attempts: number };
+  const letters = await until('the dead letter, read through the pod proxy', async () => {
+    const answer = await api<Letter[]>('GET', '/api/dead-letters');
+    assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    return answer.body.length > 0 ? answer.body : undefined;
+  }, 30_000);
+  assert.deepEqual(letters.map((l) => [l.id, l.group, l.service, l.type, l.attempts]), [[published.id, 'mailer', 'mailer', 'mail.send', 2]]);
+  assert.match(letters[0]!.lastError, /smtp refused/);
+
+  const events = await api<{ type: string; consumers: { group: string; service: string; deadLetters: number }[]; recent: { id: string }[] }[]>('GET', '/api/events');
+  assert.equal(events.status, 200);
+  const mail = events.body.find((e) => e.type === 'mail.send');
+  assert.deepEqual(mail?.consumers.map((c) => [c.group, c.service, c.deadLetters]), [['mailer', 'mailer', 1]], JSON.stringify(events.body));
+  assert.ok(mail!.recent.some((r) => r.id === published.id));
+
+  const sagas = await api<{ id: string; service: string; saga: string; state: string; steps: { name: string }[] }[]>('GET', '/api/sagas');
+  assert.equal(sagas.status, 200);
+  assert.deepEqual(sagas.body.map((s) => [s.id, s.service, s.saga, s.state, s.steps.map((step) => step.name)]), [['saga-o-1', 'orders', 'place-order', 'completed', ['reserve', 'confirm']]]);
+
+  broken = false;
+  const redrive = await api<{ redriven: number }>('POST', `/api/dead-letters/mailer/${published.id}/redrive`);
+  assert.deepEqual(redrive, { status: 200, body: { redriven: 1 } });
+  await until('the handler to get the re-driven event', async () => (handled.length > 0 ? true : undefined), 10_000);
+  assert.deepEqual(handled, [published.id]);
+  const posts = system.double.requests.filter((r) => r.method === 'POST' && decodeURIComponent(r.path) === `/api/v1/namespaces/shop/pods/${mailerPod}:3000/proxy/_msx/dead-letters/${published.id}/redrive`);
+  assert.equal(posts.length, 1, 'the re-drive is one POST through the pod proxy');
+  assert.deepEqual(posts[0]!.query, { group: 'mailer' }, 'its query goes as the request\'s own');
+
+  assert.equal(ADMIN_TOKEN_HEADER, RUNTIME_ADMIN_TOKEN_HEADER, 'msx sends the header the runtime reads');
+  assert.ok(seenByPods.length > 0);
+  assert.ok(seenByPods.every((h) => h.authorization === undefined), 'no Authorization header ever reached a pod');
+  assert.ok(seenByPods.every((h) => typeof h[ADMIN_TOKEN_HEADER] === 'string'), 'every admin call carried the token in its own header');
+
+  // Why that header: the token in Authorization is dropped on the way, so the pod refuses the call.
+  const token = signAdminToken(SECRET, 'mailer');
+  const viaProxy = `${system.double.url}/api/v1/namespaces/shop/pods/${mailerPod}:3000/proxy/_msx/events`;
+  const bearer = await fetch(viaProxy, { headers: { authorization: `Bearer ${token}` } });
+  assert.equal(bearer.status, 401);
+  assert.equal(((await bearer.json()) as { code: string }).code, 'missing', 'the pod got no token at all');
+  const header = await fetch(viaProxy, { headers: { [ADMIN_TOKEN_HEADER]: token } });
+  assert.equal(header.status, 200);
+  assert.equal(((await header.json()) as { service: string }).service, 'mailer');
+  const forOrders = await fetch(viaProxy, { headers: { [ADMIN_TOKEN_HEADER]: signAdminToken(SECRET, 'orders') } });
+  assert.equal(forOrders.status, 401, 'a token minted for another service is refused as it would be in Authorization');
+});
+
+test('msx restart on kubernetes deletes a pod, its ReplicaSet replaces it, and msx ps shows the ready replacement; the dashboard restarts one too', { timeout: 180_000 }, async (t) => {
+  const system = await deployed({ orders: '{ kind: http, port: 3002, replicas: 2 }', users: '{ kind: http, port: 3001 }' });
+  t.after(() => system.cleanup());
+  const before = podsOf(system, 'orders').map((p) => p.metadata.name as string).sort();
+  assert.equal(before.length, 2);
+
+  const one = await system.run(['restart', before[0]!]);
+  assert.equal(one.exitCode, 0, one.stderr);
+  const replacement = new RegExp(`${before[0]} replaced by (orders-\\S+), ready after`).exec(one.stdout)?.[1];
+  assert.ok(replacement, one.stdout);
+  assert.ok(!before.includes(replacement));
+  const deletes = system.double.requests.filter((r) => r.method === 'DELETE' && r.path === `/api/v1/namespaces/shop/pods/${before[0]}`);
+  assert.equal(deletes.length, 1);
+  assert.equal((deletes[0]!.body as { preconditions?: { uid?: string } }).preconditions?.uid !== undefined, true, 'deleted with its uid as a precondition');
+
+  type Row = { id: string; service: string; state: string; ready: boolean };
+  const ps = await system.run(['ps', '--json']);
+  assert.equal(ps.exitCode, 0, ps.stderr);
+  const rows = (JSON.parse(ps.stdout) as Row[]).filter((r) => r.service === 'orders');
+  assert.deepEqual(rows.map((r) => [r.id, r.state, r.ready]).sort(), [[before[1], 'ready', true], [replacement, 'ready', true]].sort(), 'the deleted pod is gone, its replacement ready beside the untouched one');
+
+  // A service name restarts each of its pods in turn.
+  const all = await system.run(['restart', 'orders', '--json']);
+  assert.equal(all.exitCode, 0, all.stderr);
+  const done = JSON.parse(all.stdout) as { instance: string; replacement: string }[];
+  assert.deepEqual(done.map((d) => d.instance).sort(), [before[1], replacement].sort());
+  const now = podsOf(system, 'orders').map((p) => p.metadata.name as string).sort();
+  assert.deepEqual(now, done.map((d) => d.replacement).sort(), 'every orders pod is a new one');
+  assert.ok(podsOf(system, 'orders').every((p) => p.status.conditions.some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True')));
+
+  const unknown = await system.run(['restart', 'nope']);
+  assert.equal(unknown.exitCode, 2, unknown.stderr);
+  assert.match(unknown.stderr, /no instance or service "nope" runs/);
+
+  // The dashboard's restart action goes through the same target.
+  const dashboard = await startDashboard(system.dir, [], system.env);
+  t.after(() => dashboard.stop());
+  const overview = await (await fetch(`${dashboard.origin}/api/overview?token=${dashboard.token}`)).json() as { target: string; canRestart: boolean };
+  assert.deepEqual([overview.target, overview.canRestart], ['kubernetes', true]);
+  const [users] = podsOf(system, 'users').map((p) => p.metadata.name as string);
+  const restarted = await fetch(`${dashboard.origin}/api/instances/${users}/restart?token=${dashboard.token}`, { method: 'POST' });
+  const answer = await restarted.json() as { restarted: string; replacement?: string };
+  assert.equal(restarted.status, 200, JSON.stringify(answer));
+  assert.equal(answer.restarted, users);
+  assert.deepEqual(podsOf(system, 'users').map((p) => p.metadata.name), [answer.replacement]);
+});
+
+test('msx restart of a StatefulSet pod waits for the new pod under the same name; a replacement that crash-loops fails the restart with its reason', { timeout: 120_000 }, async (t) => {
+  const system = await deployed({ orders: '{ kind: http, port: 3002, database: true }' });
+  t.after(() => system.cleanup());
+  const database = system.double.list('Pod', 'shop').find((p) => p.metadata.labels['msx.dev/infrastructure'] === 'orders-db');
+  assert.ok(database, 'the database runs as a StatefulSet pod');
+  const uid = database.metadata.uid as string;
+
+  const same = await system.run(['restart', database.metadata.name, '--json']);
+  assert.equal(same.exitCode, 0, same.stderr);
+  assert.deepEqual((JSON.parse(same.stdout) as { instance: string; replacement?: string }[]).map((d) => [d.instance, d.replacement]), [[database.metadata.name, undefined]]);
+  const back = system.double.get('Pod', 'shop', database.metadata.name);
+  assert.ok(back && back.metadata.uid !== uid, 'a new pod under the same name, told apart by its uid');
+
+  system.double.script('orders', 'crash-loop');
+  const [pod] = podsOf(system, 'orders').map((p) => p.metadata.name as string);
+  const failed = await system.run(['restart', pod!]);
+  assert.equal(failed.exitCode, 1, failed.stdout);
+  assert.match(failed.stderr, new RegExp(`pod ${pod} was deleted, but its replacement orders-\\S+ CrashLoopBackOff`));
+});
