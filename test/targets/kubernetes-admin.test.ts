@@ -8,7 +8,8 @@
  * double's pod proxy, which, like the kube-apiserver, drops the
  * Authorization header and passes the others on. So msx must send its admin
  * token in X-Msx-Admin-Token; the same token in Authorization is refused by
- * the pod, which never sees it.
+ * the pod, which never sees it. The re-drive is clicked on the Events page in
+ * Debian's Chromium, as a user does it.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,6 +27,8 @@ import { forwardTo } from '../support/kube-api-double.js';
 import { startDashboard } from '../support/dashboard.js';
 import { kubeSystem, type KubeSystem } from '../support/kube-system.js';
 import { until } from '../support/local-system.js';
+import { launchBrowser, screenshot, seriousAccessibilityViolations } from '../support/browser.js';
+import { openPage } from '../support/dashboard-pages.js';
 
 const CONTAINER_PORT = 3000;
 const SECRET = 'a-service-token-secret-of-at-least-32-bytes!';
@@ -84,9 +87,9 @@ test('the dashboard lists consumer groups, dead letters and sagas of pods throug
 
   const [mailerPod] = podsOf(system, 'mailer').map((p) => p.metadata.name as string);
   const [ordersPod] = podsOf(system, 'orders').map((p) => p.metadata.name as string);
-  const seenByPods: Record<string, string | string[] | undefined>[] = [];
+  const seenByPods: { path: string; headers: Record<string, string | string[] | undefined> }[] = [];
   system.double.proxyPods('shop', CONTAINER_PORT, (pod, path, req, res) => {
-    seenByPods.push(req.headers);
+    seenByPods.push({ path, headers: req.headers });
     const url = pod.metadata.name === mailerPod ? mailerUrl : pod.metadata.name === ordersPod ? ordersUrl : undefined;
     if (url) forwardTo(url)(path, req, res);
     else res.writeHead(503).end();
@@ -119,19 +122,38 @@ test('the dashboard lists consumer groups, dead letters and sagas of pods throug
   assert.equal(sagas.status, 200);
   assert.deepEqual(sagas.body.map((s) => [s.id, s.service, s.saga, s.state, s.steps.map((step) => step.name)]), [['saga-o-1', 'orders', 'place-order', 'completed', ['reserve', 'confirm']]]);
 
+  // The same, as a user sees it: the Events page in a real browser, re-drive clicked there, then the Sagas page.
+  const browser = await launchBrowser();
+  t.after(() => browser.close());
+  const page = await browser.newPage();
+  await page.goto(dashboard.url);
+  await openPage(page, '#/events');
+  const letter = page.locator(`section[data-group="mailer"] li[data-dead-letter="${published.id}"]`);
+  await letter.waitFor({ timeout: 30_000 });
+  await letter.locator('summary').click();
+  assert.match(await letter.locator('pre').textContent() ?? '', /"to": "ada"/, 'the envelope, read from the pod');
+  await page.locator('tr[data-event-type="mail.send"]').filter({ hasText: '1 dead' }).waitFor({ timeout: 10_000 });
+  assert.deepEqual(await seriousAccessibilityViolations(page), [], 'axe-core on the Events page');
+  await screenshot(page, 'kubernetes-events-dead-letter');
   broken = false;
-  const redrive = await api<{ redriven: number }>('POST', `/api/dead-letters/mailer/${published.id}/redrive`);
-  assert.deepEqual(redrive, { status: 200, body: { redriven: 1 } });
+  await page.getByRole('button', { name: `Re-drive mail.send ${published.id}` }).click();
+  await page.getByRole('status').filter({ hasText: '1 event sent back to mailer' }).waitFor({ timeout: 15_000 });
   await until('the handler to get the re-driven event', async () => (handled.length > 0 ? true : undefined), 10_000);
+  await letter.waitFor({ state: 'detached', timeout: 15_000 });
+  await openPage(page, '#/sagas');
+  await page.locator('li[data-saga="saga-o-1"][data-state="completed"]').waitFor({ timeout: 15_000 });
+  await screenshot(page, 'kubernetes-sagas');
   assert.deepEqual(handled, [published.id]);
   const posts = system.double.requests.filter((r) => r.method === 'POST' && decodeURIComponent(r.path) === `/api/v1/namespaces/shop/pods/${mailerPod}:3000/proxy/_msx/dead-letters/${published.id}/redrive`);
   assert.equal(posts.length, 1, 'the re-drive is one POST through the pod proxy');
   assert.deepEqual(posts[0]!.query, { group: 'mailer' }, 'its query goes as the request\'s own');
 
   assert.equal(ADMIN_TOKEN_HEADER, RUNTIME_ADMIN_TOKEN_HEADER, 'msx sends the header the runtime reads');
-  assert.ok(seenByPods.length > 0);
-  assert.ok(seenByPods.every((h) => h.authorization === undefined), 'no Authorization header ever reached a pod');
-  assert.ok(seenByPods.every((h) => typeof h[ADMIN_TOKEN_HEADER] === 'string'), 'every admin call carried the token in its own header');
+  // The open dashboard also scrapes /metrics through the same proxy; the admin calls are those under /_msx.
+  const adminCalls = seenByPods.filter((seen) => seen.path.startsWith('/_msx/'));
+  assert.ok(adminCalls.length > 0);
+  assert.ok(seenByPods.every((seen) => seen.headers.authorization === undefined), 'no Authorization header ever reached a pod');
+  assert.ok(adminCalls.every((seen) => typeof seen.headers[ADMIN_TOKEN_HEADER] === 'string'), 'every admin call carried the token in its own header');
 
   // Why that header: the token in Authorization is dropped on the way, so the pod refuses the call.
   const token = signAdminToken(SECRET, 'mailer');
