@@ -9,6 +9,7 @@ import type { Database, DatabaseKind, QueryResult, Transaction } from './databas
 import { DatabaseError } from './errors/database-error.js';
 import type { QueryMetrics } from './query-metrics.js';
 import { TransactionScope } from './transaction-scope.js';
+import { loadPg } from './pg-module.js';
 import { redactUrl } from '../config/redact-url.js';
 
 const INT8_OID = 20;
@@ -30,7 +31,7 @@ export interface PgDatabaseOptions {
 }
 
 export async function openPgDatabase(options: PgDatabaseOptions): Promise<Database> {
-  const pg = (await import('pg')).default;
+  const pg = loadPg();
   const pool: Pool = new pg.Pool({
     connectionString: options.url,
     max: options.max,
