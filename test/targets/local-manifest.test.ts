@@ -14,6 +14,7 @@ import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { parse } from 'yaml';
 import { parseEnvFile } from '../../src/scaffold/secrets.js';
 import { signUserToken } from '../../src/token/user-token.js';
 import { freePort } from '../support/free-port.js';
@@ -218,7 +219,9 @@ test('infrastructure.local.discovery: consul: every instance registers with the 
 
     // The gateway resolves users through Consul (the supervisor's registry is not what it reads now).
     const token = await msxToken('--sub', 'alice', '--scope', 'users:write');
-    const create = (name: string) => fetch(`http://127.0.0.1:${gatewayPort}/api/users`, {
+    // Whatever path msx.yaml routes to users now (an earlier test renamed it).
+    const usersPath = (parse(readFileSync(manifestPath, 'utf8')) as { services: { users: { routes: { path: string }[] } } }).services.users.routes[0]!.path;
+    const create = (name: string) => fetch(`http://127.0.0.1:${gatewayPort}${usersPath}`, {
       method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ name }), signal: AbortSignal.timeout(10_000),
     });
     assert.equal((await create('first')).status, 201);
