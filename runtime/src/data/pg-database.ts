@@ -31,7 +31,7 @@ export interface PgDatabaseOptions {
 }
 
 export async function openPgDatabase(options: PgDatabaseOptions): Promise<Database> {
-  const pg = loadPg();
+  const pg = await loadPg();
   const pool: Pool = new pg.Pool({
     connectionString: options.url,
     max: options.max,

@@ -10,10 +10,10 @@ test('loads pg without loading node:internal/deps/undici, and leaves no navigato
   // A fresh process: the test runner's own may have loaded fetch already.
   const script = `
     const { loadPg } = await import(${JSON.stringify(MODULE)});
-    const pg = loadPg();
+    const pg = await loadPg();
     console.log(JSON.stringify({
       pool: typeof pg.Pool,
-      again: loadPg() === pg,
+      again: (await loadPg()) === pg,
       navigator: typeof globalThis.navigator,
       fetchLoaded: process.moduleLoadList.some((m) => m.includes('internal/deps/undici')),
     }));`;

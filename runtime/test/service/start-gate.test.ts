@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 const runService = fileURLToPath(new URL('../../src/service/runService.ts', import.meta.url));
 const createService = fileURLToPath(new URL('../../src/service/createService.ts', import.meta.url));
 
-function child(t: { after(fn: () => void): void }, env: Record<string, string>): { proc: ChildProcess; messages: unknown[]; output: () => string } {
+function child(t: { after(fn: () => void): void }, env: Record<string, string>): { proc: ChildProcess; messages: unknown[]; output: () => string; exited: Promise<number | null> } {
   const dir = mkdtempSync(join(tmpdir(), 'msx-gate-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const script = join(dir, 'main.mts');
@@ -31,11 +31,13 @@ await runService(async () => {
 `);
   const proc = fork(script, [], { execArgv: ['--import', 'tsx'], env: { ...process.env, ...env, LOG_LEVEL: 'silent', OTEL_SDK_DISABLED: 'true' }, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
   t.after(() => { proc.kill('SIGKILL'); });
+  // Listened for from the start: the child listens, closes and exits at once, often before the test looks.
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', resolve));
   const messages: unknown[] = [];
   proc.on('message', (message) => messages.push(message));
   let out = '';
   proc.stdout!.on('data', (chunk: Buffer) => { out += chunk.toString(); });
-  return { proc, messages, output: () => out };
+  return { proc, messages, output: () => out, exited };
 }
 
 async function until(what: string, check: () => boolean, timeoutMs = 30_000): Promise<void> {
@@ -49,20 +51,20 @@ async function until(what: string, check: () => boolean, timeoutMs = 30_000): Pr
 const typeOf = (message: unknown) => (message as { type?: string }).type;
 
 test('gated: the service says it loaded, and starts only when told to', { timeout: 60_000 }, async (t) => {
-  const { proc, messages, output } = child(t, { MSX_START_GATE: '1' });
+  const { proc, messages, output, exited } = child(t, { MSX_START_GATE: '1' });
   await until('msx:loaded', () => messages.some((m) => typeOf(m) === 'msx:loaded'));
   await new Promise((resolve) => setTimeout(resolve, 300));
   assert.equal(output(), '', 'started before it was told to');
   proc.send({ type: 'msx:start' });
   await until('started', () => output().includes('started'));
   await until('msx:listening', () => messages.some((m) => typeOf(m) === 'msx:listening'));
-  const exit = await new Promise<number | null>((resolve) => proc.once('exit', resolve));
+  const exit = await exited;
   assert.equal(exit, 0);
 });
 
 test('without the gate variable the service starts at once and asks nothing', { timeout: 60_000 }, async (t) => {
-  const { proc, messages, output } = child(t, {});
+  const { messages, output, exited } = child(t, {});
   await until('started', () => output().includes('started'));
-  await new Promise<number | null>((resolve) => proc.once('exit', resolve));
+  assert.equal(await exited, 0);
   assert.ok(!messages.some((m) => typeOf(m) === 'msx:loaded'), 'it asked to start without a gate');
 });
