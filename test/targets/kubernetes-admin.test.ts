@@ -9,7 +9,8 @@
  * Authorization header and passes the others on. So msx must send its admin
  * token in X-Msx-Admin-Token; the same token in Authorization is refused by
  * the pod, which never sees it. The re-drive is clicked on the Events page in
- * Debian's Chromium, as a user does it.
+ * Debian's Chromium, as a user does it, and so is Restart on the Instances
+ * page.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -202,17 +203,29 @@ test('msx restart on kubernetes deletes a pod, its ReplicaSet replaces it, and m
   assert.equal(unknown.exitCode, 2, unknown.stderr);
   assert.match(unknown.stderr, /no instance or service "nope" runs/);
 
-  // The dashboard's restart action goes through the same target.
+  // The dashboard's restart goes through the same target: Restart clicked on the Instances page in Chromium.
   const dashboard = await startDashboard(system.dir, [], system.env);
   t.after(() => dashboard.stop());
   const overview = await (await fetch(`${dashboard.origin}/api/overview?token=${dashboard.token}`)).json() as { target: string; canRestart: boolean };
   assert.deepEqual([overview.target, overview.canRestart], ['kubernetes', true]);
   const [users] = podsOf(system, 'users').map((p) => p.metadata.name as string);
-  const restarted = await fetch(`${dashboard.origin}/api/instances/${users}/restart?token=${dashboard.token}`, { method: 'POST' });
-  const answer = await restarted.json() as { restarted: string; replacement?: string };
-  assert.equal(restarted.status, 200, JSON.stringify(answer));
-  assert.equal(answer.restarted, users);
-  assert.deepEqual(podsOf(system, 'users').map((p) => p.metadata.name), [answer.replacement]);
+  const browser = await launchBrowser();
+  t.after(() => browser.close());
+  const page = await browser.newPage();
+  await page.goto(dashboard.url);
+  await openPage(page, '#/instances');
+  await page.locator(`tr[data-instance="${users}"]`).waitFor({ timeout: 30_000 });
+  assert.deepEqual(await seriousAccessibilityViolations(page), [], 'axe-core on the Instances page');
+  await page.getByRole('button', { name: `Restart ${users}` }).click();
+  const status = page.getByRole('status').filter({ hasText: `${users} restarted: replaced by ` });
+  await status.waitFor({ timeout: 60_000 });
+  const shown = /replaced by (\S+)$/.exec((await status.textContent()) ?? '')?.[1];
+  assert.deepEqual(podsOf(system, 'users').map((p) => p.metadata.name), [shown], 'the page names the pod that replaced it');
+  await page.locator(`tr[data-instance="${shown}"]`).filter({ hasText: 'ready' }).waitFor({ timeout: 15_000 });
+  await page.locator(`tr[data-instance="${users}"]`).waitFor({ state: 'detached', timeout: 15_000 });
+  await screenshot(page, 'kubernetes-instances-restart');
+  const deleted = system.double.requests.filter((r) => r.method === 'DELETE' && r.path === `/api/v1/namespaces/shop/pods/${users}`);
+  assert.equal(deleted.length, 1, 'one click, one pod deleted');
 });
 
 test('msx restart of a StatefulSet pod waits for the new pod under the same name; a replacement that crash-loops fails the restart with its reason', { timeout: 120_000 }, async (t) => {

@@ -86,7 +86,8 @@ test('SIGTERM with requests in flight: every request completes, new connections 
   await eventually(() => child.lines.some((l) => l.msg === 'shutting down'), 10_000, 'shutdown to begin');
   const late = await get(`${child.url}/health`);
   if (late.error === undefined) assert.equal(late.status, 503, 'a connection after SIGTERM gets 503 if not refused');
-  else assert.equal(late.error, 'ECONNREFUSED');
+  // A connect that races the listener's close lands in the kernel's accept queue and is reset when the socket closes.
+  else assert.ok(['ECONNREFUSED', 'ECONNRESET'].includes(late.error), `refused, or reset from the accept queue: ${late.error}`);
 
   const outcomes = await Promise.all(pending);
   for (const outcome of outcomes) assert.deepEqual(outcome, { status: 200, body: '{"done":true}' });

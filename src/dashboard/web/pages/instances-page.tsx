@@ -14,12 +14,11 @@ export function InstancesPage({ overview, live }: { overview: Overview | undefin
   const now = Date.now();
   const services = overview?.map.nodes.map((n) => n.name) ?? [...new Set(live.instances.map((i) => i.service))];
 
-  async function act(key: string, label: string, run: () => Promise<unknown>, done: string) {
+  async function act<T>(key: string, label: string, run: () => Promise<T>, done: (result: T) => string) {
     setBusy((b) => ({ ...b, [key]: label }));
     setMessage({ text: `${label}…`, error: false });
     try {
-      await run();
-      setMessage({ text: done, error: false });
+      setMessage({ text: done(await run()), error: false });
     } catch (error) {
       setMessage({ text: (error as Error).message, error: true });
     } finally {
@@ -40,7 +39,7 @@ export function InstancesPage({ overview, live }: { overview: Overview | undefin
             <div class="service-head">
               <h2 id={`svc-${service}`}>{service}</h2>
               <ScaleControl service={service} current={instances.length} busy={busy[`scale:${service}`] !== undefined}
-                onScale={(count) => act(`scale:${service}`, `scaling ${service} to ${count}`, () => api(`/api/services/${encodeURIComponent(service)}/scale`, { method: 'POST', body: { count } }), `${service} scaled to ${count}`)} />
+                onScale={(count) => act(`scale:${service}`, `scaling ${service} to ${count}`, () => api(`/api/services/${encodeURIComponent(service)}/scale`, { method: 'POST', body: { count } }), () => `${service} scaled to ${count}`)} />
               <a href={href('logs', { service })}>logs</a>
             </div>
             <table class="grid">
@@ -62,7 +61,7 @@ export function InstancesPage({ overview, live }: { overview: Overview | undefin
                     <td>
                       {overview?.canRestart !== false && (
                         <button type="button" disabled={busy[i.id] !== undefined} aria-label={`Restart ${i.id}`}
-                          onClick={() => act(i.id, `restarting ${i.id}`, () => api(`/api/instances/${encodeURIComponent(i.id)}/restart`, { method: 'POST' }), `${i.id} restarted`)}>
+                          onClick={() => act(i.id, `restarting ${i.id}`, () => api<RestartAnswer>(`/api/instances/${encodeURIComponent(i.id)}/restart`, { method: 'POST' }), restartedMessage)}>
                           {busy[i.id] ? 'Restarting…' : 'Restart'}
                         </button>
                       )}
@@ -78,6 +77,15 @@ export function InstancesPage({ overview, live }: { overview: Overview | undefin
     </>
   );
 }
+
+/** What the dashboard's restart answers: a pod (Kubernetes) is replaced by one under a new name; a process or container keeps its own. */
+interface RestartAnswer {
+  restarted: string;
+  replacement?: string;
+}
+
+const restartedMessage = (answer: RestartAnswer): string =>
+  answer.replacement === undefined ? `${answer.restarted} restarted` : `${answer.restarted} restarted: replaced by ${answer.replacement}`;
 
 function ScaleControl({ service, current, busy, onScale }: { service: string; current: number; busy: boolean; onScale: (count: number) => void }) {
   const [count, setCount] = useState<string>('');
