@@ -34,7 +34,7 @@ export interface AlertRule {
   readonly unit: AlertUnit;
   /** The range Prometheus measures rates and changes over (msx measures over its own --window instead). */
   readonly range: string;
-  /** How long the condition must hold in Prometheus before the alert fires. */
+  /** How long the condition must hold before the alert fires, in Prometheus and in msx's own evaluation (alert-tracker.ts). */
   readonly for: string;
   /** One line for a person: what is wrong, with the threshold. */
   readonly summary: string;
@@ -44,7 +44,7 @@ export interface AlertRule {
   readonly measure: (metrics: ServiceMetrics) => number | null;
 }
 
-/** Prometheus's range and `for` of each rule (msx's own evaluation uses its --window, and fires at once). */
+/** Prometheus's range of each rule (msx's own evaluation measures over its --window instead). */
 const RATE_RANGE = '5m';
 const RESTART_RANGE = '15m';
 
@@ -87,7 +87,7 @@ export function serviceAlertRules(service: string, spec: ServiceSpec | undefined
       threshold: thresholds.errorRate,
       unit: 'share',
       range: RATE_RANGE,
-      for: '2m',
+      for: thresholds.for ?? '2m',
       summary: `${service} answers more than ${formatAlertValue(thresholds.errorRate, 'share')} of its requests with 5xx`,
       // The share of 5xx among all answers, as msx metrics' "errors" column (status label starting with 5).
       query: (s) => `sum(rate(${family.total}{${s},status=~"5.."}[${RATE_RANGE}])) / sum(rate(${family.total}{${s}}[${RATE_RANGE}]))`,
@@ -100,7 +100,7 @@ export function serviceAlertRules(service: string, spec: ServiceSpec | undefined
       threshold: latency,
       unit: 'seconds',
       range: RATE_RANGE,
-      for: '5m',
+      for: thresholds.for ?? '5m',
       summary: `the 99th percentile latency of ${service} is above ${formatDurationMs(durationMs(thresholds.latencyP99))}`,
       query: (s) => `histogram_quantile(0.99, sum by (le) (rate(${family.duration}_bucket{${s}}[${RATE_RANGE}])))`,
       measure: (m) => (m.p99Ms === null ? null : m.p99Ms / 1000),
@@ -112,6 +112,7 @@ export function serviceAlertRules(service: string, spec: ServiceSpec | undefined
       threshold: 0,
       unit: 'restarts',
       range: RESTART_RANGE,
+      // A restart is an event, not a state that lasts: it fires at once, whatever alerts.for says.
       for: '0s',
       summary: `an instance of ${service} restarted`,
       // A restarted process has a new start time: each change is one restart of that instance.
@@ -128,7 +129,7 @@ export function serviceAlertRules(service: string, spec: ServiceSpec | undefined
         threshold: thresholds.consumerLag,
         unit: 'events',
         range: RATE_RANGE,
-        for: '5m',
+        for: thresholds.for ?? '5m',
         summary: `more than ${thresholds.consumerLag} events wait for ${service}'s consumers`,
         // Every instance reads the same group queue: the largest reading per group, not one per replica.
         query: (s) => `sum(max by (group) (bus_consumer_lag{${s}}))`,
@@ -141,7 +142,7 @@ export function serviceAlertRules(service: string, spec: ServiceSpec | undefined
         threshold: 0,
         unit: 'events',
         range: RATE_RANGE,
-        for: '1m',
+        for: thresholds.for ?? '1m',
         summary: `${service} has events in its dead letters (msx events shows them; re-drive once fixed)`,
         query: (s) => `sum(max by (group) (bus_dead_letters{${s}}))`,
         measure: (m) => m.deadLetters,
@@ -156,7 +157,7 @@ export function serviceAlertRules(service: string, spec: ServiceSpec | undefined
       threshold: 0,
       unit: 'sagas',
       range: RATE_RANGE,
-      for: '1m',
+      for: thresholds.for ?? '1m',
       summary: `sagas of ${service} are stuck (their compensation gave up; they need an operator)`,
       query: (s) => `sum(max by (saga) (saga_stuck{${s}}))`,
       measure: (m) => m.sagasStuck,

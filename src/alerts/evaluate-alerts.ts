@@ -1,15 +1,23 @@
 /**
  * msx's own evaluation of the alert rules, for systems without Prometheus:
  * each rule's value is read from the figures `msx metrics` computes over
- * one scrape window (service-metrics.ts), compared with its threshold.
- * Prometheus also waits the rule's `for` before firing; msx fires at once,
- * for the window it measured (a longer --window smooths more).
+ * one scrape window (service-metrics.ts), compared with its threshold, and
+ * its state follows Prometheus's: a rule whose condition holds is
+ * `pending` until it has held for the rule's `for`, then `firing`; once the
+ * condition no longer holds it is `ok` again, and the next time it holds
+ * its `for` starts over.
+ *
+ * A condition measured over a window is taken to hold from that window's
+ * start: one window of 30s fires a rule whose `for` is 30s or less, and
+ * `msx alerts --watch` (one tracker over window after window) fires a rule
+ * whose `for` is longer once the windows it held in add up to it.
  */
+import { durationMs } from '../manifest/duration.js';
 import type { ServiceMetrics } from '../observability/service-metrics.js';
 import type { AlertRule, AlertSeverity, AlertUnit } from './alert-rules.js';
 
 /** `unknown`: no instance of the service answered its scrape, so the window says nothing. */
-export type AlertState = 'firing' | 'ok' | 'unknown';
+export type AlertState = 'firing' | 'pending' | 'ok' | 'unknown';
 
 export interface AlertStatus {
   readonly service: string;
@@ -20,16 +28,59 @@ export interface AlertStatus {
   readonly value: number | null;
   readonly threshold: number;
   readonly unit: AlertUnit;
+  /** How long the condition must hold before the rule fires, as msx.yaml or the rule's default says (`2m`). */
+  readonly for: string;
+  /** Since when the condition has held (ISO time), while pending or firing; null otherwise. */
+  readonly activeSince: string | null;
   readonly summary: string;
 }
 
-export function evaluateAlerts(rules: readonly AlertRule[], metrics: readonly ServiceMetrics[]): AlertStatus[] {
-  const byService = new Map(metrics.map((m) => [m.service, m]));
-  return rules.map((rule) => {
-    const m = byService.get(rule.service);
-    const reachable = m !== undefined && m.unreachable < m.instances;
-    const value = reachable ? rule.measure(m) : null;
-    const state: AlertState = !reachable ? 'unknown' : value !== null && value > rule.threshold ? 'firing' : 'ok';
-    return { service: rule.service, alert: rule.alert, severity: rule.severity, state, value, threshold: rule.threshold, unit: rule.unit, summary: rule.summary };
-  });
+export interface AlertWindow {
+  /** When the window's second scrape was taken (ms since the epoch). */
+  readonly at: number;
+  /** How long the window was: its condition is taken to hold from `at - windowMs`. */
+  readonly windowMs: number;
+}
+
+/**
+ * The state of every rule across windows. One evaluation alone (`msx alerts`)
+ * is a tracker used once; `--watch` keeps one for the whole run.
+ */
+export class AlertTracker {
+  /** Since when each active rule's condition has held, by service and alert. */
+  readonly #activeSince = new Map<string, number>();
+
+  evaluate(rules: readonly AlertRule[], metrics: readonly ServiceMetrics[], window: AlertWindow): AlertStatus[] {
+    const byService = new Map(metrics.map((m) => [m.service, m]));
+    return rules.map((rule) => {
+      const key = `${rule.service}\u0000${rule.alert}`;
+      const m = byService.get(rule.service);
+      const reachable = m !== undefined && m.unreachable < m.instances;
+      const value = reachable ? rule.measure(m) : null;
+      const holds = value !== null && value > rule.threshold;
+      if (!holds) this.#activeSince.delete(key);
+      else if (!this.#activeSince.has(key)) this.#activeSince.set(key, window.at - window.windowMs);
+      const since = this.#activeSince.get(key);
+      const state: AlertState = !reachable ? 'unknown'
+        : since === undefined ? 'ok'
+        : window.at - since >= durationMs(rule.for) ? 'firing' : 'pending';
+      return {
+        service: rule.service,
+        alert: rule.alert,
+        severity: rule.severity,
+        state,
+        value,
+        threshold: rule.threshold,
+        unit: rule.unit,
+        for: rule.for,
+        activeSince: since === undefined ? null : new Date(since).toISOString(),
+        summary: rule.summary,
+      };
+    });
+  }
+}
+
+/** The states of one window on its own: what `msx alerts` and `msx metrics` show without --watch. */
+export function evaluateAlerts(rules: readonly AlertRule[], metrics: readonly ServiceMetrics[], window: AlertWindow): AlertStatus[] {
+  return new AlertTracker().evaluate(rules, metrics, window);
 }

@@ -1,51 +1,60 @@
 import { Command } from 'commander';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { runningSystemRules } from '../alerts/alert-rules.js';
 import { printAlertTable } from '../alerts/alert-table.js';
-import { evaluateAlerts } from '../alerts/evaluate-alerts.js';
-import { DURATION_HELP } from '../manifest/duration.js';
-import { scrapeAll, windowsOf } from '../observability/metrics-scrape.js';
-import { serviceMetrics } from '../observability/service-metrics.js';
+import { AlertTracker } from '../alerts/evaluate-alerts.js';
+import { DURATION_HELP, formatDurationMs } from '../manifest/duration.js';
 import { resolveTarget, targetOption } from '../targets/resolve-target.js';
-import { printJson } from '../ui/output.js';
+import { colour } from '../ui/colour.js';
+import { info, printJson } from '../ui/output.js';
 import { workingDir } from './command-context.js';
-import { endpointsFor, scrapeWindowOption } from './metrics.js';
+import { scrapeWindowOption } from './metrics.js';
+import { scrapeWindows } from './scrape-windows.js';
 import { manifestIfAny } from './optional-manifest.js';
 
 export function alertsCommand(): Command {
   return new Command('alerts')
-    .description('the alert rules of each service (error rate, p99 latency, consumer lag, dead letters, stuck sagas, restarts), evaluated over a scrape window: firing or ok')
+    .description('the alert rules of each service (error rate, p99 latency, consumer lag, dead letters, stuck sagas, restarts), evaluated over a scrape window: ok, pending or firing')
     .argument('[service]', 'only this service\'s rules')
     .addOption(scrapeWindowOption())
-    .option('--json', 'print the rules and their states as JSON')
+    .option('-w, --watch', 'keep evaluating, one window after the other, until Ctrl-C: a rule fires once its condition has held for its "for"')
+    .option('--json', 'print the rules and their states as JSON (with --watch, one JSON object per line and window)')
     .addOption(targetOption())
     .addHelpText('after', `
 Examples:
   $ msx alerts                        # every rule over a 2 s window
   $ msx alerts orders --window 30s
+  $ msx alerts --watch                # pending, then firing once a rule's "for" has passed
   $ msx alerts --json | jq '.[] | select(.state == "firing")'
 
 ${DURATION_HELP}
 The rules are those msx renders for Prometheus (compose/prometheus/alerts.yml,
 and on Kubernetes a ConfigMap or a PrometheusRule), with the thresholds of
-each service's alerts: in msx.yaml (errorRate, latencyP99, consumerLag). msx
-evaluates them itself from two scrapes a window apart, with the arithmetic of
-msx metrics; Prometheus also waits each rule's "for", msx fires at once.
-State: firing (the value is above the threshold), ok, or unknown (no instance
-of the service answered). The exit code is 0 whatever the states (1 when
-nothing runs): use --json and jq to fail a script on a firing alert.`)
-    .action(async (service: string | undefined, options: { window: number; json?: boolean; target?: string }, command: Command) => {
+each service's alerts: in msx.yaml (errorRate, latencyP99, consumerLag, and
+for: how long a condition must hold before any of the service's rules fires).
+msx evaluates them itself from scrapes a window apart, with the arithmetic of
+msx metrics, and follows Prometheus's states: a rule whose condition holds is
+pending until it has held for its "for" (taken to hold from the start of the
+window it was measured over), then firing; ok once it no longer holds.
+One window fires the rules whose "for" is no longer than the window; --watch
+fires the others once enough windows in a row held. unknown: no instance of
+the service answered. The exit code is 0 whatever the states (1 when nothing
+runs): use --json and jq to fail a script on a firing alert.`)
+    .action(async (service: string | undefined, options: { window: number; watch?: boolean; json?: boolean; target?: string }, command: Command) => {
       const root = workingDir(command);
       const manifest = manifestIfAny(root);
       const source = resolveTarget(root, { target: options.target, manifest }).metrics();
-      const endpoints = await endpointsFor(source, service);
-      const before = await scrapeAll(source, endpoints);
-      await sleep(options.window);
-      const after = await scrapeAll(source, endpoints);
-      const metrics = serviceMetrics(windowsOf(endpoints, before, after));
-      const rules = runningSystemRules(manifest, metrics.map((m) => m.service)).filter((r) => service === undefined || r.service === service);
-      const statuses = evaluateAlerts(rules, metrics);
-      if (options.json) printJson(statuses);
-      else printAlertTable(statuses);
+      const tracker = new AlertTracker();
+      for await (const { at, windowMs, metrics } of scrapeWindows(source, service, options.window, options.watch === true)) {
+        const rules = runningSystemRules(manifest, metrics.map((m) => m.service)).filter((r) => service === undefined || r.service === service);
+        const statuses = tracker.evaluate(rules, metrics, { at, windowMs });
+        if (options.json) {
+          if (options.watch) process.stdout.write(`${JSON.stringify({ at: new Date(at).toISOString(), alerts: statuses })}\n`);
+          else printJson(statuses);
+        } else {
+          if (options.watch && process.stdout.isTTY) process.stdout.write('\x1b[2J\x1b[H');
+          if (options.watch) info(colour.dim(`${new Date(at).toLocaleTimeString()}  window ${formatDurationMs(windowMs)}  (Ctrl-C to stop)`));
+          printAlertTable(statuses, at);
+        }
+      }
     });
 }

@@ -113,7 +113,7 @@ export const COMMAND_INDEX: readonly CommandEntry[] = [
   {
     name: 'alerts',
     term: 'alerts [options] [service]',
-    summary: 'the alert rules of each service (error rate, p99 latency, consumer lag, dead letters, stuck sagas, restarts), evaluated over a scrape window: firing or ok',
+    summary: 'the alert rules of each service (error rate, p99 latency, consumer lag, dead letters, stuck sagas, restarts), evaluated over a scrape window: ok, pending or firing',
     load: async () => (await import('./alerts.js')).alertsCommand(),
   },
   {

@@ -1,19 +1,16 @@
 import { Command, Option } from 'commander';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { CliError } from '../errors/cli-error.js';
 import { DURATION_HELP, durationFlag, formatDurationMs } from '../manifest/duration.js';
-import { scrapeAll, windowsOf, type Scrapes } from '../observability/metrics-scrape.js';
-import { serviceMetrics, type ServiceMetrics } from '../observability/service-metrics.js';
+import type { ServiceMetrics } from '../observability/service-metrics.js';
 import { formatDuration } from '../observability/waterfall.js';
 import { resolveTarget, targetOption } from '../targets/resolve-target.js';
-import type { MetricsEndpoint, MetricsSource } from '../targets/target.js';
-import { evaluateAlerts } from '../alerts/evaluate-alerts.js';
+import { AlertTracker } from '../alerts/evaluate-alerts.js';
 import { printFiringAlerts } from '../alerts/alert-table.js';
 import { runningSystemRules } from '../alerts/alert-rules.js';
 import { colour } from '../ui/colour.js';
 import { info, printJson, printTable } from '../ui/output.js';
 import { workingDir } from './command-context.js';
 import { manifestIfAny } from './optional-manifest.js';
+import { scrapeWindows } from './scrape-windows.js';
 
 function formatBytes(bytes: number | null): string {
   if (bytes === null) return '-';
@@ -40,19 +37,6 @@ function printMetrics(rows: readonly ServiceMetrics[]): void {
       m.consumerLag === null ? '-' : m.consumerLag > 0 ? colour.yellow(String(m.consumerLag)) : '0',
     ]),
   );
-}
-
-/** The instances to scrape: all, or only `service`'s (exit 2 naming the running ones when it has none). */
-export async function endpointsFor(source: MetricsSource, service: string | undefined): Promise<readonly MetricsEndpoint[]> {
-  const all = await source.endpoints();
-  if (all.length === 0) throw new CliError('no running instances found', { exitCode: 1, hint: 'start the system with msx up -d, then run msx metrics again' });
-  if (service === undefined) return all;
-  const mine = all.filter((t) => t.service === service);
-  if (mine.length === 0) {
-    const known = [...new Set(all.map((t) => t.service))].sort();
-    throw new CliError(`no running instance of service "${service}"`, { exitCode: 2, hint: `running services: ${known.join(', ')}` });
-  }
-  return mine;
 }
 
 /** --window of msx metrics and msx alerts: the time between the two scrapes a window's figures come from. */
@@ -82,42 +66,23 @@ Scrapes each instance's /metrics twice, a window apart: req/s and errors (5xx
 share) from http_requests_total, percentiles from the increase of the
 http_request_duration_seconds buckets, memory from process_resident_memory_bytes,
 lag from bus_consumer_lag. Under the table: the alert rules (msx alerts) that
-fire over the window. The instances are those of the running deployment
+fire or are pending over the window (with --watch, a pending rule fires once
+its condition has held for its "for"). The instances are those of the running deployment
 (locally .msx/state.json; on compose the containers, reached on their network).`)
     .action(async (service: string | undefined, options: { window: number; watch?: boolean; json?: boolean; target?: string }, command: Command) => {
       const root = workingDir(command);
       const manifest = manifestIfAny(root);
       const source = resolveTarget(root, { target: options.target, manifest }).metrics();
-      let targets = await endpointsFor(source, service);
-      let before: Scrapes = await scrapeAll(source, targets);
-      let stopped = false;
-      const stop = () => {
-        stopped = true;
-      };
-      process.once('SIGINT', stop);
-      try {
-        do {
-          await sleep(options.window);
-          const after = await scrapeAll(source, targets);
-          const rows = serviceMetrics(windowsOf(targets, before, after));
-          if (options.json) printJson(options.watch ? { at: new Date().toISOString(), services: rows } : rows);
-          else {
-            if (options.watch && process.stdout.isTTY) process.stdout.write('\x1b[2J\x1b[H');
-            if (options.watch) info(colour.dim(`${new Date().toLocaleTimeString()}  window ${formatDurationMs(options.window)}  (Ctrl-C to stop)`));
-            printMetrics(rows);
-            const rules = runningSystemRules(manifest, rows.map((r) => r.service)).filter((r) => service === undefined || r.service === service);
-            printFiringAlerts(evaluateAlerts(rules, rows));
-          }
-          if (!options.watch || stopped) break;
-          // Instances come and go (scale, restarts): follow them, starting their window now.
-          const next = await endpointsFor(source, service);
-          if (next.map((t) => t.instance).join() !== targets.map((t) => t.instance).join()) {
-            targets = next;
-            before = await scrapeAll(source, targets);
-          } else before = after;
-        } while (!stopped);
-      } finally {
-        process.off('SIGINT', stop);
+      const tracker = new AlertTracker();
+      for await (const { at, windowMs, metrics: rows } of scrapeWindows(source, service, options.window, options.watch === true)) {
+        if (options.json) printJson(options.watch ? { at: new Date(at).toISOString(), services: rows } : rows);
+        else {
+          if (options.watch && process.stdout.isTTY) process.stdout.write('\x1b[2J\x1b[H');
+          if (options.watch) info(colour.dim(`${new Date(at).toLocaleTimeString()}  window ${formatDurationMs(windowMs)}  (Ctrl-C to stop)`));
+          printMetrics(rows);
+          const rules = runningSystemRules(manifest, rows.map((r) => r.service)).filter((r) => service === undefined || r.service === service);
+          printFiringAlerts(tracker.evaluate(rules, rows, { at, windowMs }), at);
+        }
       }
     });
 }

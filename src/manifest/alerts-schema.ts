@@ -26,6 +26,8 @@ export const alertsSchema = z.strictObject({
   consumerLag: z.number().int({ error: 'must be a whole number of events, e.g. 100' }).min(1, { error: 'must be at least 1 event' })
     .default(ALERT_DEFAULTS.consumerLag)
     .describe('Events waiting for the service\'s consumers above which the consumer-lag alert fires (default 100)'),
+  for: z.string().regex(DURATION, { error: 'must be a duration such as 0s, 30s or 5m' }).optional()
+    .describe('How long a rule\'s condition must hold before it fires, for every rule of the service but restarts, which fire at once (default per rule: 2m for the error rate, 5m for latency and consumer lag, 1m for dead letters and stuck sagas)'),
 }).prefault({}).describe('Thresholds of the service\'s alert rules (msx alerts, and the Prometheus rules msx renders)');
 
 export type AlertThresholds = z.infer<typeof alertsSchema>;

@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { serviceAlertRules, systemAlertRules } from '../../src/alerts/alert-rules.js';
-import { evaluateAlerts, type AlertStatus } from '../../src/alerts/evaluate-alerts.js';
+import { AlertTracker, evaluateAlerts, type AlertStatus } from '../../src/alerts/evaluate-alerts.js';
+import { prometheusRuleGroups } from '../../src/alerts/prometheus-rules.js';
 import { manifestSchema } from '../../src/manifest/schema.js';
 import { parsePrometheusText } from '../../src/observability/prometheus-text.js';
 import { serviceMetrics, type InstanceWindow } from '../../src/observability/service-metrics.js';
@@ -17,7 +18,7 @@ const manifest = manifestSchema.parse({
   name: 'shop',
   services: {
     gateway: { kind: 'gateway', port: 8080 },
-    orders: { kind: 'http', port: 3001, database: true, events: { subscribes: ['payment.*'] }, alerts: { errorRate: 0.2, latencyP99: '250ms', consumerLag: 10 } },
+    orders: { kind: 'http', port: 3001, database: true, events: { subscribes: ['payment.*'] }, alerts: { errorRate: 0.2, latencyP99: '250ms', consumerLag: 10, for: '2s' } },
   },
 });
 
@@ -34,6 +35,9 @@ function orders(ok: number, failed: number, buckets: [string, number][], extra: 
     ...extra,
   ]);
 }
+
+/** The windows of these tests: two seconds, ending now; orders' rules fire once held 2s (msx.yaml's `for`). */
+const TWO_SECONDS = { at: Date.now(), windowMs: 2000 };
 
 const state = (statuses: AlertStatus[], alert: string) => statuses.find((s) => s.alert === alert)!;
 
@@ -60,7 +64,7 @@ test('a window with 25% 5xx and a slow p99 fires the error-rate and latency aler
     // 40 requests, 10 of them 503; 20 of them between 100 and 500 ms: p99 = 100 + 400 × 19.6/20 = 492 ms > 250 ms.
     after: orders(30, 10, [['0.1', 20], ['0.5', 40], ['+Inf', 40]], [started, 'bus_consumer_lag{group="orders"} 3', 'bus_dead_letters{group="orders"} 0', 'saga_stuck{saga="order"} 0']),
   }];
-  const firing = evaluateAlerts(rules.filter((r) => r.service === 'orders'), serviceMetrics(slow));
+  const firing = evaluateAlerts(rules.filter((r) => r.service === 'orders'), serviceMetrics(slow), TWO_SECONDS);
   assert.equal(state(firing, 'HighErrorRate').state, 'firing');
   assert.equal(state(firing, 'HighErrorRate').value, 0.25);
   assert.equal(state(firing, 'HighLatencyP99').state, 'firing');
@@ -72,7 +76,7 @@ test('a window with 25% 5xx and a slow p99 fires the error-rate and latency aler
     before: slow[0]!.after,
     after: orders(70, 10, [['0.1', 60], ['0.5', 80], ['+Inf', 80]], [started]),
   }];
-  const cleared = evaluateAlerts(rules.filter((r) => r.service === 'orders'), serviceMetrics(calm));
+  const cleared = evaluateAlerts(rules.filter((r) => r.service === 'orders'), serviceMetrics(calm), TWO_SECONDS);
   assert.equal(state(cleared, 'HighErrorRate').state, 'ok');
   assert.equal(state(cleared, 'HighErrorRate').value, 0, '40 more requests, no more 503');
   assert.equal(state(cleared, 'HighLatencyP99').state, 'ok');
@@ -97,10 +101,48 @@ test('queues and the saga log are read once per group across replicas; a changed
   assert.equal(metrics!.deadLetters, 2);
   assert.equal(metrics!.sagasStuck, 1);
   assert.equal(metrics!.restarts, 1);
-  const statuses = evaluateAlerts(rules, [metrics!]);
+  const statuses = evaluateAlerts(rules, [metrics!], TWO_SECONDS);
   assert.equal(state(statuses.filter((s) => s.service === 'orders'), 'HighConsumerLag').state, 'firing', '12 > 10');
   assert.equal(state(statuses.filter((s) => s.service === 'orders'), 'DeadLettersPresent').state, 'firing');
   assert.equal(state(statuses.filter((s) => s.service === 'orders'), 'SagasStuck').state, 'firing');
   assert.equal(state(statuses.filter((s) => s.service === 'orders'), 'InstanceRestarting').state, 'firing');
   assert.ok(statuses.filter((s) => s.service === 'gateway').every((s) => s.state === 'unknown' && s.value === null), 'the gateway was not scraped');
+});
+
+test('a rule is pending until its condition has held for its "for", then firing; once it stops holding it is ok and its "for" starts over', () => {
+  const users = manifestSchema.parse({ version: 1, name: 's', services: { users: { kind: 'http', port: 3001, alerts: { for: '5s' } }, mail: { kind: 'http', port: 3002 } } });
+  const rules = systemAlertRules(users).filter((r) => r.alert === 'HighErrorRate');
+  assert.deepEqual(rules.map((r) => [r.service, r.for]), [['users', '5s'], ['mail', '2m']], 'msx.yaml\'s for, or the rule\'s default');
+  const groups = prometheusRuleGroups(users, (service) => `service="${service}"`);
+  assert.deepEqual(groups.map((g) => g.rules.find((r) => r.alert === 'HighErrorRate')!.for), ['5s', '2m'], 'Prometheus waits the same "for"');
+  assert.equal(systemAlertRules(users).find((r) => r.service === 'users' && r.alert === 'InstanceRestarting')!.for, '0s', 'a restart fires at once whatever alerts.for says');
+  const bad = manifestSchema.safeParse({ version: 1, name: 's', services: { users: { kind: 'http', port: 3001, alerts: { for: '3' } } } });
+  assert.equal(bad.success, false);
+  assert.deepEqual(bad.error!.issues.map((i) => [i.path.join('.'), i.message]), [['services.users.alerts.for', 'must be a duration such as 0s, 30s or 5m']]);
+
+  let total = 0;
+  let failed = 0;
+  /** The next 2-second window of users' traffic: 100 requests, `share` of them 5xx. */
+  const window = (share: number): InstanceWindow => {
+    const before = orders(total - failed, failed, [['+Inf', total]]);
+    total += 100;
+    failed += Math.round(share * 100);
+    return { service: 'users', instance: 'users-1', seconds: 2, before, after: orders(total - failed, failed, [['+Inf', total]]) };
+  };
+  const tracker = new AlertTracker();
+  const start = Date.parse('2026-12-01T10:00:00Z');
+  const at = (second: number) => ({ at: start + second * 1000, windowMs: 2000 });
+  const seen = (share: number, second: number) => state(tracker.evaluate(rules.filter((r) => r.service === 'users'), serviceMetrics([window(share)]), at(second)), 'HighErrorRate');
+
+  const first = seen(0.5, 2);
+  assert.equal(first.state, 'pending', 'held for the 2s of one window, not yet 5s');
+  assert.equal(first.activeSince, '2026-12-01T10:00:00.000Z', 'held from the start of the window it was measured over');
+  assert.equal(seen(0.5, 4).state, 'pending', 'held 4s');
+  const fired = seen(0.5, 6);
+  assert.equal(fired.state, 'firing', 'held 6s ≥ 5s');
+  assert.equal(fired.activeSince, '2026-12-01T10:00:00.000Z');
+  const resolved = seen(0, 8);
+  assert.deepEqual([resolved.state, resolved.activeSince], ['ok', null]);
+  assert.equal(seen(0.5, 10).state, 'pending', 'the "for" starts over');
+  assert.equal(evaluateAlerts(rules, serviceMetrics([window(0.5)]), { at: start, windowMs: 5000 }).find((s) => s.service === 'users')!.state, 'firing', 'one window as long as the "for" fires on its own');
 });
