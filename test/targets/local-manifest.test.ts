@@ -201,7 +201,8 @@ test('msx logs --since takes a bare number as seconds, and a unit', { timeout: 2
 });
 
 test('infrastructure.local.discovery: consul: every instance registers with the agent, callers find each other through it, its KV serves their settings, and down leaves Consul empty', { timeout: 240_000 }, async (t) => {
-  const consul = await startConsulDouble();
+  // The agent polls each instance's /ready as a real one does.
+  const consul = await startConsulDouble({ pollChecks: true });
   t.after(() => consul.close());
   const original = readFileSync(manifestPath, 'utf8');
   assert.match(original, /discovery: local/);

@@ -146,6 +146,7 @@ export function createConsulDiscovery(options: ConsulDiscoveryOptions = {}): Dis
             interval: check.interval,
             timeout: check.timeout,
             deregistercriticalserviceafter: check.deregisterCriticalServiceAfter,
+            ...(self.initialStatus ? { status: self.initialStatus } : {}),
           },
           timeout: requestTimeoutMs,
         });

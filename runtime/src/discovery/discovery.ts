@@ -27,6 +27,13 @@ export interface Registration {
   readonly port: number;
   /** Path of the readiness endpoint the registry polls. Default `/ready`. */
   readonly checkPath?: string;
+  /**
+   * What the registry reports before its first poll. Consul starts a check
+   * critical and polls first at a random moment within its interval, so an
+   * instance registered without `passing` is hidden from callers for up to
+   * that long. Default: the registry's own (critical).
+   */
+  readonly initialStatus?: 'passing' | 'critical';
   readonly meta?: Readonly<Record<string, string>>;
 }
 

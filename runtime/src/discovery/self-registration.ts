@@ -5,7 +5,9 @@
  * Kubernetes, static lists by whoever set them. So under
  * `MSX_DISCOVERY=consul` the service kit registers each instance once it
  * listens (with an HTTP check on its `/ready`, so Consul drops one that
- * stops answering) and deregisters it first thing when it shuts down, before
+ * stops answering; the check starts `passing` when the instance is ready as
+ * it registers, else Consul would hide it until its first poll, up to an
+ * interval later) and deregisters it first thing when it shuts down, before
  * the drain delay, so callers stop picking it while it still serves them.
  *
  * `MSX_DISCOVERY_REGISTER=false` leaves registration to something else (the
@@ -29,6 +31,8 @@ export interface SelfRegistrationInput {
   readonly host: string;
   readonly port: number;
   readonly env: NodeJS.ProcessEnv;
+  /** Whether the instance is ready now (its /ready would answer 200): Consul then lists it at once, not after its first poll. */
+  readonly ready: () => Promise<boolean>;
   readonly log: { warn(object: object, message: string): void; info(object: object, message: string): void };
 }
 
@@ -46,9 +50,10 @@ export async function registerSelf(input: SelfRegistrationInput): Promise<SelfRe
   const discovery: Discovery = createConsulDiscovery({ env });
   const address = advertisedAddress(input.host, env);
   const id = env.MSX_INSTANCE?.trim() || `${input.service}-${address}-${input.port}`;
+  const initialStatus = (await input.ready()) ? 'passing' : 'critical';
   for (let attempt = 1; ; attempt++) {
     try {
-      await discovery.register({ service: input.service, id, address, port: input.port, meta: { system: env.MSX_SYSTEM ?? '' } });
+      await discovery.register({ service: input.service, id, address, port: input.port, initialStatus, meta: { system: env.MSX_SYSTEM ?? '' } });
       break;
     } catch (error) {
       if (attempt >= ATTEMPTS) {
@@ -59,7 +64,7 @@ export async function registerSelf(input: SelfRegistrationInput): Promise<SelfRe
       await sleep(250 * attempt);
     }
   }
-  input.log.info({ id, address, port: input.port }, 'registered with Consul');
+  input.log.info({ id, address, port: input.port, status: initialStatus }, 'registered with Consul');
   let done: Promise<void> | undefined;
   return {
     id,

@@ -197,7 +197,7 @@ export function createService<S extends ConfigShape = {}>(options: ServiceOption
         // Loaded only here: a service under any other discovery never pays for the Consul client.
         const { registerSelf } = await import('../discovery/self-registration.js');
         try {
-          registration = await registerSelf({ service: name, host, port: address.port, env, log });
+          registration = await registerSelf({ service: name, host, port: address.port, env, log, ready: async () => (await readiness.report()).status === 'ready' });
         } catch (error) {
           await new Promise((resolve) => candidate.close(resolve));
           server = undefined;

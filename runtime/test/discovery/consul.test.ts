@@ -65,10 +65,11 @@ test('resolve asks the health endpoint for passing instances only, and follows h
     await consul.close();
   });
   for (const [id, port] of [['users-1', 4201], ['users-2', 4202], ['users-3', 4203]] as const) {
-    await registrar.register({ service: 'users', id, address: '127.0.0.1', port, checkPath: '/healthz' });
+    await registrar.register({ service: 'users', id, address: '127.0.0.1', port, checkPath: '/healthz', initialStatus: 'passing' });
   }
   const check = (consul.requests.at(-1)!.body as { Check: Record<string, string> }).Check;
   assert.equal(check.HTTP, 'http://127.0.0.1:4203/healthz');
+  assert.equal(check.Status, 'passing', 'listed before the agent\'s first poll');
   assert.equal(check.Interval, '5s');
   assert.equal(check.DeregisterCriticalServiceAfter, '30s');
   consul.setStatus('users-2', 'critical');
@@ -112,11 +113,38 @@ test('an unreachable agent: first resolve is DISCOVERY_UNAVAILABLE, later failur
   );
 
   consul.failing = false;
-  await registrar.register({ service: 'users', id: 'users-1', address: '10.0.0.5', port: 80 });
+  await registrar.register({ service: 'users', id: 'users-1', address: '10.0.0.5', port: 80, initialStatus: 'passing' });
   assert.equal((await discovery.resolve('users')).length, 1);
   consul.failing = true;
   await eventually(() => refreshErrors.length > 0);
   assert.deepEqual((await discovery.resolve('users')).map((i) => i.url), ['http://10.0.0.5:80']);
+});
+
+test('the agent polls each check: an instance registered without a status is hidden until its first poll passes; one killed without deregistering turns critical, leaves the callers\' list, and is reaped', { timeout: 30_000 }, async (t) => {
+  const consul = await startConsulDouble({ pollChecks: true });
+  t.after(() => consul.close());
+  const { createServer } = await import('node:http');
+  const instance = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ready"}'));
+  await new Promise<void>((resolve) => instance.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise((resolve) => instance.close(resolve)));
+  const port = (instance.address() as { port: number }).port;
+  const registrar = createConsulDiscovery({ url: consul.url, check: { interval: '1s', timeout: '500ms', deregisterCriticalServiceAfter: '2s' } });
+  const callers = createConsulDiscovery({ url: consul.url, ttlMs: 50 });
+  t.after(() => callers.close());
+
+  await registrar.register({ service: 'users', id: 'users-1', address: '127.0.0.1', port });
+  assert.deepEqual(await callers.resolve('users'), [], 'a check starts critical: no caller finds the instance yet');
+  await eventually(async () => (await callers.resolve('users')).length === 1);
+  assert.ok(consul.checksRun >= 1, 'it took a poll of its /ready');
+  assert.match(((await (await fetch(`${consul.url}/v1/health/service/users`)).json()) as { Checks: { Output: string }[] }[])[0]!.Checks[1]!.Output, /200 OK/);
+
+  // SIGKILL: the process goes without deregistering. Only its check tells Consul.
+  instance.closeAllConnections();
+  await new Promise((resolve) => instance.close(resolve));
+  await eventually(async () => (await callers.resolve('users')).length === 0);
+  assert.equal(consul.services.get('users-1')?.status, 'critical', 'still in the catalog, critical');
+  await eventually(() => !consul.services.has('users-1'));
+  await registrar.close().catch(() => {});
 });
 
 test('bad options are coded errors naming the option', () => {

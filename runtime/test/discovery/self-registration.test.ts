@@ -27,7 +27,8 @@ test('a service under Consul discovery registers with a check on its /ready, is 
   assert.equal(registered.definition.Address, '127.0.0.1');
   assert.equal(registered.definition.Port, port);
   assert.deepEqual(registered.definition.Meta, { system: 'shop' });
-  assert.equal((registered.definition.Check as { HTTP?: string }).HTTP, `http://127.0.0.1:${port}/ready`);
+  assert.equal(registered.definition.Check?.HTTP, `http://127.0.0.1:${port}/ready`);
+  assert.equal(registered.definition.Check?.Status, 'passing', 'ready as it registered: listed before the agent\'s first poll');
 
   const callers = createConsulDiscovery({ url: consul.url });
   t.after(() => callers.close());
@@ -40,6 +41,19 @@ test('a service under Consul discovery registers with a check on its /ready, is 
   assert.equal((await fetch(`http://127.0.0.1:${port}/ping`)).status, 200);
   await closed;
   assert.deepEqual(consul.requests.filter((r) => r.path.startsWith('/v1/agent/service/deregister/')).map((r) => r.path), ['/v1/agent/service/deregister/orders-2']);
+});
+
+test('an instance not ready as it registers starts critical, for the agent\'s check to pass it once /ready does', async (t) => {
+  const consul = await startConsulDouble();
+  t.after(() => consul.close());
+  const service = createService({ name: 'orders', env: { MSX_DISCOVERY: 'consul', MSX_CONSUL_URL: consul.url, MSX_INSTANCE: 'orders-3', MSX_OPEN_ROUTES: '*', HOST: '127.0.0.1' }, logDestination: silent });
+  service.readiness.add('database', () => false);
+  await service.listen({ port: 0, handleSignals: false });
+  t.after(() => service.close());
+  assert.equal(consul.services.get('orders-3')?.definition.Check?.Status, 'critical');
+  const callers = createConsulDiscovery({ url: consul.url });
+  t.after(() => callers.close());
+  assert.deepEqual(await callers.resolve('orders'), [], 'not handed to callers before its /ready says so');
 });
 
 test('an agent that keeps failing stops the start with a StartupError (exit 69) and frees the port; MSX_DISCOVERY_REGISTER=false leaves registration to others', async (t) => {
