@@ -76,7 +76,8 @@ export type RolloutScript =
   | 'image-pull' // the image cannot be pulled
   | 'config-error' // a referenced Secret key is missing
   | 'deadline' // pods stay Pending until the Progressing condition reports ProgressDeadlineExceeded
-  | 'never-ready'; // pods run but never pass readiness, and nothing says why
+  | 'never-ready' // pods run but never pass readiness, and nothing says why
+  | 'quota'; // a ResourceQuota refuses the pods: the ReplicaSet creates none and reports FailedCreate
 
 export interface RecordedRequest {
   readonly method: string;
@@ -701,7 +702,8 @@ export class KubeApiDouble {
       if (!current()) return;
       const old = pods().filter((p) => p.metadata.labels['pod-template-hash'] !== hash);
       const fresh = pods().filter((p) => p.metadata.labels['pod-template-hash'] === hash);
-      for (let i = fresh.length; i < desired; i++) this.createPod(deployment, hash, script);
+      if (script === 'quota' && fresh.length < desired) this.refuseCreate(deployment, hash);
+      else for (let i = fresh.length; i < desired; i++) this.createPod(deployment, hash, script);
       for (const extra of fresh.slice(desired)) this.deleteStored(storeKey(typeOfKind('Pod'), namespace, extra.metadata.name));
       const oldAvailable = old.filter(isReady).length;
       this.updateStatus(key, (d) => {
@@ -808,7 +810,10 @@ export class KubeApiDouble {
     const answer = clone(stored.obj);
     const [ownerKind, ownerName] = String(stored.obj.metadata.labels?.['msx.double/owner'] ?? '/').split('/') as [string, string];
     const owner = ownerKind ? this.get(ownerKind, namespace, ownerName) : undefined;
-    if (owner?.kind === 'Deployment') {
+    if (owner?.kind === 'Deployment' && this.scripts.get(ownerName) === 'quota') {
+      this.refuseCreate(owner, stored.obj.metadata.labels['pod-template-hash']);
+      this.recountDeployment(owner);
+    } else if (owner?.kind === 'Deployment') {
       const script = this.scripts.get(ownerName) ?? 'ready';
       const replacement = this.createPod(owner, stored.obj.metadata.labels['pod-template-hash'], script);
       this.later(this.stepMs, () => {
@@ -925,13 +930,19 @@ export class KubeApiDouble {
     }
   }
 
-  private event(pod: Obj, type: 'Normal' | 'Warning', reason: string, message: string, component: string): void {
+  /** What the ReplicaSet controller reports when a ResourceQuota refuses its pods (kube-controller-manager's wording). */
+  private refuseCreate(deployment: Obj, hash: string): void {
+    const replicaSet = { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: `${deployment.metadata.name}-${hash}`, namespace: deployment.metadata.namespace, uid: `rs-${deployment.metadata.uid}-${hash}` } };
+    this.event(replicaSet, 'Warning', 'FailedCreate', `Error creating: pods "${replicaSet.metadata.name}-" is forbidden: exceeded quota: compute, requested: limits.memory=256Mi, used: limits.memory=1Gi, limited: limits.memory=1Gi`, 'replicaset-controller');
+  }
+
+  private event(object: Obj, type: 'Normal' | 'Warning', reason: string, message: string, component: string): void {
     const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
     this.put({
       apiVersion: 'v1',
       kind: 'Event',
-      metadata: { name: `${pod.metadata.name}.${(++this.podCounter).toString(16)}`, namespace: pod.metadata.namespace },
-      involvedObject: { apiVersion: 'v1', kind: 'Pod', name: pod.metadata.name, namespace: pod.metadata.namespace, uid: pod.metadata.uid },
+      metadata: { name: `${object.metadata.name}.${(++this.podCounter).toString(16)}`, namespace: object.metadata.namespace },
+      involvedObject: { apiVersion: object.apiVersion ?? 'v1', kind: object.kind ?? 'Pod', name: object.metadata.name, namespace: object.metadata.namespace, uid: object.metadata.uid },
       reason,
       message,
       type,

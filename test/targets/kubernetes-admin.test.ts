@@ -228,7 +228,7 @@ test('msx restart on kubernetes deletes a pod, its ReplicaSet replaces it, and m
   assert.equal(deleted.length, 1, 'one click, one pod deleted');
 });
 
-test('msx restart of a StatefulSet pod waits for the new pod under the same name; a replacement that crash-loops fails the restart with its reason', { timeout: 120_000 }, async (t) => {
+test('msx restart of a StatefulSet pod waits for the new pod under the same name; a replacement that crash-loops, or that a quota refuses, fails the restart with its reason', { timeout: 120_000 }, async (t) => {
   const system = await deployed({ orders: '{ kind: http, port: 3002, database: true }' });
   t.after(() => system.cleanup());
   const database = system.double.list('Pod', 'shop').find((p) => p.metadata.labels['msx.dev/infrastructure'] === 'orders-db');
@@ -246,4 +246,13 @@ test('msx restart of a StatefulSet pod waits for the new pod under the same name
   const failed = await system.run(['restart', pod!]);
   assert.equal(failed.exitCode, 1, failed.stdout);
   assert.match(failed.stderr, new RegExp(`pod ${pod} was deleted, but its replacement orders-\\S+ CrashLoopBackOff`));
+
+  // A quota refusing the replacement: the ReplicaSet says so in a FailedCreate event, and the restart fails on it at once.
+  system.double.script('orders', 'quota');
+  const [next] = podsOf(system, 'orders').map((p) => p.metadata.name as string);
+  const refused = await system.run(['restart', next!]);
+  assert.equal(refused.exitCode, 1, refused.stdout);
+  assert.match(refused.stderr, new RegExp(`pod ${next} was deleted, but its ReplicaSet orders-\\S+ cannot create a replacement \\(FailedCreate\\): Error creating: pods "orders-\\S+-" is forbidden: exceeded quota: compute`));
+  assert.match(refused.stderr, /kubectl -n shop describe replicaset orders-\S+ shows its events/);
+  assert.doesNotMatch(refused.stderr, /after \d+ s/, 'failed on the event, not at the timeout');
 });

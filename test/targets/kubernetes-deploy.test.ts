@@ -92,7 +92,7 @@ test('a CrashLoopBackOff fails the deploy at once with the pod\'s events and las
   }
 });
 
-test('an image that cannot be pulled, a missing secret key and a progress deadline fail with their reason', async () => {
+test('an image that cannot be pulled, a missing secret key, a quota refusing the pods and a progress deadline fail with their reason', async () => {
   const system = await kubeSystem({ orders: '{ kind: http, port: 3002 }' });
   try {
     system.double.script('orders', 'image-pull');
@@ -109,6 +109,14 @@ test('an image that cannot be pulled, a missing secret key and a progress deadli
     assert.equal(config.exitCode, 1);
     assert.match(config.stderr, /CreateContainerConfigError/);
     assert.match(config.stderr, /couldn't find key JWT_SECRET/);
+
+    system.double.script('orders', 'quota');
+    writeFileSync(join(system.dir, 'services', 'orders', 'src', 'index.ts'), 'export const changedForQuota = true;\n');
+    const quota = await system.run(['deploy']);
+    assert.equal(quota.exitCode, 1);
+    assert.match(quota.stderr, /orders failed to roll out.*FailedCreate/);
+    assert.match(quota.stderr, /exceeded quota: compute/);
+    assert.doesNotMatch(quota.stderr, /Failed to pull image|couldn't find key/, 'the events of this deploy, not those the earlier ones left');
 
     system.double.script('orders', 'deadline');
     writeFileSync(join(system.dir, 'services', 'orders', 'src', 'index.ts'), 'export const changedAgain = true;\n');

@@ -18,6 +18,11 @@
  * terminationGracePeriodSeconds. Meanwhile the ReplicaSet (or StatefulSet)
  * controller, which no longer counts a terminating pod, creates a new one.
  *
+ * When the controller cannot create the replacement (a ResourceQuota or an
+ * admission policy refusing it), it says so only in a FailedCreate event on
+ * itself; msx watches for one that is new since the delete and fails at
+ * once with its message, rather than waiting out the timeout.
+ *
  * Unlike a local restart, the replacement is a new pod: a Deployment's under
  * a new name (a StatefulSet's under the same name, with a new uid), its
  * restart count starting at 0. Which pod is the replacement is told by uid,
@@ -52,6 +57,9 @@ export async function restartPod(connection: KubeConnection, name: string, optio
   const uid = String(pod.metadata.uid);
   const before = new Set((await listPods(connection, namespace, selector)).map((p) => String(p.metadata?.uid)));
   const graceMs = Number(pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000;
+  const owner = (pod.metadata.ownerReferences as WireObject[]).find((o) => o.controller)!;
+  const controller = String(owner.name);
+  const refusalsBefore = await failedCreates(connection, namespace, controller);
 
   try {
     // The uid as a precondition: never delete a newer pod that took this name (a StatefulSet's).
@@ -59,8 +67,20 @@ export async function restartPod(connection: KubeConnection, name: string, optio
   } catch (error) {
     if (!isNotFound(error)) throw kubeFailure(`deleting pod ${name}`, error, connection.server);
   }
-  return waitForReplacement(connection, { namespace, selector, deleted: { name, uid }, before, timeoutMs: graceMs + options.readyTimeoutMs });
+  return waitForReplacement(connection, { namespace, selector, deleted: { name, uid }, before, controller: { kind: String(owner.kind), name: controller }, refusalsBefore, timeoutMs: graceMs + options.readyTimeoutMs });
 }
+
+/** A controller's FailedCreate events, by name, with what tells a repeat apart (the API server aggregates repeats into one event: count and lastTimestamp move). */
+async function failedCreates(connection: KubeConnection, namespace: string, controller: string): Promise<ReadonlyMap<string, string>> {
+  try {
+    const list = await connection.core.listNamespacedEvent({ namespace, fieldSelector: `involvedObject.name=${controller},reason=FailedCreate` });
+    return new Map((JSON.parse(JSON.stringify(list.items)) as WireObject[]).map((e) => [String(e.metadata?.name), occurrence(e)]));
+  } catch (error) {
+    throw kubeFailure(`reading the events of ${controller}`, error, connection.server);
+  }
+}
+
+const occurrence = (event: WireObject) => `${event.count ?? 1}@${event.lastTimestamp ?? event.eventTime ?? ''}`;
 
 async function readPod(connection: KubeConnection, namespace: string, name: string): Promise<WireObject> {
   try {
@@ -84,11 +104,11 @@ const isReady = (pod: WireObject) => !pod.metadata?.deletionTimestamp && (pod.st
 /** Watches the workload's pods until one that was not there before is ready and the deleted one is gone; fails on a pod problem waiting cannot fix, or at the timeout. */
 async function waitForReplacement(
   connection: KubeConnection,
-  wait: { namespace: string; selector: string; deleted: { name: string; uid: string }; before: ReadonlySet<string>; timeoutMs: number },
+  wait: { namespace: string; selector: string; deleted: { name: string; uid: string }; before: ReadonlySet<string>; controller: { kind: string; name: string }; refusalsBefore: ReadonlyMap<string, string>; timeoutMs: number },
 ): Promise<string> {
   const stop = new AbortController();
   let pods: ReadonlyMap<string, WireObject> = new Map();
-  type Outcome = { replacement: string } | { problem: string; pod: string } | { timeout: true };
+  type Outcome = { replacement: string } | { problem: string; pod: string } | { problem: string; controller: string } | { timeout: true };
   let settle!: (outcome: Outcome) => void;
   const settled = new Promise<Outcome>((resolve) => (settle = resolve));
   const watching = watchCollection(connection, { apiVersion: 'v1', kind: 'Pod', plural: 'pods', namespace: wait.namespace, labelSelector: wait.selector }, (items) => {
@@ -102,12 +122,18 @@ async function waitForReplacement(
     const replacement = fresh.find(isReady);
     if (deletedGone && replacement) settle({ replacement: String(replacement.metadata.name) });
   }, stop.signal);
+  // The controller refusing to create the replacement is told only by its events.
+  const refusals = watchCollection(connection, { apiVersion: 'v1', kind: 'Event', plural: 'events', namespace: wait.namespace, fieldSelector: `involvedObject.name=${wait.controller.name},reason=FailedCreate` }, (items) => {
+    const fresh = [...items.values()].find((e) => wait.refusalsBefore.get(String(e.metadata?.name)) !== occurrence(e));
+    if (fresh) settle({ problem: `its ${wait.controller.kind} ${wait.controller.name} cannot create a replacement (FailedCreate): ${fresh.message ?? 'no reason given'}`, controller: `${wait.controller.kind.toLowerCase()} ${wait.controller.name}` });
+  }, stop.signal);
   const timer = setTimeout(() => settle({ timeout: true }), wait.timeoutMs);
   const outcome = await settled;
   clearTimeout(timer);
   stop.abort();
-  await watching;
+  await Promise.all([watching, refusals]);
   if ('replacement' in outcome) return outcome.replacement;
+  if ('controller' in outcome) throw failure(`pod ${wait.deleted.name} was deleted, but ${outcome.problem}`, `kubectl -n ${wait.namespace} describe ${outcome.controller} shows its events, kubectl -n ${wait.namespace} describe resourcequota the quotas`);
   if ('problem' in outcome) throw failure(`pod ${wait.deleted.name} was deleted, but ${outcome.problem}`, `msx logs ${outcome.pod} shows its output; kubectl -n ${wait.namespace} describe pod ${outcome.pod} its events`);
   const left = [...pods.values()].some((p) => p.metadata?.uid === wait.deleted.uid);
   const fresh = [...pods.values()].filter((p) => !wait.before.has(String(p.metadata?.uid))).map((p) => String(p.metadata?.name));

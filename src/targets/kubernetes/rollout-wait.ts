@@ -117,7 +117,8 @@ export async function waitForRollouts(connection: KubeConnection, namespace: str
   const container = failingContainer(verdict.pod);
   const [podEvents, logs] = podName
     ? await Promise.all([eventsOf(connection, namespace, podName), lastLogLines(connection, namespace, podName, container)])
-    : [warnings.filter((e) => e.involvedObject?.name?.startsWith(`${verdict.workload.name}-`)), []];
+    // No pod to describe (the controller made none): the workload's warnings of this deploy, not those of earlier ones, which linger an hour.
+    : [warnings.filter((e) => freshEvents.has(eventKey(e)) && e.involvedObject?.name?.startsWith(`${verdict.workload.name}-`)), []];
   return { status: 'failed', workload: verdict.workload, reason: verdict.reason, message: verdict.message, pod: podName, events: podEvents, logs };
 }
 
