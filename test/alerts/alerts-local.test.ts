@@ -12,6 +12,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { execa } from 'execa';
+import { launchBrowser, screenshot, seriousAccessibilityViolations } from '../support/browser.js';
+import { startDashboard } from '../support/dashboard.js';
+import { openPage } from '../support/dashboard-pages.js';
 import { freePort } from '../support/free-port.js';
 import { installAndBuild } from '../support/install-system.js';
 import { LocalSystem, until } from '../support/local-system.js';
@@ -151,4 +154,34 @@ test('a service answering 5xx has its error-rate alert pending, then firing once
   assert.deepEqual(fine.failures, []);
   const calm = await msx(['metrics', 'users', '--window', '1s'], { cwd: root });
   assert.doesNotMatch(calm.stdout, /firing|pending/);
+});
+
+test('the dashboard\'s Metrics page shows the same rule pending, then firing, with a count on its tab; and no alert once the errors stop', { timeout: 180_000 }, async (t) => {
+  const dashboard = await startDashboard(root);
+  t.after(() => dashboard.stop());
+  const browser = await launchBrowser();
+  t.after(() => browser.close());
+  const page = await browser.newPage();
+  await page.goto(dashboard.url);
+  await openPage(page, '#/metrics');
+  await page.locator('[data-alerts="none"]').filter({ hasText: 'No alert firing or pending' }).waitFor({ timeout: 30_000 });
+
+  const url = (path: string) => `http://127.0.0.1:${usersPort}${path}`;
+  let loop: RequestLoop | undefined = startRequestLoop(() => fetch(url('/boom'), { signal: AbortSignal.timeout(5000) }), 20, 500);
+  t.after(() => loop?.stop());
+  const row = page.locator('tr[data-alert="users/HighErrorRate"]');
+  // The dashboard measures 2 s windows: the first that holds is pending (2s of 3s), the next fires.
+  await row.and(page.locator('[data-state="pending"]')).waitFor({ timeout: 30_000 });
+  assert.match((await row.textContent()) ?? '', /HighErrorRatecriticalpending\d+(\.\d+)?%20%held \ds of 3s/);
+  await row.and(page.locator('[data-state="firing"]')).waitFor({ timeout: 30_000 });
+  assert.equal(await page.getByRole('link', { name: /Metrics, 1 alert firing/ }).count(), 1, 'the tab counts the firing alert, and says so to a screen reader');
+  assert.deepEqual(await seriousAccessibilityViolations(page), [], 'axe-core on the Metrics page with an alert firing');
+  await screenshot(page, 'local-metrics-alert-firing');
+
+  await loop.stop();
+  loop = startRequestLoop(() => fetch(url('/users'), { signal: AbortSignal.timeout(5000) }), 20, 200);
+  await page.locator('[data-alerts="none"]').waitFor({ timeout: 30_000 });
+  assert.equal(await page.locator('nav .badge').count(), 0, 'no count once nothing fires');
+  await loop.stop();
+  loop = undefined;
 });

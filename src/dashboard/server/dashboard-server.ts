@@ -8,7 +8,7 @@
  *   GET  /                         the app (?token= sets the cookie, then redirects)
  *   GET  /api/overview             system name, target, map
  *   GET  /api/traces/:id           one trace: summary and waterfall rows
- *   GET  /api/stream/live          SSE: snapshot, instances, traces, metrics
+ *   GET  /api/stream/live          SSE: snapshot, instances, traces, metrics, alerts
  *   GET  /api/stream/logs?...      SSE: logs (batches), failure
  *   GET  /api/stream/insight       SSE: events, dead-letters, sagas, failure
  *   POST /api/instances/:id/restart
@@ -25,6 +25,8 @@ import type { Target } from '../../targets/target.js';
 import { COOKIE, dashboardAccess, type DashboardAccess } from './dashboard-access.js';
 import { openEventStream } from './event-stream.js';
 import { LiveFeed, type FeedEvent } from './live-feed.js';
+import { LiveAlerts } from './live-alerts.js';
+import { runningSystemRules } from '../../alerts/alert-rules.js';
 import { logQueryOf, streamLogs } from './log-stream.js';
 import type { Asset } from './static-assets.js';
 import { systemMap } from './system-map.js';
@@ -63,7 +65,7 @@ class ApiError extends Error {
 
 export async function startDashboardServer(options: DashboardServerOptions): Promise<DashboardServer> {
   const access = dashboardAccess(options.token);
-  const feed = new LiveFeed(options.target);
+  const feed = new LiveFeed(options.target, {}, new LiveAlerts((running) => runningSystemRules(options.manifest(), running)));
   let port = options.port;
   const server: Server = createServer((req, res) => {
     void handle(req, res).catch((error: unknown) => {

@@ -4,12 +4,14 @@
  * steady pace while at least one page listens and pushed to the pages only
  * when it changed. Metrics are a window between two scrapes, the same
  * arithmetic as `msx metrics`; the last five minutes are kept so a chart
- * opened now is not empty.
+ * opened now is not empty. Each window also evaluates the alert rules
+ * (live-alerts.ts).
  */
 import { scrapeAll, windowsOf, type Scrapes } from '../../observability/metrics-scrape.js';
 import { serviceMetrics, type ServiceMetrics } from '../../observability/service-metrics.js';
 import { summarizeTrace, type TraceSummary } from '../../observability/trace-model.js';
 import type { InstanceStatus, MetricsEndpoint, Target } from '../../targets/target.js';
+import type { DashboardAlert, LiveAlerts } from './live-alerts.js';
 
 export interface MetricsPoint {
   /** End of the window, ms since epoch. */
@@ -20,7 +22,8 @@ export interface MetricsPoint {
 export type FeedEvent =
   | { readonly kind: 'instances'; readonly data: readonly InstanceStatus[] }
   | { readonly kind: 'traces'; readonly data: readonly TraceSummary[] }
-  | { readonly kind: 'metrics'; readonly data: MetricsPoint };
+  | { readonly kind: 'metrics'; readonly data: MetricsPoint }
+  | { readonly kind: 'alerts'; readonly data: readonly DashboardAlert[] };
 
 export interface LiveFeedOptions {
   readonly instancesEveryMs?: number;
@@ -42,17 +45,20 @@ export class LiveFeed {
   #traces: readonly TraceSummary[] = [];
   #tracesKey = '';
   #history: MetricsPoint[] = [];
+  readonly #alerts: LiveAlerts | undefined;
+  #alertStates: readonly DashboardAlert[] = [];
   #scrape: { endpoints: readonly MetricsEndpoint[]; scrapes: Scrapes } | undefined;
   #errors = new Map<string, string>();
 
-  constructor(target: Target, options: LiveFeedOptions = {}) {
+  constructor(target: Target, options: LiveFeedOptions = {}, alerts?: LiveAlerts) {
     this.#target = target;
+    this.#alerts = alerts;
     this.#options = { instancesEveryMs: 1000, tracesEveryMs: 500, metricsWindowMs: 2000, traceLimit: 100, ...options };
   }
 
   /** The latest of everything, for a page that just connected. */
-  snapshot(): { instances: readonly InstanceStatus[]; traces: readonly TraceSummary[]; metrics: readonly MetricsPoint[]; errors: Record<string, string> } {
-    return { instances: this.#instances, traces: this.#traces, metrics: this.#history, errors: Object.fromEntries(this.#errors) };
+  snapshot(): { instances: readonly InstanceStatus[]; traces: readonly TraceSummary[]; metrics: readonly MetricsPoint[]; alerts: readonly DashboardAlert[]; errors: Record<string, string> } {
+    return { instances: this.#instances, traces: this.#traces, metrics: this.#history, alerts: this.#alertStates, errors: Object.fromEntries(this.#errors) };
   }
 
   /** Listens until the returned function is called; the first listener starts the reading, the last one stops it. */
@@ -99,6 +105,8 @@ export class LiveFeed {
     this.#timers.forEach(clearInterval);
     this.#timers = [];
     this.#scrape = undefined;
+    this.#alerts?.reset();
+    this.#alertStates = [];
   }
 
   async #guard(what: string, read: () => Promise<void>): Promise<void> {
@@ -146,6 +154,14 @@ export class LiveFeed {
       this.#history.push(point);
       while (this.#history.length > 0 && this.#history[0]!.at < point.at - HISTORY_MS) this.#history.shift();
       this.#emit({ kind: 'metrics', data: point });
+      if (this.#alerts !== undefined) {
+        const alerts = this.#alerts;
+        // Its own guard: msx.yaml made invalid meanwhile stops the alerts, not the charts.
+        await this.#guard('alerts', async () => {
+          this.#alertStates = alerts.evaluate(point.services, point.at, this.#options.metricsWindowMs);
+          this.#emit({ kind: 'alerts', data: this.#alertStates });
+        });
+      }
     });
   }
 }

@@ -9,10 +9,12 @@ export type { InstanceStatus } from '../../targets/target.js';
 export type { TraceSummary } from '../../observability/trace-model.js';
 export type { ServiceMetrics } from '../../observability/service-metrics.js';
 export type { MetricsPoint } from '../server/live-feed.js';
+export type { DashboardAlert } from '../server/live-alerts.js';
 export type { MapEdge, MapNode } from '../server/system-map.js';
 import type { InstanceStatus } from '../../targets/target.js';
 import type { TraceSummary } from '../../observability/trace-model.js';
 import type { MetricsPoint } from '../server/live-feed.js';
+import type { DashboardAlert } from '../server/live-alerts.js';
 import type { SystemMap } from '../server/system-map.js';
 
 export interface Overview { system: string; target: string; canRestart: boolean; insight: boolean; map: SystemMap }
@@ -37,12 +39,14 @@ interface LiveState {
   instances: InstanceStatus[];
   traces: TraceSummary[];
   metrics: MetricsPoint[];
+  /** Every alert rule's state at the last window (ok, pending, firing, unknown). */
+  alerts: DashboardAlert[];
   errors: Record<string, string>;
 }
 
 const METRICS_KEPT = 150; // 5 minutes of 2-second windows
 
-let state: LiveState = { connected: false, instances: [], traces: [], metrics: [], errors: {} };
+let state: LiveState = { connected: false, instances: [], traces: [], metrics: [], alerts: [], errors: {} };
 const listeners = new Set<() => void>();
 let source: EventSource | undefined;
 
@@ -61,6 +65,7 @@ function connect(): void {
   });
   source.addEventListener('instances', (e) => update({ instances: JSON.parse((e as MessageEvent).data) }));
   source.addEventListener('traces', (e) => update({ traces: JSON.parse((e as MessageEvent).data) }));
+  source.addEventListener('alerts', (e) => update({ alerts: JSON.parse((e as MessageEvent).data) }));
   source.addEventListener('metrics', (e) => update({ metrics: [...state.metrics, JSON.parse((e as MessageEvent).data) as MetricsPoint].slice(-METRICS_KEPT) }));
 }
 

@@ -34,6 +34,7 @@ function App() {
   // A new page moves the keyboard focus to its heading, as a page load would.
   useEffect(() => heading.current?.focus(), [page]);
   const title = PAGES.find(([id]) => id === page)?.[1] ?? 'Not found';
+  const firing = live.alerts.filter((a) => a.state === 'firing').length;
   useEffect(() => {
     document.title = `${title} · ${overview.data?.system ?? 'msx'} · msx dashboard`;
   }, [title, overview.data?.system]);
@@ -45,7 +46,7 @@ function App() {
         <nav aria-label="Pages">
           <ul>
             {PAGES.map(([id, label]) => (
-              <li key={id}><a href={`#/${id}`} aria-current={page === id ? 'page' : undefined}>{label}</a></li>
+              <li key={id}><a href={`#/${id}`} aria-current={page === id ? 'page' : undefined}>{label}{id === 'metrics' && firing > 0 && <span class="badge" aria-label={`, ${firing} alert${firing === 1 ? '' : 's'} firing`}>{firing}</span>}</a></li>
             ))}
           </ul>
         </nav>

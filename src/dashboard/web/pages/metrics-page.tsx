@@ -2,10 +2,11 @@
  * Live charts per service of what `msx metrics` prints — request rate,
  * error rate, p50/p95/p99 latency, in-flight requests, memory and consumer
  * lag — from the same windows (the server scrapes every instance every two
- * seconds and does the same arithmetic), with the latest window as a table.
+ * seconds and does the same arithmetic), with the latest window as a table;
+ * above them, the alert rules of `msx alerts` that are firing or pending.
  */
 import { useState } from 'preact/hooks';
-import type { ServiceMetrics, useLive } from '../api.js';
+import type { DashboardAlert, ServiceMetrics, useLive } from '../api.js';
 import { Chart } from '../chart.js';
 import { bytes, duration } from '../format.js';
 
@@ -40,6 +41,7 @@ export function MetricsPage({ live }: { live: ReturnType<typeof useLive> }) {
         </label>
         <span class="muted" role="status">{latest ? `window ending ${new Date(latest.at).toLocaleTimeString()}` : 'measuring the first 2 s window…'}</span>
       </form>
+      <Alerts alerts={live.alerts.filter((a) => services.includes(a.service))} measured={latest !== undefined} />
       {latest && (
         <table class="grid">
           <thead><tr>{['service', 'instances', 'req/s', 'errors', 'p50', 'p95', 'p99', 'in-flight', 'memory', 'lag'].map((h) => <th scope="col" key={h}>{h}</th>)}</tr></thead>
@@ -71,5 +73,42 @@ export function MetricsPage({ live }: { live: ReturnType<typeof useLive> }) {
         ))}
       </div>
     </>
+  );
+}
+
+/** Seconds a rule has held, as the terminal writes it (`held 4s of 2m`). */
+function held(alert: DashboardAlert, now: number): string {
+  if (alert.activeSince === null) return alert.for;
+  return `held ${Math.max(0, Math.round((now - Date.parse(alert.activeSince)) / 1000))}s of ${alert.for}`;
+}
+
+function Alerts({ alerts, measured }: { alerts: DashboardAlert[]; measured: boolean }) {
+  const active = alerts.filter((a) => a.state === 'firing' || a.state === 'pending').sort((a, b) => (a.state === b.state ? 0 : a.state === 'firing' ? -1 : 1));
+  const now = Date.now();
+  return (
+    <section class="alerts" aria-labelledby="alerts-heading">
+      <h2 id="alerts-heading">Alerts</h2>
+      {active.length === 0 ? (
+        <p class="muted" data-alerts="none">{measured ? `No alert firing or pending (${alerts.length} rules, as msx alerts evaluates them).` : 'Waiting for the first window…'}</p>
+      ) : (
+        <table class="grid">
+          <thead><tr>{['service', 'alert', 'severity', 'state', 'value', 'fires above', 'for', 'summary'].map((h) => <th scope="col" key={h}>{h}</th>)}</tr></thead>
+          <tbody>
+            {active.map((a) => (
+              <tr key={`${a.service}/${a.alert}`} data-alert={`${a.service}/${a.alert}`} data-state={a.state}>
+                <th scope="row">{a.service}</th>
+                <td>{a.alert}</td>
+                <td>{a.severity}</td>
+                <td><span class={`pill ${a.state === 'firing' ? 'bad' : 'warn'}`}>{a.state}</span></td>
+                <td class="num">{a.value}</td>
+                <td class="num">{a.threshold}</td>
+                <td>{held(a, now)}</td>
+                <td>{a.summary}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
   );
 }
