@@ -48,6 +48,7 @@ interface ConsulCalls {
     service: {
       register(options: { name: string; id: string; address: string; port: number; meta?: Record<string, string>; check: Record<string, string>; timeout: number }): Promise<unknown>;
       deregister(options: { id: string; timeout: number }): Promise<unknown>;
+      list(options: { timeout: number }): Promise<unknown>;
     };
   };
   destroy(): void;
@@ -62,6 +63,16 @@ function checkDuration(value: string, option: string): string {
   return value;
 }
 
+/** Consul discovery, plus what only Consul needs: whether the agent still holds one of this process's registrations. */
+export interface ConsulDiscovery extends Discovery {
+  /**
+   * Whether the agent still lists instance `id` (`GET /v1/agent/services`).
+   * It drops one that stayed critical for `DeregisterCriticalServiceAfter`,
+   * and an agent that lost its state has none.
+   */
+  isRegistered(id: string): Promise<boolean>;
+}
+
 /**
  * Discovery through a Consul agent, with the `consul` package. `register`
  * announces this process with an HTTP check on its readiness endpoint and
@@ -70,7 +81,7 @@ function checkDuration(value: string, option: string): string {
  * `/ready` drops out of every caller's list within one check interval plus
  * one refresh. Lists are cached and refreshed in the background.
  */
-export function createConsulDiscovery(options: ConsulDiscoveryOptions = {}): Discovery {
+export function createConsulDiscovery(options: ConsulDiscoveryOptions = {}): ConsulDiscovery {
   const env = options.env ?? process.env;
   const rawUrl = options.url ?? env.MSX_CONSUL_URL ?? 'http://127.0.0.1:8500';
   let url: URL;
@@ -155,6 +166,16 @@ export function createConsulDiscovery(options: ConsulDiscoveryOptions = {}): Dis
         throw new DiscoveryError('DISCOVERY_REGISTER_FAILED', `Could not register ${id} with Consul at ${url.origin}`, { cause });
       }
       registered.add(id);
+    },
+    async isRegistered(id: string) {
+      try {
+        const api = await consul();
+        const services = (await api.agent.service.list({ timeout: requestTimeoutMs })) as Record<string, unknown> | null;
+        return services !== null && typeof services === 'object' && Object.hasOwn(services, id);
+      } catch (cause) {
+        if (cause instanceof DiscoveryError) throw cause;
+        throw new DiscoveryError('DISCOVERY_UNAVAILABLE', `Could not list the services of the Consul agent at ${url.origin}`, { cause });
+      }
     },
     async close() {
       cache.close();

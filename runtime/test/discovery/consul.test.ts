@@ -11,10 +11,10 @@ import assert from 'node:assert/strict';
 import { createConsulDiscovery, isDiscoveryError, resolveDiscovery } from '../../src/discovery/index.js';
 import { startConsulDouble, type ConsulDouble } from './fixtures/consul-double.js';
 
-async function eventually(predicate: () => boolean | Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 5_000;
+async function eventually(predicate: () => boolean | Promise<boolean>, withinMs = 5_000): Promise<void> {
+  const deadline = Date.now() + withinMs;
   while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error('condition not met within 5 s');
+    if (Date.now() > deadline) throw new Error(`condition not met within ${withinMs / 1000} s`);
     await new Promise((r) => setTimeout(r, 10));
   }
 }
@@ -120,20 +120,23 @@ test('an unreachable agent: first resolve is DISCOVERY_UNAVAILABLE, later failur
   assert.deepEqual((await discovery.resolve('users')).map((i) => i.url), ['http://10.0.0.5:80']);
 });
 
-test('the agent polls each check: an instance registered without a status is hidden until its first poll passes; one killed without deregistering turns critical, leaves the callers\' list, and is reaped', { timeout: 30_000 }, async (t) => {
-  const consul = await startConsulDouble({ pollChecks: true });
+test('the agent polls each check: an instance registered without a status is hidden until its first poll passes; one killed without deregistering turns critical, leaves the callers\' list, and is reaped', { timeout: 60_000 }, async (t) => {
+  // The first poll a second after the registration (the agent's stagger, fixed): the test looks before it.
+  const consul = await startConsulDouble({ pollChecks: true, firstPollMs: () => 1000 });
   t.after(() => consul.close());
   const { createServer } = await import('node:http');
   const instance = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ready"}'));
   await new Promise<void>((resolve) => instance.listen(0, '127.0.0.1', resolve));
   t.after(() => new Promise((resolve) => instance.close(resolve)));
   const port = (instance.address() as { port: number }).port;
-  const registrar = createConsulDiscovery({ url: consul.url, check: { interval: '1s', timeout: '500ms', deregisterCriticalServiceAfter: '2s' } });
+  const registrar = createConsulDiscovery({ url: consul.url, check: { interval: '1s', timeout: '500ms', deregisterCriticalServiceAfter: '10s' } });
   const callers = createConsulDiscovery({ url: consul.url, ttlMs: 50 });
   t.after(() => callers.close());
 
   await registrar.register({ service: 'users', id: 'users-1', address: '127.0.0.1', port });
   assert.deepEqual(await callers.resolve('users'), [], 'a check starts critical: no caller finds the instance yet');
+  assert.equal(consul.checksRun, 0, 'and that was before the first poll');
+  assert.equal(await registrar.isRegistered('users-1'), true, 'the agent lists it among its services all the same');
   await eventually(async () => (await callers.resolve('users')).length === 1);
   assert.ok(consul.checksRun >= 1, 'it took a poll of its /ready');
   assert.match(((await (await fetch(`${consul.url}/v1/health/service/users`)).json()) as { Checks: { Output: string }[] }[])[0]!.Checks[1]!.Output, /200 OK/);
@@ -143,7 +146,8 @@ test('the agent polls each check: an instance registered without a status is hid
   await new Promise((resolve) => instance.close(resolve));
   await eventually(async () => (await callers.resolve('users')).length === 0);
   assert.equal(consul.services.get('users-1')?.status, 'critical', 'still in the catalog, critical');
-  await eventually(() => !consul.services.has('users-1'));
+  await eventually(() => !consul.services.has('users-1'), 20_000);
+  assert.equal(await registrar.isRegistered('users-1'), false, 'reaped: the agent no longer lists it');
   await registrar.close().catch(() => {});
 });
 

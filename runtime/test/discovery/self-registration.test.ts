@@ -43,17 +43,29 @@ test('a service under Consul discovery registers with a check on its /ready, is 
   assert.deepEqual(consul.requests.filter((r) => r.path.startsWith('/v1/agent/service/deregister/')).map((r) => r.path), ['/v1/agent/service/deregister/orders-2']);
 });
 
-test('an instance not ready as it registers starts critical, for the agent\'s check to pass it once /ready does', async (t) => {
+test('an instance not ready as it registers starts critical, for the agent\'s check to pass it once /ready does; one the agent dropped meanwhile registers again', async (t) => {
   const consul = await startConsulDouble();
   t.after(() => consul.close());
-  const service = createService({ name: 'orders', env: { MSX_DISCOVERY: 'consul', MSX_CONSUL_URL: consul.url, MSX_INSTANCE: 'orders-3', MSX_OPEN_ROUTES: '*', HOST: '127.0.0.1' }, logDestination: silent });
-  service.readiness.add('database', () => false);
+  const service = createService({ name: 'orders', env: { MSX_DISCOVERY: 'consul', MSX_CONSUL_URL: consul.url, MSX_INSTANCE: 'orders-3', MSX_OPEN_ROUTES: '*', HOST: '127.0.0.1', MSX_CONSUL_RESYNC_MS: '100' }, logDestination: silent });
+  let databaseUp = false;
+  service.readiness.add('database', () => databaseUp);
   await service.listen({ port: 0, handleSignals: false });
   t.after(() => service.close());
   assert.equal(consul.services.get('orders-3')?.definition.Check?.Status, 'critical');
   const callers = createConsulDiscovery({ url: consul.url });
   t.after(() => callers.close());
   assert.deepEqual(await callers.resolve('orders'), [], 'not handed to callers before its /ready says so');
+
+  // Critical past DeregisterCriticalServiceAfter, the agent reaps it; once ready, the instance finds itself gone and registers again.
+  databaseUp = true;
+  consul.services.delete('orders-3');
+  const deadline = Date.now() + 10_000;
+  while (!consul.services.has('orders-3')) {
+    if (Date.now() > deadline) throw new Error('the instance did not register again');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  assert.equal(consul.services.get('orders-3')!.definition.Check?.Status, 'passing', 'registered again as ready as it is now');
+  assert.ok(consul.requests.some((r) => r.method === 'GET' && r.path === '/v1/agent/services'), 'it asked the agent for its services');
 });
 
 test('an agent that keeps failing stops the start with a StartupError (exit 69) and frees the port; MSX_DISCOVERY_REGISTER=false leaves registration to others', async (t) => {
