@@ -77,7 +77,8 @@ export type RolloutScript =
   | 'config-error' // a referenced Secret key is missing
   | 'deadline' // pods stay Pending until the Progressing condition reports ProgressDeadlineExceeded
   | 'never-ready' // pods run but never pass readiness, and nothing says why
-  | 'quota'; // a ResourceQuota refuses the pods: the ReplicaSet creates none and reports FailedCreate
+  | 'quota' // a ResourceQuota refuses the pods: the ReplicaSet creates none and reports FailedCreate
+  | 'quota-until-gone'; // a full quota: a deleted pod's replacement is refused (FailedCreate) until the deleted pod has gone, then created
 
 export interface RecordedRequest {
   readonly method: string;
@@ -810,7 +811,8 @@ export class KubeApiDouble {
     const answer = clone(stored.obj);
     const [ownerKind, ownerName] = String(stored.obj.metadata.labels?.['msx.double/owner'] ?? '/').split('/') as [string, string];
     const owner = ownerKind ? this.get(ownerKind, namespace, ownerName) : undefined;
-    if (owner?.kind === 'Deployment' && this.scripts.get(ownerName) === 'quota') {
+    const refusing = owner?.kind === 'Deployment' && (this.scripts.get(ownerName) === 'quota' || this.scripts.get(ownerName) === 'quota-until-gone');
+    if (refusing) {
       this.refuseCreate(owner, stored.obj.metadata.labels['pod-template-hash']);
       this.recountDeployment(owner);
     } else if (owner?.kind === 'Deployment') {
@@ -826,6 +828,22 @@ export class KubeApiDouble {
     this.later(this.stepMs, () => {
       if (this.store.get(key)?.obj.metadata.uid !== uid) return;
       this.deleteStored(key);
+      // The ReplicaSet controller tries again once the pod has gone (the quota still counted it), and again after a back-off.
+      const hash = stored.obj.metadata.labels['pod-template-hash'];
+      if (owner?.kind === 'Deployment' && this.scripts.get(ownerName) === 'quota') {
+        this.later(this.stepMs, () => {
+          this.refuseCreate(owner, hash);
+          this.later(this.stepMs * 2, () => this.refuseCreate(owner, hash));
+        });
+      } else if (owner?.kind === 'Deployment' && this.scripts.get(ownerName) === 'quota-until-gone') {
+        // The quota has room again: the controller's next try creates the replacement.
+        const replacement = this.createPod(owner, hash, 'ready');
+        this.later(this.stepMs, () => {
+          const current = this.get('Pod', namespace, replacement.metadata.name);
+          if (current) this.startPod(current, 'ready');
+          this.later(this.stepMs, () => this.recountDeployment(owner));
+        });
+      }
       if (owner?.kind === 'StatefulSet' && this.store.has(storeKey(typeOfKind('StatefulSet'), namespace, ownerName))) {
         const pod = this.createPod(owner, 'sts', 'ready', name);
         this.later(this.stepMs, () => {

@@ -221,7 +221,7 @@ test('msx restart on kubernetes deletes a pod, its ReplicaSet replaces it, and m
   await status.waitFor({ timeout: 60_000 });
   const shown = /replaced by (\S+)$/.exec((await status.textContent()) ?? '')?.[1];
   assert.deepEqual(podsOf(system, 'users').map((p) => p.metadata.name), [shown], 'the page names the pod that replaced it');
-  await page.locator(`tr[data-instance="${shown}"]`).filter({ hasText: 'ready' }).waitFor({ timeout: 15_000 });
+  await page.locator(`tr[data-instance="${shown}"] .pill`).filter({ hasText: /^ready$/ }).waitFor({ timeout: 15_000 });
   await page.locator(`tr[data-instance="${users}"]`).waitFor({ state: 'detached', timeout: 15_000 });
   await screenshot(page, 'kubernetes-instances-restart');
   const deleted = system.double.requests.filter((r) => r.method === 'DELETE' && r.path === `/api/v1/namespaces/shop/pods/${users}`);
@@ -247,7 +247,15 @@ test('msx restart of a StatefulSet pod waits for the new pod under the same name
   assert.equal(failed.exitCode, 1, failed.stdout);
   assert.match(failed.stderr, new RegExp(`pod ${pod} was deleted, but its replacement orders-\\S+ CrashLoopBackOff`));
 
-  // A quota refusing the replacement: the ReplicaSet says so in a FailedCreate event, and the restart fails on it at once.
+  // A full quota counts the deleted pod until it has gone: the refusal meanwhile passes, and the replacement comes after.
+  system.double.script('orders', 'quota-until-gone');
+  const [full] = podsOf(system, 'orders').map((p) => p.metadata.name as string);
+  const waited = await system.run(['restart', full!]);
+  assert.equal(waited.exitCode, 0, waited.stderr);
+  assert.match(waited.stdout, new RegExp(`${full} replaced by orders-\\S+, ready after`));
+  assert.ok(system.double.list('Event', 'shop').some((e) => e.reason === 'FailedCreate'), 'the controller did refuse it while the deleted pod terminated');
+
+  // A quota that stays full: the ReplicaSet's FailedCreate once the deleted pod has gone fails the restart, at once.
   system.double.script('orders', 'quota');
   const [next] = podsOf(system, 'orders').map((p) => p.metadata.name as string);
   const refused = await system.run(['restart', next!]);

@@ -20,8 +20,11 @@
  *
  * When the controller cannot create the replacement (a ResourceQuota or an
  * admission policy refusing it), it says so only in a FailedCreate event on
- * itself; msx watches for one that is new since the delete and fails at
- * once with its message, rather than waiting out the timeout.
+ * itself. A refusal while the deleted pod is still terminating can be
+ * passing: a quota counts a terminating pod until it is gone, and the
+ * controller tries again then (a StatefulSet cannot create a pod under a
+ * name still taken). So msx fails on a FailedCreate that is new once the
+ * deleted pod has gone, with its message, rather than at the timeout.
  *
  * Unlike a local restart, the replacement is a new pod: a Deployment's under
  * a new name (a StatefulSet's under the same name, with a new uid), its
@@ -71,16 +74,18 @@ export async function restartPod(connection: KubeConnection, name: string, optio
 }
 
 /** A controller's FailedCreate events, by name, with what tells a repeat apart (the API server aggregates repeats into one event: count and lastTimestamp move). */
-async function failedCreates(connection: KubeConnection, namespace: string, controller: string): Promise<ReadonlyMap<string, string>> {
+async function failedCreates(connection: KubeConnection, namespace: string, controller: string): Promise<ReadonlyMap<string, string> | undefined> {
   try {
     const list = await connection.core.listNamespacedEvent({ namespace, fieldSelector: `involvedObject.name=${controller},reason=FailedCreate` });
     return new Map((JSON.parse(JSON.stringify(list.items)) as WireObject[]).map((e) => [String(e.metadata?.name), occurrence(e)]));
-  } catch (error) {
-    throw kubeFailure(`reading the events of ${controller}`, error, connection.server);
+  } catch {
+    // Events unreadable (RBAC without list on events): the restart still works; a refused replacement then shows at the timeout.
+    return undefined;
   }
 }
 
-const occurrence = (event: WireObject) => `${event.count ?? 1}@${event.lastTimestamp ?? event.eventTime ?? ''}`;
+/** What changes when the same event happens again: `count` and `lastTimestamp` (core/v1 aggregation), or `series` (events.k8s.io). */
+const occurrence = (event: WireObject) => `${event.count ?? 1}@${event.lastTimestamp ?? event.eventTime ?? ''}#${event.series?.count ?? 0}@${event.series?.lastObservedTime ?? ''}`;
 
 async function readPod(connection: KubeConnection, namespace: string, name: string): Promise<WireObject> {
   try {
@@ -104,13 +109,16 @@ const isReady = (pod: WireObject) => !pod.metadata?.deletionTimestamp && (pod.st
 /** Watches the workload's pods until one that was not there before is ready and the deleted one is gone; fails on a pod problem waiting cannot fix, or at the timeout. */
 async function waitForReplacement(
   connection: KubeConnection,
-  wait: { namespace: string; selector: string; deleted: { name: string; uid: string }; before: ReadonlySet<string>; controller: { kind: string; name: string }; refusalsBefore: ReadonlyMap<string, string>; timeoutMs: number },
+  wait: { namespace: string; selector: string; deleted: { name: string; uid: string }; before: ReadonlySet<string>; controller: { kind: string; name: string }; refusalsBefore: ReadonlyMap<string, string> | undefined; timeoutMs: number },
 ): Promise<string> {
   const stop = new AbortController();
   let pods: ReadonlyMap<string, WireObject> = new Map();
   type Outcome = { replacement: string } | { problem: string; pod: string } | { problem: string; controller: string } | { timeout: true };
   let settle!: (outcome: Outcome) => void;
   const settled = new Promise<Outcome>((resolve) => (settle = resolve));
+  // FailedCreate occurrences already seen: those from before the delete, and those while the deleted pod still terminated.
+  const seenRefusals = new Map(wait.refusalsBefore ?? []);
+  let deletedGone = false;
   const watching = watchCollection(connection, { apiVersion: 'v1', kind: 'Pod', plural: 'pods', namespace: wait.namespace, labelSelector: wait.selector }, (items) => {
     pods = items;
     const fresh = [...items.values()].filter((p) => !wait.before.has(String(p.metadata?.uid)));
@@ -118,14 +126,16 @@ async function waitForReplacement(
       const problem = podProblem(pod, []);
       if (problem) return settle({ problem: `its replacement ${pod.metadata?.name} ${problem.reason}: ${problem.message}`, pod: String(pod.metadata?.name) });
     }
-    const deletedGone = ![...items.values()].some((p) => p.metadata?.uid === wait.deleted.uid);
+    deletedGone = ![...items.values()].some((p) => p.metadata?.uid === wait.deleted.uid);
     const replacement = fresh.find(isReady);
     if (deletedGone && replacement) settle({ replacement: String(replacement.metadata.name) });
   }, stop.signal);
   // The controller refusing to create the replacement is told only by its events.
-  const refusals = watchCollection(connection, { apiVersion: 'v1', kind: 'Event', plural: 'events', namespace: wait.namespace, fieldSelector: `involvedObject.name=${wait.controller.name},reason=FailedCreate` }, (items) => {
-    const fresh = [...items.values()].find((e) => wait.refusalsBefore.get(String(e.metadata?.name)) !== occurrence(e));
-    if (fresh) settle({ problem: `its ${wait.controller.kind} ${wait.controller.name} cannot create a replacement (FailedCreate): ${fresh.message ?? 'no reason given'}`, controller: `${wait.controller.kind.toLowerCase()} ${wait.controller.name}` });
+  const refusals = wait.refusalsBefore === undefined ? Promise.resolve() : watchCollection(connection, { apiVersion: 'v1', kind: 'Event', plural: 'events', namespace: wait.namespace, fieldSelector: `involvedObject.name=${wait.controller.name},reason=FailedCreate` }, (items) => {
+    const fresh = [...items.values()].filter((e) => seenRefusals.get(String(e.metadata?.name)) !== occurrence(e));
+    for (const e of fresh) seenRefusals.set(String(e.metadata?.name), occurrence(e));
+    const refusal = deletedGone ? fresh.at(-1) : undefined;
+    if (refusal) settle({ problem: `its ${wait.controller.kind} ${wait.controller.name} cannot create a replacement (FailedCreate): ${refusal.message ?? 'no reason given'}`, controller: `${wait.controller.kind.toLowerCase()} ${wait.controller.name}` });
   }, stop.signal);
   const timer = setTimeout(() => settle({ timeout: true }), wait.timeoutMs);
   const outcome = await settled;
