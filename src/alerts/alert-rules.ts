@@ -34,7 +34,7 @@ export interface AlertRule {
   readonly unit: AlertUnit;
   /** The range Prometheus measures rates and changes over (msx measures over its own --window instead). */
   readonly range: string;
-  /** How long the condition must hold before the alert fires, in Prometheus and in msx's own evaluation (alert-tracker.ts). */
+  /** How long the condition must hold before the alert fires, in Prometheus and in msx's own evaluation (AlertTracker in evaluate-alerts.ts). */
   readonly for: string;
   /** One line for a person: what is wrong, with the threshold. */
   readonly summary: string;

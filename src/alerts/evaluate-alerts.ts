@@ -2,15 +2,19 @@
  * msx's own evaluation of the alert rules, for systems without Prometheus:
  * each rule's value is read from the figures `msx metrics` computes over
  * one scrape window (service-metrics.ts), compared with its threshold, and
- * its state follows Prometheus's: a rule whose condition holds is
- * `pending` until it has held for the rule's `for`, then `firing`; once the
- * condition no longer holds it is `ok` again, and the next time it holds
- * its `for` starts over.
+ * its states are Prometheus's: a rule whose condition holds is `pending`
+ * until it has held for the rule's `for`, then `firing`; once the condition
+ * no longer holds it is `ok` again, and the next time it holds its `for`
+ * starts over.
  *
- * A condition measured over a window is taken to hold from that window's
- * start: one window of 30s fires a rule whose `for` is 30s or less, and
- * `msx alerts --watch` (one tracker over window after window) fires a rule
- * whose `for` is longer once the windows it held in add up to it.
+ * One difference, on purpose: Prometheus counts a condition as holding from
+ * the first evaluation that sees it; msx counts it from the start of the
+ * window it was measured over, so that one window as long as the `for`
+ * (`msx alerts --window 2m`) can answer on its own. A window's figure is an
+ * average, so a burst late in a long window fires sooner than it would in
+ * Prometheus. `msx alerts --watch` (one tracker over window after window)
+ * fires a rule whose `for` is longer than the window once the windows it
+ * held in add up to it.
  */
 import { durationMs } from '../manifest/duration.js';
 import type { ServiceMetrics } from '../observability/service-metrics.js';
@@ -52,6 +56,9 @@ export class AlertTracker {
 
   evaluate(rules: readonly AlertRule[], metrics: readonly ServiceMetrics[], window: AlertWindow): AlertStatus[] {
     const byService = new Map(metrics.map((m) => [m.service, m]));
+    const keys = new Set(rules.map((rule) => `${rule.service}\u0000${rule.alert}`));
+    // A rule that went away (its service stopped, msx.yaml changed) starts over if it comes back.
+    for (const key of this.#activeSince.keys()) if (!keys.has(key)) this.#activeSince.delete(key);
     return rules.map((rule) => {
       const key = `${rule.service}\u0000${rule.alert}`;
       const m = byService.get(rule.service);

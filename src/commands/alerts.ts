@@ -7,8 +7,7 @@ import { resolveTarget, targetOption } from '../targets/resolve-target.js';
 import { colour } from '../ui/colour.js';
 import { info, printJson } from '../ui/output.js';
 import { workingDir } from './command-context.js';
-import { scrapeWindowOption } from './metrics.js';
-import { scrapeWindows } from './scrape-windows.js';
+import { scrapeWindowOption, scrapeWindows } from './scrape-windows.js';
 import { manifestIfAny } from './optional-manifest.js';
 
 export function alertsCommand(): Command {
@@ -32,13 +31,16 @@ and on Kubernetes a ConfigMap or a PrometheusRule), with the thresholds of
 each service's alerts: in msx.yaml (errorRate, latencyP99, consumerLag, and
 for: how long a condition must hold before any of the service's rules fires).
 msx evaluates them itself from scrapes a window apart, with the arithmetic of
-msx metrics, and follows Prometheus's states: a rule whose condition holds is
-pending until it has held for its "for" (taken to hold from the start of the
-window it was measured over), then firing; ok once it no longer holds.
-One window fires the rules whose "for" is no longer than the window; --watch
-fires the others once enough windows in a row held. unknown: no instance of
-the service answered. The exit code is 0 whatever the states (1 when nothing
-runs): use --json and jq to fail a script on a firing alert.`)
+msx metrics, in Prometheus's states: a rule whose condition holds is pending
+until it has held for its "for", then firing; ok once it no longer holds.
+Unlike Prometheus, which counts from the first evaluation that sees the
+condition, msx counts it as holding from the start of the window it was
+measured over: one window fires the rules whose "for" is no longer than the
+window (--window 2m for the error rate's 2m), and --watch fires the others
+once enough windows in a row held. unknown: no instance of the service
+answered. The exit code is 0 whatever the states (1 when nothing runs): use
+--json and jq to fail a script on a rule that is not ok, e.g.
+  $ msx alerts --json | jq -e 'all(.state != "firing" and .state != "pending")'`)
     .action(async (service: string | undefined, options: { window: number; watch?: boolean; json?: boolean; target?: string }, command: Command) => {
       const root = workingDir(command);
       const manifest = manifestIfAny(root);

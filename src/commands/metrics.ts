@@ -1,5 +1,5 @@
-import { Command, Option } from 'commander';
-import { DURATION_HELP, durationFlag, formatDurationMs } from '../manifest/duration.js';
+import { Command } from 'commander';
+import { DURATION_HELP, formatDurationMs } from '../manifest/duration.js';
 import type { ServiceMetrics } from '../observability/service-metrics.js';
 import { formatDuration } from '../observability/waterfall.js';
 import { resolveTarget, targetOption } from '../targets/resolve-target.js';
@@ -10,7 +10,7 @@ import { colour } from '../ui/colour.js';
 import { info, printJson, printTable } from '../ui/output.js';
 import { workingDir } from './command-context.js';
 import { manifestIfAny } from './optional-manifest.js';
-import { scrapeWindows } from './scrape-windows.js';
+import { scrapeWindowOption, scrapeWindows } from './scrape-windows.js';
 
 function formatBytes(bytes: number | null): string {
   if (bytes === null) return '-';
@@ -37,13 +37,6 @@ function printMetrics(rows: readonly ServiceMetrics[]): void {
       m.consumerLag === null ? '-' : m.consumerLag > 0 ? colour.yellow(String(m.consumerLag)) : '0',
     ]),
   );
-}
-
-/** --window of msx metrics and msx alerts: the time between the two scrapes a window's figures come from. */
-export function scrapeWindowOption(): Option {
-  return new Option('--window <duration>', 'how long to measure between the two scrapes, e.g. 2s, 1m (a bare number is seconds)')
-    .argParser(durationFlag({ example: '10s', minMs: 200, maxMs: 300_000 }))
-    .default(2000);
 }
 
 export function metricsCommand(): Command {

@@ -3,16 +3,25 @@
  * /metrics scraped twice a window apart, and with --watch window after
  * window until Ctrl-C, following instances as they come and go.
  */
+import { Option } from 'commander';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CliError } from '../errors/cli-error.js';
+import { durationFlag } from '../manifest/duration.js';
 import { scrapeAll, windowsOf } from '../observability/metrics-scrape.js';
 import { serviceMetrics, type ServiceMetrics } from '../observability/service-metrics.js';
 import type { MetricsEndpoint, MetricsSource } from '../targets/target.js';
 
+/** --window of msx metrics and msx alerts: the time between the two scrapes a window's figures come from. */
+export function scrapeWindowOption(): Option {
+  return new Option('--window <duration>', 'how long to measure between the two scrapes, e.g. 2s, 1m (a bare number is seconds)')
+    .argParser(durationFlag({ example: '10s', minMs: 200, maxMs: 300_000 }))
+    .default(2000);
+}
+
 /** The instances to scrape: all, or only `service`'s (exit 2 naming the running ones when it has none). */
 export async function endpointsFor(source: MetricsSource, service: string | undefined): Promise<readonly MetricsEndpoint[]> {
   const all = await source.endpoints();
-  if (all.length === 0) throw new CliError('no running instances found', { exitCode: 1, hint: 'start the system with msx up -d, then run msx metrics again' });
+  if (all.length === 0) throw new CliError('no running instances found', { exitCode: 1, hint: 'start the system with msx up -d, then run this again' });
   if (service === undefined) return all;
   const mine = all.filter((t) => t.service === service);
   if (mine.length === 0) {
@@ -29,7 +38,7 @@ export interface MeasuredWindow {
   readonly metrics: ServiceMetrics[];
 }
 
-/** One window, or with `watch` one after the other until Ctrl-C, which ends the loop at once (the window in progress is dropped). */
+/** One window, or with `watch` one after the other until Ctrl-C, which ends the loop without the window in progress (a scrape under way still finishes first, within its timeout). */
 export async function* scrapeWindows(source: MetricsSource, service: string | undefined, windowMs: number, watch: boolean): AsyncGenerator<MeasuredWindow> {
   let endpoints = await endpointsFor(source, service);
   let before = await scrapeAll(source, endpoints);

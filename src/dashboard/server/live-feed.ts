@@ -47,7 +47,9 @@ export class LiveFeed {
   #history: MetricsPoint[] = [];
   readonly #alerts: LiveAlerts | undefined;
   #alertStates: readonly DashboardAlert[] = [];
-  #scrape: { endpoints: readonly MetricsEndpoint[]; scrapes: Scrapes } | undefined;
+  #scrape: { endpoints: readonly MetricsEndpoint[]; scrapes: Scrapes; at: number } | undefined;
+  /** Moves on at every stop: a read still under way when the last page left must not feed the next start. */
+  #generation = 0;
   #errors = new Map<string, string>();
 
   constructor(target: Target, options: LiveFeedOptions = {}, alerts?: LiveAlerts) {
@@ -105,8 +107,7 @@ export class LiveFeed {
     this.#timers.forEach(clearInterval);
     this.#timers = [];
     this.#scrape = undefined;
-    this.#alerts?.reset();
-    this.#alertStates = [];
+    this.#generation += 1;
   }
 
   async #guard(what: string, read: () => Promise<void>): Promise<void> {
@@ -143,23 +144,32 @@ export class LiveFeed {
 
   #readMetrics(): Promise<void> {
     return this.#guard('metrics', async () => {
+      const generation = this.#generation;
       const source = this.#target.metrics();
       const endpoints = await source.endpoints();
       const scrapes = await scrapeAll(source, endpoints);
+      if (generation !== this.#generation) return;
+      const at = Date.now();
       const previous = this.#scrape;
-      this.#scrape = { endpoints, scrapes };
+      this.#scrape = { endpoints, scrapes, at };
       // Instances came or went (scale, restart): the next window starts now.
       if (previous === undefined || previous.endpoints.map((e) => e.instance).join() !== endpoints.map((e) => e.instance).join()) return;
-      const point: MetricsPoint = { at: Date.now(), services: serviceMetrics(windowsOf(endpoints, previous.scrapes, scrapes)) };
+      const point: MetricsPoint = { at, services: serviceMetrics(windowsOf(endpoints, previous.scrapes, scrapes)) };
       this.#history.push(point);
       while (this.#history.length > 0 && this.#history[0]!.at < point.at - HISTORY_MS) this.#history.shift();
       this.#emit({ kind: 'metrics', data: point });
       if (this.#alerts !== undefined) {
         const alerts = this.#alerts;
-        // Its own guard: msx.yaml made invalid meanwhile stops the alerts, not the charts.
+        // Its own guard: a failing evaluation stops the alerts, not the charts, and leaves no stale state on the page.
         await this.#guard('alerts', async () => {
-          this.#alertStates = alerts.evaluate(point.services, point.at, this.#options.metricsWindowMs);
-          this.#emit({ kind: 'alerts', data: this.#alertStates });
+          try {
+            this.#alertStates = alerts.evaluate(point.services, previous.at, at);
+          } catch (error) {
+            this.#alertStates = [];
+            throw error;
+          } finally {
+            this.#emit({ kind: 'alerts', data: this.#alertStates });
+          }
         });
       }
     });

@@ -46,7 +46,7 @@ function App() {
         <nav aria-label="Pages">
           <ul>
             {PAGES.map(([id, label]) => (
-              <li key={id}><a href={`#/${id}`} aria-current={page === id ? 'page' : undefined}>{label}{id === 'metrics' && firing > 0 && <span class="badge" aria-label={`, ${firing} alert${firing === 1 ? '' : 's'} firing`}>{firing}</span>}</a></li>
+              <li key={id}><a href={`#/${id}`} aria-current={page === id ? 'page' : undefined}>{label}{id === 'metrics' && firing > 0 && <><span class="badge" aria-hidden="true">{firing}</span><span class="sr-only">, {firing} alert{firing === 1 ? '' : 's'} firing</span></>}</a></li>
             ))}
           </ul>
         </nav>

@@ -76,10 +76,12 @@ export function MetricsPage({ live }: { live: ReturnType<typeof useLive> }) {
   );
 }
 
-/** Seconds a rule has held, as the terminal writes it (`held 4s of 2m`). */
+/** How long a rule has held, in whole seconds, as the terminal writes it (`held 4s of 2m`, `held 1m30s of 2m`). */
 function held(alert: DashboardAlert, now: number): string {
   if (alert.activeSince === null) return alert.for;
-  return `held ${Math.max(0, Math.round((now - Date.parse(alert.activeSince)) / 1000))}s of ${alert.for}`;
+  const seconds = Math.max(0, Math.round((now - Date.parse(alert.activeSince)) / 1000));
+  const text = seconds < 60 ? `${seconds}s` : `${Math.floor(seconds / 60)}m${seconds % 60 === 0 ? '' : `${seconds % 60}s`}`;
+  return `held ${text} of ${alert.for}`;
 }
 
 function Alerts({ alerts, measured }: { alerts: DashboardAlert[]; measured: boolean }) {
