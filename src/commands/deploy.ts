@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { DURATION_HELP, durationFlag, formatDurationMs } from '../manifest/duration.js';
+import { DURATION_HELP, durationOption, formatDurationMs } from '../manifest/duration.js';
 import { loadManifest } from '../manifest/load-manifest.js';
 import { UP_COLUMNS, upRows } from '../targets/instance-format.js';
 import { describeObject } from '../targets/kubernetes/kube-object.js';
@@ -29,7 +29,7 @@ export function deployCommand(): Command {
     .option('-n, --namespace <name>', 'namespace to deploy into (default: infrastructure.kubernetes.namespace, else the system name)')
     .option('--dry-run', 'send everything with dryRun=All and print what would change; nothing is stored')
     .option('--no-wait', 'return once the objects are applied, without waiting for the rollouts')
-    .option('--timeout <duration>', 'how long to wait for every rollout, e.g. 5m (a bare number is seconds)', durationFlag({ example: '5m', minMs: 1 }), 300_000)
+    .addOption(durationOption('--timeout <duration>', 'how long to wait for every rollout, e.g. 5m (a bare number is seconds)', { example: '5m', minMs: 1 }, 300_000))
     .option('--force-conflicts', 'take over fields another client (kubectl edit, a controller) set, instead of failing')
     .option('--json', 'print what was applied, pruned and the rollout outcome as JSON')
     .addHelpText('after', `

@@ -3,19 +3,17 @@
  * /metrics scraped twice a window apart, and with --watch window after
  * window until Ctrl-C, following instances as they come and go.
  */
-import { Option } from 'commander';
+import type { Option } from 'commander';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CliError } from '../errors/cli-error.js';
-import { durationFlag } from '../manifest/duration.js';
+import { durationOption } from '../manifest/duration.js';
 import { scrapeAll, windowsOf } from '../observability/metrics-scrape.js';
 import { serviceMetrics, type ServiceMetrics } from '../observability/service-metrics.js';
 import type { MetricsEndpoint, MetricsSource } from '../targets/target.js';
 
 /** --window of msx metrics and msx alerts: the time between the two scrapes a window's figures come from. */
 export function scrapeWindowOption(): Option {
-  return new Option('--window <duration>', 'how long to measure between the two scrapes, e.g. 2s, 1m (a bare number is seconds)')
-    .argParser(durationFlag({ example: '10s', minMs: 200, maxMs: 300_000 }))
-    .default(2000);
+  return durationOption('--window <duration>', 'how long to measure between the two scrapes, e.g. 2s, 1m (a bare number is seconds)', { example: '10s', minMs: 200, maxMs: 300_000 }, 2000);
 }
 
 /** The instances to scrape: all, or only `service`'s (exit 2 naming the running ones when it has none). */

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { CliError, usageError } from '../errors/cli-error.js';
-import { DURATION_HELP, durationFlag, formatDurationMs } from '../manifest/duration.js';
+import { DURATION_HELP, durationOption, formatDurationMs } from '../manifest/duration.js';
 import { defaultIssuer, gatewayAuth } from '../manifest/gateway-auth.js';
 import { loadManifest, MANIFEST_FILE } from '../manifest/load-manifest.js';
 import { readSystemSecrets } from '../secrets/system-secrets.js';
@@ -20,7 +20,7 @@ export function tokenCommand(): Command {
   return new Command('token')
     .description('print a user token the system\'s gateway accepts, for trying the API by hand')
     .option('--sub <id>', 'the user the token speaks for', 'dev-user')
-    .option('--ttl <duration>', 'how long it is valid, e.g. 15m, 1h (a bare number is seconds; at most the gateway\'s auth.maxTokenAge)', durationFlag({ example: '15m', minMs: 1000 }), 3_600_000)
+    .addOption(durationOption('--ttl <duration>', 'how long it is valid, e.g. 15m, 1h (a bare number is seconds; at most the gateway\'s auth.maxTokenAge)', { example: '15m', minMs: 1000 }, 3_600_000))
     .option('--scope <scopes>', 'comma-separated scopes, e.g. orders:read,orders:write')
     .option('--json', 'print the token with its claims as JSON')
     .addHelpText('after', `

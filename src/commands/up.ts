@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { readDashboardRecord } from '../dashboard/server/dashboard-record.js';
-import { DURATION_HELP, durationFlag } from '../manifest/duration.js';
+import { DURATION_HELP, durationOption } from '../manifest/duration.js';
 import { loadManifest } from '../manifest/load-manifest.js';
 import { formatEntry } from '../logs/log-format.js';
 import { parseLogLine } from '../logs/log-line.js';
@@ -33,7 +33,7 @@ export function upCommand(): Command {
     .argument('[services...]', 'run only these services (and the services they call)')
     .option('-d, --detach', 'keep running in the background; use msx ps, logs, scale and down')
     .option('-w, --watch', 'rebuild a service and restart its instances one at a time when its src/ changes; a failed build keeps the running ones')
-    .option('--timeout <duration>', 'how long each instance may take to become ready, e.g. 30s, 2m (a bare number is seconds)', durationFlag({ example: '30s', minMs: 1 }), 30_000)
+    .addOption(durationOption('--timeout <duration>', 'how long each instance may take to become ready, e.g. 30s, 2m (a bare number is seconds)', { example: '30s', minMs: 1 }, 30_000))
     .option('--json', 'detached: print the instances as JSON; foreground: print raw JSON log lines')
     .addOption(targetOption())
     .addHelpText('after', `

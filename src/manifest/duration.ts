@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 
 /**
  * Durations in msx.yaml are written with a unit: `500ms`, `5s`, `1m`, `1h`,
@@ -66,6 +66,17 @@ export function durationFlag(bounds: DurationFlagBounds): (value: string) => num
     }
     return ms;
   };
+}
+
+/**
+ * A duration flag as commander shows it: parsed by {@link durationFlag}, and
+ * its default written with its unit (`(default: 30s)`), never as the
+ * milliseconds msx holds it in — which a reader of the help, told that a bare
+ * number means seconds, would take for 30,000 seconds.
+ */
+export function durationOption(flags: string, description: string, bounds: DurationFlagBounds, defaultMs?: number): Option {
+  const option = new Option(flags, description).argParser(durationFlag(bounds));
+  return defaultMs === undefined ? option : option.default(defaultMs, formatDurationMs(defaultMs));
 }
 
 /** The sentence every duration flag's help ends with. */

@@ -53,3 +53,20 @@ test('msx help <command> and msx -C <dir> <command> --help show the command\'s f
   assert.equal(viaCwd.exitCode, 0, viaCwd.stderr);
   assert.match(viaCwd.stdout, /--include-secrets/);
 });
+
+test('every duration flag shows its default with a unit, as a user would type it, never as milliseconds', async () => {
+  let checked = 0;
+  for (const entry of COMMAND_INDEX) {
+    const command = await entry.load();
+    for (const sub of [command, ...command.commands]) {
+      for (const option of sub.options) {
+        if (!option.flags.includes('<duration>') || option.defaultValue === undefined) continue;
+        checked += 1;
+        assert.match(String(option.defaultValueDescription), /^\d+(\.\d+)?(ms|s|m|h|d)$/, `msx ${sub.name()} ${option.long}: "(default: ${option.defaultValueDescription ?? option.defaultValue})"`);
+      }
+    }
+  }
+  assert.ok(checked >= 5, `the duration flags with a default were found (${checked})`);
+  const up = await msx(['up', '--help']);
+  assert.match(up.stdout, /--timeout <duration>[^-]*\(default: 30s\)/, 'as msx up --help prints it');
+});
