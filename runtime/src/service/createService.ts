@@ -19,6 +19,7 @@ import { createLogger } from './logger.js';
 import { notFound, problemHandler } from './problemResponses.js';
 import { probes } from './probes.js';
 import { Readiness } from './readiness.js';
+import { isDiscoveryError } from '../discovery/discovery-error.js';
 import { requestContext } from './requestContext.js';
 import { requestLog } from './requestLog.js';
 import { requestTracing } from './requestTracing.js';
@@ -202,7 +203,9 @@ export function createService<S extends ConfigShape = {}>(options: ServiceOption
           await new Promise((resolve) => candidate.close(resolve));
           server = undefined;
           drain = undefined;
-          throw new StartupError(name, `${name}: could not register with Consul: ${error instanceof Error ? error.message : String(error)}`, STARTUP_EXIT_CODES.dependencyUnavailable, { cause: error });
+          // A setting msx cannot use (MSX_CONSUL_URL, MSX_CONSUL_RESYNC_MS) is the environment's fault, not the agent's.
+          const misconfigured = isDiscoveryError(error) && error.code === 'DISCOVERY_CONFIG_INVALID';
+          throw new StartupError(name, `${name}: could not register with Consul: ${error instanceof Error ? error.message : String(error)}`, misconfigured ? STARTUP_EXIT_CODES.config : STARTUP_EXIT_CODES.dependencyUnavailable, { cause: error });
         }
       }
       if (opts.handleSignals !== false) installSignalHandlers();

@@ -81,6 +81,12 @@ test('an agent that keeps failing stops the start with a StartupError (exit 69) 
   assert.equal(consul.requests.filter((r) => r.path === '/v1/agent/service/register').length, 3, 'three attempts');
 
   consul.failing = false;
+  const misconfigured = createService({ name: 'orders', env: { MSX_DISCOVERY: 'consul', MSX_CONSUL_URL: consul.url, MSX_CONSUL_RESYNC_MS: 'soon', MSX_OPEN_ROUTES: '*' }, logDestination: silent });
+  const configError = await misconfigured.listen({ port: 0, host: '127.0.0.1', handleSignals: false }).then(() => undefined, (e: unknown) => e);
+  assert.ok(configError instanceof StartupError, String(configError));
+  assert.equal(configError.exitCode, 78, 'a setting msx cannot use is a configuration error, not an agent away');
+  assert.match(configError.message, /MSX_CONSUL_RESYNC_MS .*"soon"/);
+
   const unregistered = createService({ name: 'orders', env: { MSX_DISCOVERY: 'consul', MSX_CONSUL_URL: consul.url, MSX_DISCOVERY_REGISTER: 'false', MSX_OPEN_ROUTES: '*' }, logDestination: silent });
   await unregistered.listen({ port: 0, host: '127.0.0.1', handleSignals: false });
   t.after(() => unregistered.close());
