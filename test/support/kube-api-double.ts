@@ -703,8 +703,16 @@ export class KubeApiDouble {
       if (!current()) return;
       const old = pods().filter((p) => p.metadata.labels['pod-template-hash'] !== hash);
       const fresh = pods().filter((p) => p.metadata.labels['pod-template-hash'] === hash);
-      if (script === 'quota' && fresh.length < desired) this.refuseCreate(deployment, hash);
-      else for (let i = fresh.length; i < desired; i++) this.createPod(deployment, hash, script);
+      if (script === 'quota' && fresh.length < desired) {
+        this.refuseCreate(deployment, hash);
+        // The controller keeps trying, with a back-off (bounded here).
+        const retry = (n: number) => this.later(this.stepMs * 5, () => {
+          if (!current() || n >= 20) return;
+          this.refuseCreate(deployment, hash);
+          retry(n + 1);
+        });
+        retry(1);
+      } else for (let i = fresh.length; i < desired; i++) this.createPod(deployment, hash, script);
       for (const extra of fresh.slice(desired)) this.deleteStored(storeKey(typeOfKind('Pod'), namespace, extra.metadata.name));
       const oldAvailable = old.filter(isReady).length;
       this.updateStatus(key, (d) => {
@@ -951,6 +959,12 @@ export class KubeApiDouble {
   /** What the ReplicaSet controller reports when a ResourceQuota refuses its pods (kube-controller-manager's wording). */
   private refuseCreate(deployment: Obj, hash: string): void {
     const replicaSet = { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: `${deployment.metadata.name}-${hash}`, namespace: deployment.metadata.namespace, uid: `rs-${deployment.metadata.uid}-${hash}` } };
+    // A repeat is aggregated into the same event, as the API server's event recorder does: count and lastTimestamp move.
+    const earlier = this.list('Event', replicaSet.metadata.namespace).find((e) => e.involvedObject?.name === replicaSet.metadata.name && e.reason === 'FailedCreate');
+    if (earlier) {
+      this.put({ ...earlier, count: (earlier.count ?? 1) + 1, lastTimestamp: new Date().toISOString().replace(/\.\d+Z$/, 'Z') }, 'replicaset-controller');
+      return;
+    }
     this.event(replicaSet, 'Warning', 'FailedCreate', `Error creating: pods "${replicaSet.metadata.name}-" is forbidden: exceeded quota: compute, requested: limits.memory=256Mi, used: limits.memory=1Gi, limited: limits.memory=1Gi`, 'replicaset-controller');
   }
 

@@ -6,7 +6,7 @@ import { describeObject, type KubeObject, objectKey, workloadName } from './kube
 import { type FieldChange, objectChanges } from './object-diff.js';
 import { deleteObjects, pruneCandidates } from './prune.js';
 import { kubernetesNamespace, systemSelector } from './render/labels.js';
-import { type RolloutOutcome, waitForRollouts, type Workload, type WorkloadProgress } from './rollout-wait.js';
+import { type RolloutOutcome, waitForRollouts, warningEventKeys, type Workload, type WorkloadProgress } from './rollout-wait.js';
 import { type AppliedObject, applyObjects } from './server-side-apply.js';
 import { listSystemObjects } from './system-inventory.js';
 import { systemObjects } from './system-objects.js';
@@ -55,6 +55,8 @@ export async function deploySystem(root: string, manifest: Manifest, options: De
   progress.onConnected?.({ context: connection.context, server: connection.server, namespace });
 
   const live = await listSystemObjects(connection, namespace, selector);
+  // Before anything is applied: what the controllers report from here on is this deploy's.
+  const eventsBefore = options.wait && !options.dryRun ? await warningEventKeys(connection, namespace) : undefined;
   const namespaceMissing = options.dryRun && !(await namespaceExists(connection, namespace));
   const toApply = namespaceMissing ? objects.filter((o) => o.kind === 'Namespace') : objects;
   const liveOf = (object: KubeObject) => live.get(objectKey(object));
@@ -80,7 +82,7 @@ export async function deploySystem(root: string, manifest: Manifest, options: De
     const workloads: Workload[] = objects
       .filter((o): o is KubeObject & { kind: 'Deployment' | 'StatefulSet' } => o.kind === 'Deployment' || o.kind === 'StatefulSet')
       .map((o) => ({ kind: o.kind, name: o.metadata.name, service: workloadName(o.metadata.labels, o.metadata.name) }));
-    rollout = await waitForRollouts(connection, namespace, selector, workloads, { timeoutMs: options.timeoutMs, onProgress: (p) => progress.onRollout?.(p), signal: options.signal });
+    rollout = await waitForRollouts(connection, namespace, selector, workloads, { timeoutMs: options.timeoutMs, onProgress: (p) => progress.onRollout?.(p), signal: options.signal, ...(eventsBefore ? { eventsBefore } : {}) });
   }
   return { context: connection.context, server: connection.server, namespace, dryRun: options.dryRun, applied, pruned, rollout, namespaceMissing };
 }

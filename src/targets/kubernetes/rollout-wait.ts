@@ -23,6 +23,13 @@ export type RolloutOutcome =
 
 export interface WaitOptions {
   readonly timeoutMs: number;
+  /**
+   * The Warning events there were before the deploy applied anything
+   * ({@link warningEventKeys}): any other is this deploy's, even one the
+   * controller wrote before the wait's first list. Without it, only events
+   * that arrive after that list count as new.
+   */
+  readonly eventsBefore?: ReadonlySet<string>;
   readonly onProgress?: (progress: WorkloadProgress) => void;
   readonly signal?: AbortSignal;
 }
@@ -45,8 +52,9 @@ export async function waitForRollouts(connection: KubeConnection, namespace: str
   let statefulSets: ReadonlyMap<string, WireObject> = new Map();
   let pods: ReadonlyMap<string, WireObject> = new Map();
   let events: ReadonlyMap<string, WireObject> = new Map();
-  /** Events that arrived after the first list: new during this deploy (old ones linger for an hour). */
-  const freshEvents = new Set<string>();
+  /** Events new during this deploy (old ones linger for an hour): not there before it, or arrived after the first list. */
+  const arrived = new Set<string>();
+  const freshEvents = { has: (key: string) => (options.eventsBefore !== undefined ? !options.eventsBefore.has(key) : arrived.has(key)) };
   const lastMessage = new Map<string, string>();
   const listed = new Set<string>();
   let pending: WorkloadProgress[] = workloads.map((workload) => ({ workload, verdict: { state: 'progressing', message: 'waiting for the object to appear', ready: 0, desired: 0 } }));
@@ -96,7 +104,7 @@ export async function waitForRollouts(connection: KubeConnection, namespace: str
     watch('StatefulSet', 'apps/v1', 'statefulsets', { labelSelector: selector }, (items) => (statefulSets = items)),
     watch('Pod', 'v1', 'pods', { labelSelector: selector }, (items) => (pods = items)),
     watch('Event', 'v1', 'events', { fieldSelector: 'type=Warning' }, (items, fresh) => {
-      if (fresh) freshEvents.add(eventKey(fresh));
+      if (fresh) arrived.add(eventKey(fresh));
       events = items;
     }),
   ];
@@ -139,6 +147,20 @@ function failingContainer(pod: WireObject | undefined): string | undefined {
 
 function failing(workload: Workload, problem: PodProblem, pod: WireObject) {
   return { status: 'failing' as const, workload, reason: problem.reason, message: problem.message, pod };
+}
+
+/**
+ * The namespace's Warning events as they are now, by name and resourceVersion
+ * (a repeat of an aggregated event moves its resourceVersion); undefined when
+ * they cannot be listed.
+ */
+export async function warningEventKeys(connection: KubeConnection, namespace: string): Promise<ReadonlySet<string> | undefined> {
+  try {
+    const list = await connection.core.listNamespacedEvent({ namespace, fieldSelector: 'type=Warning' });
+    return new Set((JSON.parse(JSON.stringify(list.items)) as WireObject[]).map(eventKey));
+  } catch {
+    return undefined;
+  }
 }
 
 function eventKey(event: EventLike | WireObject): string {
