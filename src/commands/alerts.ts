@@ -2,12 +2,11 @@ import { Command } from 'commander';
 import { runningSystemRules } from '../alerts/alert-rules.js';
 import { printAlertTable } from '../alerts/alert-table.js';
 import { AlertTracker } from '../alerts/evaluate-alerts.js';
-import { DURATION_HELP, formatDurationMs } from '../manifest/duration.js';
+import { DURATION_HELP } from '../manifest/duration.js';
 import { resolveTarget, targetOption } from '../targets/resolve-target.js';
-import { colour } from '../ui/colour.js';
-import { info, printJson } from '../ui/output.js';
+import { printJson } from '../ui/output.js';
 import { workingDir } from './command-context.js';
-import { scrapeWindowOption, scrapeWindows } from './scrape-windows.js';
+import { printWindowHeading, scrapeWindowOption, scrapeWindows } from './scrape-windows.js';
 import { manifestIfAny } from './optional-manifest.js';
 
 export function alertsCommand(): Command {
@@ -53,8 +52,7 @@ answered. The exit code is 0 whatever the states (1 when nothing runs): use
           if (options.watch) process.stdout.write(`${JSON.stringify({ at: new Date(at).toISOString(), alerts: statuses })}\n`);
           else printJson(statuses);
         } else {
-          if (options.watch && process.stdout.isTTY) process.stdout.write('\x1b[2J\x1b[H');
-          if (options.watch) info(colour.dim(`${new Date(at).toLocaleTimeString()}  window ${formatDurationMs(windowMs)}  (Ctrl-C to stop)`));
+          if (options.watch) printWindowHeading(at, windowMs);
           printAlertTable(statuses, at);
         }
       }

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { DURATION_HELP, formatDurationMs } from '../manifest/duration.js';
+import { DURATION_HELP } from '../manifest/duration.js';
 import type { ServiceMetrics } from '../observability/service-metrics.js';
 import { formatDuration } from '../observability/waterfall.js';
 import { resolveTarget, targetOption } from '../targets/resolve-target.js';
@@ -7,10 +7,10 @@ import { AlertTracker } from '../alerts/evaluate-alerts.js';
 import { printFiringAlerts } from '../alerts/alert-table.js';
 import { runningSystemRules } from '../alerts/alert-rules.js';
 import { colour } from '../ui/colour.js';
-import { info, printJson, printTable } from '../ui/output.js';
+import { printJson, printTable } from '../ui/output.js';
 import { workingDir } from './command-context.js';
 import { manifestIfAny } from './optional-manifest.js';
-import { scrapeWindowOption, scrapeWindows } from './scrape-windows.js';
+import { printWindowHeading, scrapeWindowOption, scrapeWindows } from './scrape-windows.js';
 
 function formatBytes(bytes: number | null): string {
   if (bytes === null) return '-';
@@ -70,8 +70,7 @@ its condition has held for its "for"). The instances are those of the running de
       for await (const { at, windowMs, metrics: rows } of scrapeWindows(source, service, options.window, options.watch === true)) {
         if (options.json) printJson(options.watch ? { at: new Date(at).toISOString(), services: rows } : rows);
         else {
-          if (options.watch && process.stdout.isTTY) process.stdout.write('\x1b[2J\x1b[H');
-          if (options.watch) info(colour.dim(`${new Date(at).toLocaleTimeString()}  window ${formatDurationMs(windowMs)}  (Ctrl-C to stop)`));
+          if (options.watch) printWindowHeading(at, windowMs);
           printMetrics(rows);
           const rules = runningSystemRules(manifest, rows.map((r) => r.service)).filter((r) => service === undefined || r.service === service);
           printFiringAlerts(tracker.evaluate(rules, rows, { at, windowMs }), at);

@@ -6,7 +6,9 @@
 import type { Option } from 'commander';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CliError } from '../errors/cli-error.js';
-import { durationOption } from '../manifest/duration.js';
+import { durationOption, formatDurationMs } from '../manifest/duration.js';
+import { colour } from '../ui/colour.js';
+import { info } from '../ui/output.js';
 import { scrapeAll, windowsOf } from '../observability/metrics-scrape.js';
 import { serviceMetrics, type ServiceMetrics } from '../observability/service-metrics.js';
 import type { MetricsEndpoint, MetricsSource } from '../targets/target.js';
@@ -34,6 +36,12 @@ export interface MeasuredWindow {
   readonly at: number;
   readonly windowMs: number;
   readonly metrics: ServiceMetrics[];
+}
+
+/** Above each window of --watch: on a terminal the screen cleared first, so the latest window stands alone. */
+export function printWindowHeading(at: number, windowMs: number): void {
+  if (process.stdout.isTTY) process.stdout.write('\x1b[2J\x1b[H');
+  info(colour.dim(`${new Date(at).toLocaleTimeString()}  window ${formatDurationMs(windowMs)}  (Ctrl-C to stop)`));
 }
 
 /** One window, or with `watch` one after the other until Ctrl-C, which ends the loop without the window in progress (a scrape under way still finishes first, within its timeout). */

@@ -8,7 +8,7 @@
 import { useState } from 'preact/hooks';
 import type { DashboardAlert, ServiceMetrics, useLive } from '../api.js';
 import { Chart } from '../chart.js';
-import { bytes, duration } from '../format.js';
+import { bytes, duration, uptime } from '../format.js';
 
 type Pick = (m: ServiceMetrics) => number | null;
 
@@ -76,12 +76,9 @@ export function MetricsPage({ live }: { live: ReturnType<typeof useLive> }) {
   );
 }
 
-/** How long a rule has held, in whole seconds, as the terminal writes it (`held 4s of 2m`, `held 1m30s of 2m`). */
+/** How long a rule has held, as the Instances page writes uptime (`held 4s of 2m`, `held 1m30s of 2m`). */
 function held(alert: DashboardAlert, now: number): string {
-  if (alert.activeSince === null) return alert.for;
-  const seconds = Math.max(0, Math.round((now - Date.parse(alert.activeSince)) / 1000));
-  const text = seconds < 60 ? `${seconds}s` : `${Math.floor(seconds / 60)}m${seconds % 60 === 0 ? '' : `${seconds % 60}s`}`;
-  return `held ${text} of ${alert.for}`;
+  return alert.activeSince === null ? alert.for : `held ${uptime(Date.parse(alert.activeSince), now)} of ${alert.for}`;
 }
 
 function Alerts({ alerts, measured }: { alerts: DashboardAlert[]; measured: boolean }) {
